@@ -1,0 +1,65 @@
+# Bansō — two commands on a fresh machine: `make run` and `make test`.
+# Needs only python3 (3.11+) and make; everything else is installed into .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ROLE ?= coordinator
+MUNICIPALITY ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install run serve migrate demo test test-pg lint fmt token clean
+
+help:
+	@echo "make run      サービス一式をサンプルデータ付きで起動 (http://127.0.0.1:8000/)"
+	@echo "make test     テスト一式を実行"
+	@echo "make migrate  各サービスのデータベースを最新化"
+	@echo "make token    サービス呼び出し用のトークンを表示 (ROLE=… MUNICIPALITY=…)"
+	@echo "make lint     ruff check と ruff format --check"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/python -m scripts.migrate
+
+demo: migrate
+	$(BIN)/python -m scripts.demo
+
+run: demo
+	@echo ""
+	@echo "  Bansō を起動します: http://127.0.0.1:8000/  (止めるには Ctrl-C)"
+	@echo ""
+	GATEWAY_DEMO=true $(BIN)/honcho start -f Procfile
+
+# The same as run, without loading demo data (for a real deployment without containers).
+serve: migrate
+	$(BIN)/honcho start -f Procfile
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite against the local PostgreSQL (throwaway databases, dropped afterwards).
+test-pg: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/banso_test} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+token: $(STAMP)
+	@$(BIN)/python -m scripts.token --role $(ROLE) $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY))
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var/*.db var/*.db-wal var/*.db-shm .pytest_cache

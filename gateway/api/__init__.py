@@ -1,0 +1,1 @@
+"""The gateway's JSON API (stable, versioned, apart from the HTML pages)."""

@@ -1,0 +1,143 @@
+"""The gateway app: `uvicorn gateway.main:app --port 8000`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.api.registry import router as registry_router
+from gateway.pages.municipalities import router as municipality_pages
+from gateway.services import Services, build_services
+from gateway.settings import Settings
+from gateway.templating import render
+from services.common.errors import AppError, install_error_handlers
+from services.common.observability import configure_logging, install_observability
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _static_version() -> str:
+    h = hashlib.sha256()
+    for p in sorted(STATIC_DIR.rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(str(p.stat().st_size).encode())
+    return h.hexdigest()[:10]
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (
+        path.startswith("/api/") or path in ("/healthz", "/readyz", "/metrics")
+    ) and "text/html" in request.headers.get("accept", "")
+
+
+def _install_page_errors(app: FastAPI) -> None:
+    """Pages get an HTML error page; the JSON API keeps problem+json."""
+    api_app_error = app.exception_handlers[AppError]
+    api_http_error = app.exception_handlers[StarletteHTTPException]
+    api_validation = app.exception_handlers[RequestValidationError]
+
+    async def app_error(request: Request, exc: AppError) -> Response:
+        if _is_page(request):
+            return render(
+                request,
+                "error.html",
+                {"title": exc.title, "detail": exc.detail},
+                status_code=exc.status,
+            )
+        return await api_app_error(request, exc)
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_page(request):
+            title = "ページが見つかりません" if exc.status_code == 404 else "エラー"
+            detail = "アドレスを確かめてください。" if exc.status_code == 404 else str(exc.detail)
+            return render(
+                request,
+                "error.html",
+                {"title": title, "detail": detail},
+                status_code=exc.status_code,
+            )
+        return await api_http_error(request, exc)
+
+    async def validation(request: Request, exc: RequestValidationError) -> Response:
+        if _is_page(request):
+            return render(
+                request,
+                "error.html",
+                {"title": "入力内容に誤りがあります", "detail": "アドレスの値を確かめてください。"},
+                status_code=422,
+            )
+        return await api_validation(request, exc)
+
+    app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(
+        "gateway", level=settings.common.log_level, json_lines=settings.common.log_json
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = build_services(settings, transports)
+        try:
+            yield
+        finally:
+            await app.state.services.aclose()
+
+    app = FastAPI(
+        title="Bansō ゲートウェイ",
+        description="保険者支援の作業台: 画面と、交付金の報告向けにまとめた JSON API",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.static_version = _static_version()
+    install_error_handlers(app)
+    _install_page_errors(app)
+    install_observability(app, "gateway")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["運用"], summary="プロセスの死活")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz", tags=["運用"], summary="各サービスを含む準備状態")
+    async def readyz(request: Request) -> JSONResponse:
+        services: Services = request.app.state.services
+        checks = await services.readiness()
+        failing = [name for name, r in checks.items() if not r.get("ok")]
+        body = {
+            "status": "ok" if not failing else "unavailable",
+            "service": "gateway",
+            "failing": failing,
+            "checks": {
+                name: {k: v for k, v in r.items() if k in ("ok", "detail", "failing", "status")}
+                for name, r in checks.items()
+            },
+        }
+        return JSONResponse(body, status_code=200 if not failing else 503)
+
+    app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(municipality_pages)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""HTML pages (Jinja2 + htmx): one module per area."""

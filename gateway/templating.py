@@ -1,0 +1,70 @@
+"""Jinja2 templates (with fragments) and the filters pages share."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from services.common.fiscal import (
+    fiscal_year_of,
+    format_date_ja,
+    format_fy,
+    format_fy_full,
+    format_fy_wareki,
+)
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _date_ja(value: date | datetime | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date_ja(value)
+
+
+def _context(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    today = date.today()
+    return {
+        "demo": settings.demo,
+        "today": today,
+        "current_fy": fiscal_year_of(today),
+        "static_version": request.app.state.static_version,
+    }
+
+
+templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_context])
+templates.env.filters.update(
+    fy=format_fy, fy_wareki=format_fy_wareki, fy_full=format_fy_full, date_ja=_date_ja
+)
+
+
+def wants_fragment(request: Request) -> bool:
+    """htmx asked for a part of the page (not a boosted navigation)."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The page, or only ``block`` when htmx asked for a fragment; varies on HX-Request."""
+    kwargs: dict[str, Any] = {"status_code": status_code, "headers": {"Vary": "HX-Request"}}
+    if block and wants_fragment(request):
+        kwargs["block_name"] = block
+    return templates.TemplateResponse(request, name, context, **kwargs)

@@ -1,0 +1,1 @@
+"""Operational commands: serve, migrate, demo data, tokens."""

@@ -1,0 +1,1 @@
+"""Bansō back-end services: indicators, support_cases, training, and their shared kernel."""

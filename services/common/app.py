@@ -1,0 +1,61 @@
+"""The app factory every service shares: lifespan, logging, errors, metrics, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from services.common.actor import get_actor
+from services.common.db import Database
+from services.common.errors import install_error_handlers
+from services.common.health import database_check, health_router, migration_heads
+from services.common.observability import configure_logging, install_observability
+from services.common.settings import ServiceSettings
+
+PROBLEM_RESPONSES = {
+    401: {"description": "トークンがないか無効です (problem+json)"},
+    422: {"description": "入力内容の誤り (problem+json, errors: [{loc, msg}])"},
+}
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    api_routers: Sequence[APIRouter] = (),
+    on_startup: Callable[[FastAPI], object] | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A JSON service: every router under /api/v1 requires a valid actor token."""
+    configure_logging(
+        settings.service_name, level=settings.common.log_level, json_lines=settings.common.log_json
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(
+            settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+        )
+        app.state.migration_heads = migration_heads(settings.service_name)
+        if on_startup is not None:
+            result = on_startup(app)
+            if hasattr(result, "__await__"):
+                await result  # type: ignore[misc]
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app.state.settings = settings
+    install_error_handlers(app)
+    install_observability(app, settings.service_name)
+    app.include_router(health_router({"database": database_check}))
+    for router in api_routers:
+        app.include_router(
+            router, prefix="/api/v1", dependencies=[Depends(get_actor)], responses=PROBLEM_RESPONSES
+        )
+    return app

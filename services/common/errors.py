@@ -1,0 +1,202 @@
+"""One error hierarchy and its handlers: every error leaves as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("banso.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "リクエストが正しくありません",
+    401: "認証が必要です",
+    403: "権限がありません",
+    404: "見つかりません",
+    405: "このメソッドは使えません",
+    409: "競合が発生しました",
+    413: "データが大きすぎます",
+    415: "この形式には対応していません",
+    422: "入力内容に誤りがあります",
+    429: "リクエストが多すぎます",
+    500: "サーバー内部でエラーが発生しました",
+    503: "一時的に利用できません",
+}
+
+
+class AppError(Exception):
+    """Base for errors raised by service code; rendered as problem+json."""
+
+    status: int = 400
+    type_: str = "about:blank"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.title = title or _TITLES.get(self.status, "エラー")
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class Unauthorized(AppError):
+    status = 401
+
+    def __init__(self, detail: str = "有効なトークンが必要です", **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(AppError):
+    status = 403
+
+
+class NotFound(AppError):
+    status = 404
+
+
+class Conflict(AppError):
+    status = 409
+
+
+class Invalid(AppError):
+    """422: the request is well-formed but its content breaks a rule."""
+
+    status = 422
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    type_: str = "about:blank",
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": title or _TITLES.get(status, "エラー"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
+    return list(loc)
+
+
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    return problem(
+        exc.status,
+        exc.detail,
+        title=exc.title,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+        type_=exc.type_,
+        **exc.extra,
+    )
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"loc": _loc(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+    where = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
+    return problem(
+        422,
+        f"入力内容を確認してください: {where}" if where else "入力内容を確認してください",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"{request.url.path} は存在しません"
+    elif exc.status_code == 405 and detail == "Method Not Allowed":
+        detail = f"{request.method} は {request.url.path} では使えません"
+    return problem(
+        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+    )
+
+
+async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
+    # A lost or refused connection is the database being away, not a bug: answer 503
+    # so that clients retry, and never claim that a write succeeded.
+    if isinstance(exc, IntegrityError):
+        # Services check their rules first; this is the database catching a race
+        # (two requests creating the same unique row at once).
+        log.warning("integrity error: %s", exc.orig)
+        return problem(
+            409,
+            "同じデータが既に登録されているか、関連するデータと矛盾します",
+            instance=request.url.path,
+        )
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        return problem(
+            503,
+            "データベースに接続できません。しばらくしてから再度お試しください",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+    return await _unexpected(request, exc)
+
+
+async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+    return problem(
+        409,
+        "このデータは他の人が同時に更新しました。最新の内容を読み込み直してください",
+        instance=request.url.path,
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        500,
+        "予期しないエラーが発生しました。時間をおいて再度お試しください",
+        instance=request.url.path,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, _db_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

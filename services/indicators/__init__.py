@@ -1,0 +1,1 @@
+"""Indicators service: grant frameworks, scores, results against peers, allocation, PDCA sheets."""

@@ -1,0 +1,21 @@
+"""The indicators service app: `uvicorn services.indicators.main:app --port 8001`."""
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.common.me import router as me_router
+from services.indicators import tables  # noqa: F401 - registers the tables
+from services.indicators.frameworks.routes import router as frameworks_router
+from services.indicators.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or Settings(),
+        title="Bansō 評価指標サービス",
+        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標",
+        api_routers=[me_router, frameworks_router],
+    )
+
+
+app = create_app()

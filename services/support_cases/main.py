@@ -1,0 +1,21 @@
+"""The support_cases service app: `uvicorn services.support_cases.main:app --port 8002`."""
+
+from fastapi import FastAPI
+
+from services.common.app import create_service_app
+from services.common.me import router as me_router
+from services.support_cases import tables  # noqa: F401 - registers the tables
+from services.support_cases.rounds.routes import router as rounds_router
+from services.support_cases.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or Settings(),
+        title="Bansō 伴走型支援サービス",
+        description="伴走型支援: 希望、選定、ヒアリング、ロジックツリー、ロードマップ、報告書",
+        api_routers=[me_router, rounds_router],
+    )
+
+
+app = create_app()

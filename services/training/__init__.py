@@ -1,0 +1,1 @@
+"""Training service: programs, sessions, registrations, attendance, targets, 工程表."""

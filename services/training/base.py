@@ -1,0 +1,5 @@
+"""The training service's own SQLModel base: its tables live in their own metadata."""
+
+from services.common.models import make_base
+
+Base = make_base("training")
