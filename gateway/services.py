@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from gateway.clients.base import ServiceClient, TokenSigner
+from gateway.clients.base import CircuitBreaker, ServiceClient, TokenSigner
 from gateway.clients.indicators import IndicatorsClient
 from gateway.clients.support_cases import SupportCasesClient
 from gateway.clients.training import TrainingClient
@@ -57,9 +57,13 @@ def build_services(
     ind = http("indicators", settings.indicators_url)
     sup = http("support_cases", settings.support_cases_url)
     trn = http("training", settings.training_url)
+
+    def breaker() -> CircuitBreaker:
+        return CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds)
+
     return Services(
-        indicators=IndicatorsClient(ind, signer),
-        support_cases=SupportCasesClient(sup, signer),
-        training=TrainingClient(trn, signer),
+        indicators=IndicatorsClient(ind, signer, breaker()),
+        support_cases=SupportCasesClient(sup, signer, breaker()),
+        training=TrainingClient(trn, signer, breaker()),
         _http=(ind, sup, trn),
     )

@@ -1,7 +1,9 @@
-"""What every service client shares: the actor token, the request ID, timeouts, errors."""
+"""What every service client shares: the actor token, the request ID, timeouts, one retry
+for idempotent reads on connection errors, and a circuit breaker per service."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -12,7 +14,7 @@ from services.common.observability import REQUEST_ID_HEADER, current_request_id
 
 
 class ServiceError(Exception):
-    """A service could not answer (down, slow, or an unexpected status)."""
+    """A service could not answer (down, slow, open circuit, or an unexpected status)."""
 
     def __init__(self, service: str, detail: str, *, status: int | None = None) -> None:
         super().__init__(f"{service}: {detail}")
@@ -21,23 +23,81 @@ class ServiceError(Exception):
         self.status = status
 
 
+class ServiceRejected(ServiceError):
+    """The service answered with a 4xx problem: the caller's input, not the service's health."""
+
+    def __init__(self, service: str, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(service, problem.get("detail") or f"{status}", status=status)
+        self.problem = problem
+
+
 class TokenSigner:
     """Mints actor tokens for service calls, reusing one until half its life is gone."""
 
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self.secret = secret
         self.ttl = ttl_seconds
-        self._cache: dict[tuple[str, str, str | None], tuple[float, str]] = {}
+        self._cache: dict[tuple[str, str, str, str | None], tuple[float, str]] = {}
 
     def token_for(self, actor: Actor) -> str:
-        key = (actor.id, actor.role.value, actor.municipality_code)
+        key = (actor.id, actor.name, actor.role.value, actor.municipality_code)
         now = time.time()
         hit = self._cache.get(key)
         if hit and hit[0] > now:
             return hit[1]
         token = mint_token(self.secret, actor, ttl_seconds=self.ttl, now=now)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
         self._cache[key] = (now + self.ttl / 2, token)
         return token
+
+
+class CircuitBreaker:
+    """Closed → open after ``threshold`` consecutive failures; open fails fast for
+    ``cooldown`` seconds; then one trial call (half-open) decides."""
+
+    def __init__(self, threshold: int = 3, cooldown: float = 5.0) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._trial_in_flight = False
+
+    @property
+    def state(self) -> str:
+        if self.opened_at is None:
+            return "closed"
+        if time.monotonic() - self.opened_at >= self.cooldown:
+            return "half-open"
+        return "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half-open" and not self._trial_in_flight:
+            self._trial_in_flight = True
+            return True
+        return False
+
+    def success(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+        self._trial_in_flight = False
+
+    def failure(self) -> None:
+        self.failures += 1
+        self._trial_in_flight = False
+        if self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+
+    def retry_in(self) -> float:
+        if self.opened_at is None:
+            return 0.0
+        return max(0.0, self.cooldown - (time.monotonic() - self.opened_at))
+
+
+_RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError)
 
 
 class ServiceClient:
@@ -45,9 +105,15 @@ class ServiceClient:
 
     service: str = ""
 
-    def __init__(self, http: httpx.AsyncClient, signer: TokenSigner) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, signer: TokenSigner, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.http = http
         self.signer = signer
+        self.breaker = breaker or CircuitBreaker()
+        self.calls = 0  # requests sent (tests check there is no N+1)
+        # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
+        self.deadline = http.timeout.read or 2.0
 
     def _headers(self, actor: Actor | None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.signer.token_for(actor or SYSTEM_COORDINATOR)}"}
@@ -64,30 +130,69 @@ class ServiceClient:
         actor: Actor | None = None,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        content: bytes | None = None,
+        files: Any = None,
         expect: tuple[int, ...] = (200,),
     ) -> httpx.Response:
-        try:
-            resp = await self.http.request(
-                method, path, params=params, json=json, headers=self._headers(actor)
-            )
-        except httpx.TimeoutException as exc:
-            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
-        except httpx.TransportError as exc:
-            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
-        if resp.status_code not in expect:
+        if not self.breaker.allow():
             raise ServiceError(
-                self.service, f"想定外の応答 {resp.status_code}", status=resp.status_code
+                self.service,
+                f"一時的に停止中です (約{self.breaker.retry_in():.0f}秒後に再試行します)",
             )
+        attempts = 2 if method == "GET" else 1  # one retry, for idempotent reads only
+        for attempt in range(attempts):
+            self.calls += 1
+            try:
+                async with asyncio.timeout(self.deadline):
+                    resp = await self.http.request(
+                        method,
+                        path,
+                        params=params,
+                        json=json,
+                        content=content,
+                        files=files,
+                        headers=self._headers(actor),
+                    )
+            except _RETRYABLE as exc:
+                if attempt + 1 < attempts:
+                    continue
+                self.breaker.failure()
+                raise ServiceError(
+                    self.service, f"接続できません ({exc.__class__.__name__})"
+                ) from exc
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                self.breaker.failure()
+                raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
+            except httpx.TransportError as exc:
+                self.breaker.failure()
+                raise ServiceError(self.service, f"通信エラー ({exc.__class__.__name__})") from exc
+            break
+        if resp.status_code >= 500:
+            self.breaker.failure()
+            raise ServiceError(
+                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
+            )
+        self.breaker.success()
+        if resp.status_code not in expect:
+            try:
+                problem = resp.json()
+            except ValueError:
+                problem = {}
+            if not isinstance(problem, dict):
+                problem = {}
+            raise ServiceRejected(self.service, resp.status_code, problem)
         return resp
 
     async def get_json(self, path: str, **kw: Any) -> Any:
         return (await self.request("GET", path, **kw)).json()
 
     async def readiness(self) -> dict[str, Any]:
-        """The service's /readyz body, or why it could not be read."""
+        """The service's /readyz body, or why it could not be read (ignores the breaker,
+        so that readiness always says the truth)."""
         try:
-            resp = await self.http.get("/readyz", headers=self._headers(None))
-        except httpx.TimeoutException:
+            async with asyncio.timeout(self.deadline):
+                resp = await self.http.get("/readyz", headers=self._headers(None))
+        except (httpx.TimeoutException, TimeoutError):
             return {"ok": False, "detail": "応答がありません (タイムアウト)"}
         except httpx.TransportError as exc:
             return {"ok": False, "detail": f"接続できません ({exc.__class__.__name__})"}
@@ -97,4 +202,4 @@ class ServiceClient:
             body = {}
         if resp.status_code != 200:
             return {"ok": False, "detail": f"準備ができていません ({resp.status_code})", **body}
-        return {"ok": True, **body}
+        return {"ok": True, "circuit": self.breaker.state, **body}
