@@ -62,23 +62,37 @@ def service_urls(tmp: Path) -> dict[str, str]:
     }
 
 
-def create_databases(urls: dict[str, str]) -> None:
-    if not using_postgres():
-        return
+def _create_statements(urls: dict[str, str]) -> list[str]:
     stmts: list[str] = []
     for url in urls.values():
         name = make_url(url).database
         stmts += [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"']
-    asyncio.run(_pg_admin(next(iter(urls.values())), stmts))
+    return stmts
+
+
+def _drop_statements(urls: dict[str, str]) -> list[str]:
+    return [f'DROP DATABASE IF EXISTS "{make_url(u).database}" WITH (FORCE)' for u in urls.values()]
+
+
+def create_databases(urls: dict[str, str]) -> None:
+    if using_postgres():
+        asyncio.run(_pg_admin(next(iter(urls.values())), _create_statements(urls)))
 
 
 def drop_databases(urls: dict[str, str]) -> None:
-    if not using_postgres():
-        return
-    stmts = [
-        f'DROP DATABASE IF EXISTS "{make_url(u).database}" WITH (FORCE)' for u in urls.values()
-    ]
-    asyncio.run(_pg_admin(next(iter(urls.values())), stmts))
+    if using_postgres():
+        asyncio.run(_pg_admin(next(iter(urls.values())), _drop_statements(urls)))
+
+
+async def acreate_databases(urls: dict[str, str]) -> None:
+    """The same, from inside a running event loop."""
+    if using_postgres():
+        await _pg_admin(next(iter(urls.values())), _create_statements(urls))
+
+
+async def adrop_databases(urls: dict[str, str]) -> None:
+    if using_postgres():
+        await _pg_admin(next(iter(urls.values())), _drop_statements(urls))
 
 
 async def truncate_all(engine: AsyncEngine, metadata: MetaData) -> None:
@@ -91,8 +105,16 @@ async def truncate_all(engine: AsyncEngine, metadata: MetaData) -> None:
             names = ", ".join(f'"{t}"' for t in tables)
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            # Append-only tables (the audit trail) refuse DELETE by trigger: lift and restore.
+            triggers = (
+                await conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
+            ).all()
+            for name, _ in triggers:
+                await conn.execute(text(f'DROP TRIGGER "{name}"'))
             for t in reversed(tables):
                 await conn.execute(text(f'DELETE FROM "{t}"'))
+            for _, sql in triggers:
+                await conn.execute(text(sql))
             has_seq = await conn.execute(
                 text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'")
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextvars
 import hashlib
 import hmac
 import json
@@ -39,6 +40,11 @@ class Actor(BaseModel):
         """What a write records as its author."""
         return f"{self.id}:{self.name}"
 
+
+# The actor of the request being served (set by get_actor; the audit trail reads it).
+current_actor: contextvars.ContextVar[Actor | None] = contextvars.ContextVar(
+    "current_actor", default=None
+)
 
 # The built-in coordinator the gateway acts as until people can log in (security issue).
 SYSTEM_COORDINATOR = Actor(id="coordinator-1", name="東京都 支援担当", role=Role.coordinator)
@@ -121,4 +127,6 @@ async def get_actor(request: Request) -> Actor:
     if token is None:
         raise Unauthorized("Authorization: Bearer トークンが必要です")
     secret = request.app.state.settings.common.token_secret
-    return verify_token(secret, token)
+    actor = verify_token(secret, token)
+    current_actor.set(actor)
+    return actor

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy import Table
 
 from services.common.actor import get_actor
 from services.common.db import Database
@@ -28,6 +29,7 @@ def create_service_app(
     api_routers: Sequence[APIRouter] = (),
     on_startup: Callable[[FastAPI], object] | None = None,
     version: str = "0.1.0",
+    audit: Table | None = None,
 ) -> FastAPI:
     """A JSON service: every router under /api/v1 requires a valid actor token."""
     configure_logging(
@@ -37,7 +39,10 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(
-            settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            echo=settings.db_echo,
+            audit=audit,
         )
         app.state.migration_heads = migration_heads(settings.service_name)
         if on_startup is not None:
@@ -54,7 +59,12 @@ def create_service_app(
     install_error_handlers(app)
     install_observability(app, settings.service_name)
     app.include_router(health_router({"database": database_check}))
-    for router in api_routers:
+    routers = list(api_routers)
+    if audit is not None:
+        from services.common.audit import audit_router
+
+        routers.append(audit_router(audit))
+    for router in routers:
         app.include_router(
             router, prefix="/api/v1", dependencies=[Depends(get_actor)], responses=PROBLEM_RESPONSES
         )

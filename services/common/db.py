@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import Request
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 # Whether the current request means to write: on SQLite a writing transaction starts with
@@ -65,11 +66,29 @@ def _sqlite_transactions(engine: AsyncEngine) -> None:
 class Database:
     """Engine and session factory of one service."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        audit: Table | None = None,
+    ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        sync_session_class: type[Session] = Session
+        if audit is not None:
+            from services.common.audit import install_audit
+
+            # A Session subclass per database, so that audit listeners stay with this service.
+            sync_session_class = type("AuditedSession", (Session,), {})
+            install_audit(sync_session_class, audit)
+        self.audit = audit
         self.sessionmaker = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            sync_session_class=sync_session_class,
         )
 
     @property
