@@ -1,0 +1,89 @@
+"""End-to-end fixtures: the whole system on loopback and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.system import ROOT, System
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    CHROMIUM = shutil.which("chromium") or CHROMIUM
+OUTPUT = ROOT / "test-output" / "e2e"
+
+
+def _skip_reason() -> str | None:
+    if os.environ.get("DATABASE_URL"):
+        return "e2e: run once, in the SQLite pass (the UI does not depend on the database kind)"
+    if not Path(CHROMIUM).exists():
+        return (
+            "e2e: Chromium not found at /usr/bin/chromium — install Debian's package "
+            "(apt-get install chromium); .ci/run does this in CI"
+        )
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "e2e: the playwright package is not installed (make install)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = _skip_reason()
+    for item in items:
+        if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.e2e)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    sys_ = System(tmp_path_factory.mktemp("system"))
+    try:
+        yield sys_.up()
+    finally:
+        sys_.down()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        await b.close()
+
+
+@pytest.fixture
+async def page(browser, system: System, request: pytest.FixtureRequest) -> AsyncIterator[object]:
+    context = await browser.new_context(
+        base_url=system.url,
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(10_000)
+    pg = await context.new_page()
+    yield pg
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
+    await pg.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+    await context.close()
