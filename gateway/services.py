@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from gateway.clients.base import CircuitBreaker, ServiceClient, TokenSigner
 from gateway.clients.indicators import IndicatorsClient
@@ -50,9 +51,10 @@ def build_services(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
 
     def http(name: str, base_url: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, limits=limits, transport=transports.get(name)
-        )
+        # httpx's API with aiohttp underneath: measured by bench/gateway_transport.py at about
+        # a quarter of the client CPU per combined request of httpx's own transport.
+        transport = transports.get(name) or AiohttpTransport(limits=limits, trust_env=False)
+        return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     ind = http("indicators", settings.indicators_url)
     sup = http("support_cases", settings.support_cases_url)
