@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from gateway.clients.base import CircuitBreaker, ServiceClient, TokenSigner
 from gateway.clients.indicators import IndicatorsClient
 from gateway.clients.support_cases import SupportCasesClient
 from gateway.clients.training import TrainingClient
+from gateway.clients.transport import GatewayTransport
 from gateway.settings import Settings
 
 
@@ -53,7 +53,7 @@ def build_services(
     def http(name: str, base_url: str) -> httpx.AsyncClient:
         # httpx's API with aiohttp underneath: measured by bench/gateway_transport.py at about
         # a quarter of the client CPU per combined request of httpx's own transport.
-        transport = transports.get(name) or AiohttpTransport(limits=limits, trust_env=False)
+        transport = transports.get(name) or GatewayTransport(limits=limits, trust_env=False)
         return httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     ind = http("indicators", settings.indicators_url)
