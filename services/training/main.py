@@ -6,6 +6,7 @@ from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.training import tables  # noqa: F401 - registers the tables
 from services.training.programs.routes import router as programs_router
+from services.training.registrations.routes import router as registrations_router
 from services.training.settings import Settings
 
 
@@ -14,7 +15,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Bansō 研修サービス",
         description="研修の計画、申込とキャンセル待ち、出欠、目標と到達状況、工程表",
-        api_routers=[me_router, programs_router],
+        api_routers=[me_router, programs_router, registrations_router],
     )
 
 

@@ -2,5 +2,6 @@
 
 from services.training.base import Base
 from services.training.programs import models as programs  # noqa: F401
+from services.training.registrations import models as registrations  # noqa: F401
 
 metadata = Base.metadata
