@@ -231,7 +231,7 @@ async def load(session: AsyncSession) -> str | None:
         for k, (month, n_days, capacity, fmt) in enumerate(plan):
             first = start + timedelta(days=30 * month + 10)
             # Every other session is over-subscribed, so that it shows a waitlist.
-            applicants = capacity + 6 if k % 2 == 0 else int(capacity * 0.7)
+            applicants = capacity + 6 if n_sessions % 2 == 0 else int(capacity * 0.8)
             await _held_session(
                 session,
                 rng,
@@ -282,8 +282,8 @@ async def load(session: AsyncSession) -> str | None:
             name="見える化システム活用研修 年1回以上",
             kind="見える化システム活用研修",
             metric="sessions_per_year",
-            fy_from=fy - 1,
-            fy_to=fy + 1,
+            fy_from=fy,
+            fy_to=fy + 2,
             value=1,
         ),  # type: ignore[arg-type]
         TargetCreate(

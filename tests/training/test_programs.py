@@ -103,3 +103,23 @@ class TestSessionWarnings:
                 },
             )
             assert r.status_code == 422
+
+
+class TestOpenApi:
+    async def test_schema_lists_the_fixed_endpoints_with_examples(self, training):
+        async with training.client() as c:
+            spec = (await c.get("/openapi.json")).json()
+        paths = spec["paths"]
+        for path in (
+            "/api/v1/programs",
+            "/api/v1/sessions",
+            "/api/v1/sessions/{session_id}/registrations",
+            "/api/v1/registrations/{registration_id}",
+            "/api/v1/stats",
+            "/api/v1/participation",
+            "/api/v1/kotei-hyo/status",
+        ):
+            assert path in paths, path
+        assert spec["components"]["schemas"]["SessionCreate"]["examples"][0]["format"] == (
+            "ハイブリッド"
+        )

@@ -158,6 +158,22 @@ class TestConcurrency:
         answers = await asyncio.gather(*(one(i) for i in range(15)))
         assert [a.json()["status"] for a in answers].count("confirmed") == 3
 
+    async def test_concurrent_duplicates_get_one_seat_and_409s(self, training):
+        async with training.client() as c:
+            p = await program(c)
+            s = await session(c, p["id"], capacity=5)
+
+        async def one() -> httpx.Response:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=training.app),
+                base_url="http://training",
+                headers=auth(),
+            ) as client:
+                return await register(client, s["id"], 1)
+
+        answers = await asyncio.gather(*(one() for _ in range(8)))
+        assert sorted(a.status_code for a in answers) == [201] + [409] * 7
+
 
 class TestScoping:
     async def test_municipality_registers_only_its_own_staff_and_sees_only_its_own(self, training):
@@ -176,3 +192,14 @@ class TestScoping:
             assert (await m.delete(f"/api/v1/registrations/{chuo_id}")).status_code == 404
         async with training.client("viewer") as v:
             assert (await register(v, s["id"], 4)).status_code == 403
+
+    async def test_municipality_cancels_its_own_and_the_seat_is_passed_on(self, training):
+        async with training.client() as c:
+            p = await program(c)
+            s = await session(c, p["id"], capacity=1)
+        async with training.client("municipality", CHIYODA) as m:
+            mine = (await register(m, s["id"], 1)).json()
+            waiting = (await register(m, s["id"], 2)).json()
+            assert (await m.delete(f"/api/v1/registrations/{mine['id']}")).status_code == 204
+            got = (await m.get(f"/api/v1/registrations/{waiting['id']}")).json()
+            assert (got["status"], got["waitlist_position"]) == ("confirmed", None)
