@@ -18,10 +18,13 @@ def today() -> date:
 
 
 def aware(dt: datetime | None) -> datetime | None:
-    """A datetime given without an offset means Tokyo time; SQLite returns naive UTC."""
-    if dt is None or dt.tzinfo is not None:
-        return dt
-    return dt.replace(tzinfo=TOKYO)
+    """A datetime given without an offset means Tokyo time. Returned in UTC, which is what
+    is stored: SQLite keeps no offset, so anything else would shift by nine hours."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=TOKYO)
+    return dt.astimezone(UTC)
 
 
 def from_db(dt: datetime | None) -> datetime | None:

@@ -85,6 +85,26 @@ class TestRegister:
             assert "締め切りました" in r1.json()["detail"]
             assert "からです" in r2.json()["detail"]
 
+    async def test_window_given_in_tokyo_time_closes_at_that_moment(self, training):
+        from zoneinfo import ZoneInfo
+
+        tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
+        async with training.client() as c:
+            p = await program(c)
+            closed = await session(
+                c,
+                p["id"],
+                registration_closes=(tokyo - timedelta(hours=1)).replace(tzinfo=None).isoformat(),
+            )
+            open_ = await session(
+                c, p["id"], registration_closes=(tokyo + timedelta(hours=1)).isoformat()
+            )
+            assert (await register(c, closed["id"], 1)).status_code == 422
+            assert (await register(c, open_["id"], 1)).status_code == 201
+            got = (await c.get(f"/api/v1/sessions/{open_['id']}")).json()
+            back = datetime.fromisoformat(got["registration_closes"])
+            assert abs((back - (tokyo + timedelta(hours=1))).total_seconds()) < 1
+
     async def test_bad_municipality_code_is_422(self, training):
         async with training.client() as c:
             p = await program(c)
