@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import httpx
 
-# Two Tuesdays in the past and future, far from holidays.
+# A Tuesday in FY2025, far from holidays.
 PAST_DAY = date(2025, 6, 10)
-FUTURE_DAY = date.today() + timedelta(days=(1 - date.today().weekday()) % 7 + 35)
 
 CHIYODA, CHUO, MINATO, HACHIOJI = "131016", "131024", "131032", "132012"
 

@@ -90,6 +90,34 @@ class TestSessionWarnings:
             stale = await c.patch(f"/api/v1/sessions/{s['id']}", json={"version": 1, "capacity": 3})
             assert stale.status_code == 409
 
+    async def test_day_outside_the_program_fiscal_year_is_warned(self, training):
+        from datetime import date
+
+        async with training.client() as c:
+            p = await program(c, fiscal_year=2025)
+            s = await session(c, p["id"], days=[date(2026, 4, 7)])
+            assert s["warnings"] == ["2026年4月7日(火)は研修の年度 (令和7年度 (2025年度)) の外です"]
+
+    async def test_days_with_attendance_cannot_be_dropped(self, training):
+        from datetime import date
+
+        from tests.training.factories import register
+
+        async with training.client() as c:
+            p = await program(c)
+            s = await session(c, p["id"], days=[date(2025, 6, 10), date(2025, 6, 17)])
+            reg = (await register(c, s["id"], 1)).json()
+            await c.put(
+                f"/api/v1/sessions/{s['id']}/attendance",
+                json={
+                    "entries": [{"registration_id": reg["id"], "day_no": 2, "status": "present"}]
+                },
+            )
+            one_day = [{"date": "2025-06-10", "start": "13:30", "end": "16:30"}]
+            r = await c.patch(f"/api/v1/sessions/{s['id']}", json={"version": 1, "days": one_day})
+            assert r.status_code == 422
+            assert "日数を減らせません" in r.json()["detail"]
+
     async def test_end_before_start_is_422(self, training):
         async with training.client() as c:
             p = await program(c)

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Invalid, NotFound
-from services.common.fiscal import format_date_ja
+from services.common.fiscal import fiscal_year_of, format_date_ja, format_fy_full
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.training.programs.models import (
     DayIn,
@@ -33,10 +33,11 @@ WAITLISTED = "waitlisted"
 CANCELLED = "cancelled"
 
 
-def day_warnings(days: Sequence[DayIn]) -> list[str]:
-    """Days on a public holiday or a weekend: allowed, but said so (祝日・土日の開催)."""
+def day_warnings(days: Sequence[DayIn], fiscal_year: int | None = None) -> list[str]:
+    """Days on a public holiday or a weekend, or outside the program's fiscal year: allowed,
+    but said so (祝日・土日の開催)."""
     warnings: list[str] = []
-    for d in days:
+    for d in sorted(days, key=lambda d: d.date):
         holiday = jpholiday.is_holiday_name(d.date)
         if holiday:
             warnings.append(
@@ -45,6 +46,10 @@ def day_warnings(days: Sequence[DayIn]) -> list[str]:
         elif d.date.weekday() >= 5:
             weekday = "土曜日" if d.date.weekday() == 5 else "日曜日"
             warnings.append(f"{format_date_ja(d.date)}は{weekday}です。開催日を確認してください")
+        if fiscal_year is not None and fiscal_year_of(d.date) != fiscal_year:
+            warnings.append(
+                f"{format_date_ja(d.date)}は研修の年度 ({format_fy_full(fiscal_year)}) の外です"
+            )
     return warnings
 
 
@@ -111,6 +116,19 @@ async def _replace_days(session: AsyncSession, ts: TrainingSession, days: Sequen
         )
         row.date, row.start, row.end = d.date, d.start, d.end
         session.add(row)
+    if by_no:
+        from services.training.attendance.models import Attendance
+
+        recorded = (
+            await session.exec(
+                select(Attendance.id).where(
+                    col(Attendance.day_id).in_([r.id for r in by_no.values()])
+                )
+            )
+        ).first()
+        if recorded is not None:
+            msg = "出欠が記録された日があるため、日数を減らせません。日付の変更だけにしてください"
+            raise Invalid(msg, errors=[{"loc": ["body", "days"], "msg": msg}])
     for row in by_no.values():
         await session.delete(row)
     ts.first_date = ordered[0].date
@@ -121,7 +139,7 @@ async def create_session(
     session: AsyncSession, *, data: SessionCreate, actor: Actor
 ) -> tuple[TrainingSession, list[str]]:
     """A new session with its days; the warnings name days on holidays and weekends."""
-    await get_program(session, data.program_id)
+    program = await get_program(session, data.program_id)
     _check_days(data.days)
     _check_window(data.registration_opens, data.registration_closes)
     fields = data.model_dump(exclude={"days"})
@@ -134,7 +152,7 @@ async def create_session(
     await session.flush()
     await _replace_days(session, ts, data.days)
     await session.flush()
-    return ts, day_warnings(data.days)
+    return ts, day_warnings(data.days, program.fiscal_year)
 
 
 async def get_session_row(session: AsyncSession, session_id: int) -> TrainingSession:
@@ -164,7 +182,7 @@ async def update_session(
     if data.days is not None:
         _check_days(data.days)
         await _replace_days(session, ts, data.days)
-        warnings = day_warnings(data.days)
+        warnings = day_warnings(data.days, (await get_program(session, ts.program_id)).fiscal_year)
     ts.sqlmodel_update(changes)
     stamp_updated(ts, actor)
     await session.flush()
