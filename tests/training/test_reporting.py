@@ -172,8 +172,16 @@ class TestSurveys:
                 assert r.status_code == 201
             bad = await c.post(f"/api/v1/sessions/{s1['id']}/surveys", json={"satisfaction": 6})
             assert bad.status_code == 422
+            reg = (await register(c, s2["id"], 1)).json()
+            body = {"satisfaction": 2, "registration_id": reg["id"]}
+            assert (
+                await c.post(f"/api/v1/sessions/{s2['id']}/surveys", json=body)
+            ).status_code == 201
+            assert (
+                await c.post(f"/api/v1/sessions/{s2['id']}/surveys", json=body)
+            ).status_code == 409
             one = (await c.get(f"/api/v1/sessions/{s1['id']}/surveys/summary")).json()
             assert (one["responses"], one["average"], one["comments"]) == (2, 4.0, ["参考になった"])
             assert one["distribution"] == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
             allp = (await c.get(f"/api/v1/programs/{p['id']}/surveys/summary")).json()
-            assert (allp["responses"], allp["average"], len(allp["sessions"])) == (3, 4.0, 2)
+            assert (allp["responses"], allp["average"], len(allp["sessions"])) == (4, 3.5, 2)

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import ensure_municipality_write, municipality_filter
 from services.common.actor import Actor, Role
-from services.common.errors import Invalid, NotFound
+from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.fiscal import fiscal_year_of
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.common.registry import get_registry
@@ -402,8 +402,6 @@ async def add_survey(
 ) -> SurveyResponse:
     """One survey answer; municipality staff answer for their own registrations only."""
     if actor.role in (Role.viewer, Role.api_client, Role.advisor):
-        from services.common.errors import Forbidden
-
         raise Forbidden("アンケートを登録する権限がありません")
     await get_session_row(session, session_id)
     code = actor.municipality_code
@@ -414,6 +412,15 @@ async def add_survey(
             raise Invalid(msg, errors=[{"loc": ["body", "registration_id"], "msg": msg}])
         ensure_municipality_write(actor, reg.municipality_code)
         code = reg.municipality_code
+        answered = (
+            await session.exec(
+                select(SurveyResponse.id).where(
+                    SurveyResponse.registration_id == data.registration_id
+                )
+            )
+        ).first()
+        if answered is not None:
+            raise Conflict(f"申込ID {data.registration_id} のアンケートは回答済みです")
     answer = SurveyResponse(
         session_id=session_id,
         registration_id=data.registration_id,
