@@ -74,7 +74,7 @@ class Program(Tracked, ProgramBase, Base, table=True):  # type: ignore[call-arg]
     audience_roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
-def _check_rule(rule: str | None, n: int | None) -> None:
+def check_completion_rule(rule: str | None, n: int | None) -> None:
     if rule == CompletionRule.n_of_m and not n:
         raise ValueError(
             "修了条件が n_of_m のときは completion_min_days (必要な出席日数) が必要です"
@@ -106,7 +106,7 @@ class ProgramCreate(ProgramBase):
 
     @model_validator(mode="after")
     def _rule(self) -> ProgramCreate:
-        _check_rule(self.completion_rule, self.completion_min_days)
+        check_completion_rule(self.completion_rule, self.completion_min_days)
         return self
 
 

@@ -22,14 +22,7 @@ router = APIRouter(tags=["研修と開催回"])
 async def list_programs(
     session: Session, _actor: CurrentActor, fiscal_year: int | None = None, kind: Kind | None = None
 ) -> list[Program]:
-    from sqlmodel import select
-
-    query = select(Program).order_by(Program.fiscal_year, Program.id)
-    if fiscal_year is not None:
-        query = query.where(Program.fiscal_year == fiscal_year)
-    if kind is not None:
-        query = query.where(Program.kind == kind)
-    return list((await session.exec(query)).all())
+    return await service.list_programs(session, fiscal_year=fiscal_year, kind=kind)
 
 
 @router.post("/programs", status_code=201, response_model=ProgramPublic, summary="研修を登録")

@@ -24,7 +24,7 @@ from services.training.programs.models import (
     SessionPublic,
     SessionUpdate,
     TrainingSession,
-    _check_rule,
+    check_completion_rule,
 )
 from services.training.timeutil import aware, from_db
 
@@ -62,6 +62,17 @@ async def create_program(session: AsyncSession, *, data: ProgramCreate, actor: A
     return program
 
 
+async def list_programs(
+    session: AsyncSession, *, fiscal_year: int | None, kind: str | None
+) -> list[Program]:
+    query = select(Program).order_by(Program.fiscal_year, Program.id)
+    if fiscal_year is not None:
+        query = query.where(Program.fiscal_year == fiscal_year)
+    if kind is not None:
+        query = query.where(Program.kind == kind)
+    return list((await session.exec(query)).all())
+
+
 async def get_program(session: AsyncSession, program_id: int) -> Program:
     program = await session.get(Program, program_id)
     if program is None:
@@ -81,7 +92,7 @@ async def update_program(
     rule = changes.get("completion_rule", program.completion_rule)
     n = changes.get("completion_min_days", program.completion_min_days)
     try:
-        _check_rule(rule, n)
+        check_completion_rule(rule, n)
     except ValueError as exc:
         raise Invalid(
             str(exc), errors=[{"loc": ["body", "completion_min_days"], "msg": str(exc)}]

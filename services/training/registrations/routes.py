@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response
 
 from services.training.deps import CurrentActor, Session
-from services.training.programs.service import get_session_row
+from services.training.programs.service import get_session_row, list_sessions
 from services.training.registrations import service
 from services.training.registrations.models import RegistrationCreate, RegistrationPublic
 
@@ -62,8 +62,6 @@ async def list_registrations(
     program_id: int | None = None,
     municipality_code: str | None = None,
 ) -> list[RegistrationPublic]:
-    from services.training.programs.service import list_sessions
-
     ids = [
         s.id
         for s in await list_sessions(
