@@ -1,0 +1,244 @@
+"""Registering, cancelling and promoting from the waitlist, serialized on the session row.
+
+Every change to a session's seats first locks the session row (``SELECT … FOR UPDATE`` on
+PostgreSQL; on SQLite the request already holds the write lock from ``BEGIN IMMEDIATE``) and
+only then counts the confirmed seats, so two requests can never both take the last seat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.access import ensure_municipality_write, ensure_visible, municipality_filter
+from services.common.actor import Actor
+from services.common.errors import Conflict, Invalid, NotFound
+from services.common.models import get_for_update, stamp_created, stamp_updated
+from services.training.programs.models import TrainingSession
+from services.training.programs.service import CANCELLED, CONFIRMED, WAITLISTED
+from services.training.registrations.models import (
+    Registration,
+    RegistrationCreate,
+    RegistrationPublic,
+)
+from services.training.timeutil import TOKYO, from_db, now
+
+
+async def _lock_session(session: AsyncSession, session_id: int) -> TrainingSession:
+    ts = await get_for_update(session, TrainingSession, session_id)
+    if ts is None:
+        raise NotFound(f"開催回 (id={session_id}) が見つかりません")
+    return ts
+
+
+async def _confirmed_count(
+    session: AsyncSession, session_id: int, municipality_code: str | None = None
+) -> int:
+    query = select(func.count()).where(
+        Registration.session_id == session_id, Registration.status == CONFIRMED
+    )
+    if municipality_code is not None:
+        query = query.where(Registration.municipality_code == municipality_code)
+    return (await session.exec(query)).one()
+
+
+def _check_window(ts: TrainingSession) -> None:
+    current = now()
+    opens, closes = from_db(ts.registration_opens), from_db(ts.registration_closes)
+    if opens and current < opens:
+        msg = f"申込受付は {opens.astimezone(TOKYO):%Y年%m月%d日 %H:%M} からです"
+        raise Invalid(msg, errors=[{"loc": ["body"], "msg": msg}])
+    if closes and current > closes:
+        msg = f"申込受付は {closes.astimezone(TOKYO):%Y年%m月%d日 %H:%M} で締め切りました"
+        raise Invalid(msg, errors=[{"loc": ["body"], "msg": msg}])
+
+
+async def _has_seat(session: AsyncSession, ts: TrainingSession, municipality_code: str) -> bool:
+    if await _confirmed_count(session, ts.id) >= ts.capacity:  # type: ignore[arg-type]
+        return False
+    if ts.municipality_quota is not None:
+        taken = await _confirmed_count(session, ts.id, municipality_code)  # type: ignore[arg-type]
+        return taken < ts.municipality_quota
+    return True
+
+
+async def register(
+    session: AsyncSession, *, session_id: int, data: RegistrationCreate, actor: Actor
+) -> Registration:
+    """Confirm a seat while one remains (and the municipality's quota allows), else waitlist."""
+    ensure_municipality_write(actor, data.municipality_code)
+    ts = await _lock_session(session, session_id)
+    _check_window(ts)
+    email = data.email.strip().lower()
+    duplicate = (
+        await session.exec(
+            select(Registration.id).where(
+                Registration.session_id == session_id,
+                Registration.email == email,
+                Registration.status != CANCELLED,
+            )
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            f"{email} はこの開催回に既に申し込まれています (申込ID {duplicate})",
+            registration_id=duplicate,
+        )
+    seq = (
+        await session.exec(
+            select(func.coalesce(func.max(Registration.seq), 0)).where(
+                Registration.session_id == session_id
+            )
+        )
+    ).one() + 1
+    confirmed = await _has_seat(session, ts, data.municipality_code)
+    reg = Registration(
+        session_id=session_id,
+        name=data.name.strip(),
+        municipality_code=data.municipality_code,
+        role=data.role,
+        email=email,
+        status=CONFIRMED if confirmed else WAITLISTED,
+        seq=seq,
+        confirmed_at=now() if confirmed else None,
+    )
+    stamp_created(reg, actor)
+    session.add(reg)
+    await session.flush()
+    return reg
+
+
+async def promote_waitlisted(
+    session: AsyncSession, ts: TrainingSession, *, actor: Actor
+) -> list[Registration]:
+    """Give free seats to the waitlist in arrival order (the caller holds the session lock).
+
+    A person whose municipality has used its quota is passed over and keeps their place."""
+    promoted: list[Registration] = []
+    free = ts.capacity - await _confirmed_count(session, ts.id)  # type: ignore[arg-type]
+    if free <= 0:
+        return promoted
+    waiting = (
+        await session.exec(
+            select(Registration)
+            .where(Registration.session_id == ts.id, Registration.status == WAITLISTED)
+            .order_by(Registration.seq)
+        )
+    ).all()
+    used: dict[str, int] = {}
+    for reg in waiting:
+        if free <= 0:
+            break
+        if ts.municipality_quota is not None:
+            code = reg.municipality_code
+            if code not in used:
+                used[code] = await _confirmed_count(session, ts.id, code)  # type: ignore[arg-type]
+            if used[code] >= ts.municipality_quota:
+                continue
+            used[code] += 1
+        reg.status = CONFIRMED
+        reg.confirmed_at = now()
+        stamp_updated(reg, actor)
+        promoted.append(reg)
+        free -= 1
+    await session.flush()
+    return promoted
+
+
+async def cancel(
+    session: AsyncSession, *, registration_id: int, actor: Actor
+) -> list[Registration]:
+    """Cancel a registration; a freed seat goes at once to the first on the waitlist."""
+    found = await session.get(Registration, registration_id)
+    if found is None or found.status == CANCELLED:
+        raise NotFound(f"申込 (id={registration_id}) が見つかりません")
+    ensure_municipality_write(actor, found.municipality_code)
+    ts = await _lock_session(session, found.session_id)
+    await session.refresh(found)  # the state after the lock, not before it
+    if found.status == CANCELLED:
+        raise NotFound(f"申込 (id={registration_id}) が見つかりません")
+    was_confirmed = found.status == CONFIRMED
+    found.status = CANCELLED
+    found.cancelled_at = now()
+    stamp_updated(found, actor)
+    await session.flush()
+    if was_confirmed:
+        return await promote_waitlisted(session, ts, actor=actor)
+    return []
+
+
+async def waitlist_positions(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:
+    """Position (1-based) of every waitlisted registration of these sessions."""
+    if not session_ids:
+        return {}
+    rows = await session.exec(
+        select(Registration.id, Registration.session_id)
+        .where(col(Registration.session_id).in_(session_ids), Registration.status == WAITLISTED)
+        .order_by(Registration.session_id, Registration.seq)
+    )
+    positions: dict[int, int] = {}
+    counter: dict[int, int] = {}
+    for rid, sid in rows.all():
+        counter[sid] = counter.get(sid, 0) + 1
+        positions[rid] = counter[sid]
+    return positions
+
+
+async def to_public(
+    session: AsyncSession, regs: Sequence[Registration]
+) -> list[RegistrationPublic]:
+    positions = await waitlist_positions(session, sorted({r.session_id for r in regs}))
+    return [
+        RegistrationPublic(
+            id=r.id,  # type: ignore[arg-type]
+            session_id=r.session_id,
+            name=r.name,
+            municipality_code=r.municipality_code,
+            role=r.role,
+            email=r.email,
+            status=r.status,  # type: ignore[arg-type]
+            waitlist_position=positions.get(r.id) if r.status == WAITLISTED else None,  # type: ignore[arg-type]
+            created_at=from_db(r.created_at),  # type: ignore[arg-type]
+            created_by=r.created_by,
+        )
+        for r in regs
+    ]
+
+
+async def get_registration(
+    session: AsyncSession, *, registration_id: int, actor: Actor
+) -> Registration:
+    reg = await session.get(Registration, registration_id)
+    if reg is None:
+        raise NotFound(f"申込 (id={registration_id}) が見つかりません")
+    ensure_visible(actor, reg.municipality_code, what="申込")
+    return reg
+
+
+async def list_registrations(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    session_id: int | None = None,
+    session_ids: Sequence[int] | None = None,
+    municipality_code: str | None = None,
+    status: str | None = None,
+) -> list[Registration]:
+    """Registrations, limited to the actor's own municipality for municipality staff."""
+    code = municipality_filter(actor, municipality_code)
+    query = select(Registration)
+    if session_id is not None:
+        query = query.where(Registration.session_id == session_id)
+    if session_ids is not None:
+        query = query.where(col(Registration.session_id).in_(session_ids))
+    if code is not None:
+        query = query.where(Registration.municipality_code == code)
+    if status is not None:
+        query = query.where(Registration.status == status)
+    else:
+        query = query.where(Registration.status != CANCELLED)
+    query = query.order_by(Registration.session_id, Registration.seq)
+    return list((await session.exec(query)).all())
