@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -153,9 +153,27 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     )
 
 
+def _is_data_exception(exc: BaseException) -> bool:
+    """A value the driver or the database refused as data (SQLSTATE class 22, overflow)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError):
+            return True
+        if str(getattr(seen, "sqlstate", "") or getattr(seen, "pgcode", "") or "").startswith("22"):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
     # A lost or refused connection is the database being away, not a bug: answer 503
     # so that clients retry, and never claim that a write succeeded.
+    if isinstance(exc, DataError) or _is_data_exception(exc):
+        # A value the column cannot hold (e.g. an id beyond 64 bits): the input's fault.
+        log.warning("data error: %s", exc.orig)
+        return problem(422, "値が範囲外か、形式が正しくありません", instance=request.url.path)
     if isinstance(exc, IntegrityError):
         # Services check their rules first; this is the database catching a race
         # (two requests creating the same unique row at once).
@@ -174,6 +192,10 @@ async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
             headers={"Retry-After": "5"},
         )
     return await _unexpected(request, exc)
+
+
+async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+    return problem(422, "数値が大きすぎます", instance=request.url.path)
 
 
 async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
@@ -199,4 +221,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, _db_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _overflow)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)

@@ -182,3 +182,11 @@ class TestProblems:
         assert any(
             "secret internal detail" in (r.exc_text or "") or r.exc_info for r in caplog.records
         )
+
+
+class TestOutOfRangeInput:
+    async def test_an_id_beyond_64_bits_is_422_not_500(self, harnesses) -> None:
+        async with harnesses["training"].client() as c:
+            r = await c.get("/api/v1/programs/51597303480491259131505702946650193920")
+        assert r.status_code == 422
+        assert r.headers["content-type"] == "application/problem+json"

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.models import Tracked, tz_field
+from services.common.types import WallClockTime
 from services.training.base import Base
 
 
@@ -164,8 +165,8 @@ class SessionDay(Base, table=True):  # type: ignore[call-arg]
 
 class DayIn(BaseModel):
     date: date
-    start: time
-    end: time
+    start: WallClockTime
+    end: WallClockTime
 
     @model_validator(mode="after")
     def _order(self) -> DayIn:
