@@ -9,7 +9,7 @@ ROLE ?= coordinator
 MUNICIPALITY ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install run serve migrate demo test test-pg lint fmt token clean
+.PHONY: help install run serve migrate demo test test-pg lint fmt token clean drill drill-short bench
 
 help:
 	@echo "make run      サービス一式をサンプルデータ付きで起動 (http://127.0.0.1:8000/)"
@@ -49,6 +49,13 @@ test: $(STAMP)
 test-pg: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/banso_test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Resilience drills against the whole system on the local PostgreSQL (restarts it once).
+drill: $(STAMP)
+	$(BIN)/python -m drills
+
+drill-short: $(STAMP)
+	$(BIN)/python -m drills --short
 
 token: $(STAMP)
 	@$(BIN)/python -m scripts.token --role $(ROLE) $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY))

@@ -31,6 +31,9 @@ class System:
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    # Per app database URLs (e.g. PostgreSQL for drills); SQLite files in workdir otherwise.
+    database_urls: dict[str, str] = field(default_factory=dict)
+    demo: bool = True
 
     @property
     def url(self) -> str:
@@ -48,14 +51,18 @@ class System:
             BANSO_LOG_JSON="true",
             BANSO_LOG_LEVEL="WARNING",
             GATEWAY_DEMO="true",
-            GATEWAY_DATABASE_URL=f"sqlite+aiosqlite:///{self.workdir / 'gateway.db'}",
+            GATEWAY_DATABASE_URL=self.database_urls.get(
+                "gateway", f"sqlite+aiosqlite:///{self.workdir / 'gateway.db'}"
+            ),
         )
         for app in APPS:
             prefix = app.upper()
             env[f"{prefix}_PORT"] = str(self.ports[app])
             env[f"{prefix}_HOST"] = "127.0.0.1"
             if app != "gateway":
-                env[f"{prefix}_DATABASE_URL"] = f"sqlite+aiosqlite:///{self.workdir / f'{app}.db'}"
+                env[f"{prefix}_DATABASE_URL"] = self.database_urls.get(
+                    app, f"sqlite+aiosqlite:///{self.workdir / f'{app}.db'}"
+                )
                 env[f"GATEWAY_{prefix}_URL"] = self.service_url(app)
         self.env = env
         for step in self._setup_steps():
@@ -69,7 +76,9 @@ class System:
             )
 
     def _setup_steps(self) -> list[list[str]]:
-        steps = [["scripts.migrate"], ["scripts.demo"]]
+        steps = [["scripts.migrate"]]
+        if self.demo:
+            steps.append(["scripts.demo"])
         if (ROOT / "scripts" / "demo_users.py").exists():
             steps.append(["scripts.demo_users"])
         return steps

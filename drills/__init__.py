@@ -1,0 +1,1 @@
+"""Resilience drills: faults and races against the whole system on loopback (`make drill`)."""
