@@ -253,6 +253,7 @@ async def list_data_requests(
     stmt = select(DataRequest).where(DataRequest.case_id == case_id)
     if received is not None:
         stmt = stmt.where(DataRequest.received == received)
-    stmt = stmt.order_by(DataRequest.due_date, DataRequest.id)
+    # Undated requests last, on SQLite and PostgreSQL alike.
+    stmt = stmt.order_by(col(DataRequest.due_date).is_(None), DataRequest.due_date, DataRequest.id)
     today = date.today()
     return [_request_public(r, today) for r in (await session.exec(stmt)).all()]
