@@ -212,3 +212,58 @@ class TestTransitions:
         assert r.json()["current_version"] == 2
         assert case["status"] == "選定"
         assert case["theme"] == "認知症"
+
+
+class TestNoNPlusOne:
+    async def test_case_list_query_count_does_not_grow_with_cases(self, support_cases, setup):
+        from contextlib import contextmanager
+
+        from sqlalchemy import event
+
+        engine = support_cases.db.engine.sync_engine
+
+        @contextmanager
+        def counting():
+            seen: list[str] = []
+
+            def before(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+                seen.append(statement)
+
+            event.listen(engine, "before_cursor_execute", before)
+            try:
+                yield seen
+            finally:
+                event.remove(engine, "before_cursor_execute", before)
+
+        async with support_cases.client() as c:
+            with counting() as one:
+                assert len(await ok(await c.get("/api/v1/cases"))) == 1
+            for code in ("131121", "133035", "131032"):
+                await make_case(c, code, advisor_ids=[setup["advisor"]["id"]])
+                await add_visit(
+                    c, (await ok(await c.get("/api/v1/cases")))[-1]["id"], setup["advisor"]["id"]
+                )
+            with counting() as four:
+                assert len(await ok(await c.get("/api/v1/cases"))) == 4
+        assert len(four) == len(one)
+
+
+class TestOpenApi:
+    async def test_main_write_endpoints_carry_examples(self, support_cases):
+        async with support_cases.client() as c:
+            spec = await ok(await c.get("/openapi.json"))
+        schemas = spec["components"]["schemas"]
+        for name in (
+            "RoundCreate",
+            "ApplicationCreate",
+            "ApplicationDecision",
+            "AdvisorCreate",
+            "CaseCreate",
+            "TransitionRequest",
+            "VisitCreate",
+            "NodeCreate",
+            "InitiativeCreate",
+            "RoadmapItemCreate",
+            "LessonsUpdate",
+        ):
+            assert schemas[name].get("examples"), name
