@@ -15,10 +15,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import READ_ONLY, is_staff
 from services.common.actor import Actor, Role
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.models import get_for_update
 from services.support_cases.advisors.models import Advisor
-from services.support_cases.cases.models import CaseAdvisor, CaseObserver, SupportCase
+from services.support_cases.cases.models import (
+    CaseAdvisor,
+    CaseObserver,
+    CaseStatus,
+    SupportCase,
+)
 
 CASE_NOT_FOUND = "支援事例が見つかりません"
 
@@ -87,7 +92,12 @@ async def load_case(
     )
     if case is None or not await can_see_case(session, actor, case):
         raise NotFound(CASE_NOT_FOUND)
-    if need == Need.read or is_staff(actor):
+    if need == Need.read:
+        return case
+    if need == Need.work and case.status in (CaseStatus.completed, CaseStatus.cancelled):
+        if is_staff(actor) or actor.role == Role.advisor:
+            raise Conflict(f"この支援事例は「{case.status}」のため、記録やツリーは変更できません")
+    if is_staff(actor):
         return case
     if need == Need.work and actor.role == Role.advisor:
         return case

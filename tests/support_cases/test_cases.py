@@ -197,8 +197,10 @@ class TestTransitions:
             assert cancelled["status"] == "中止"
             assert cancelled["cancel_reason"] == "担当者の異動で継続が困難"
             r = await advance(c, cid, "課題分析")
+            frozen = await c.post(f"/api/v1/cases/{cid}/tree/nodes", json={"statement": "問題"})
         assert r.status_code == 409
         assert "中止" in r.json()["detail"]
+        assert frozen.status_code == 409
 
     async def test_stale_case_version_gets_409_and_changes_nothing(self, support_cases, setup):
         cid = setup["case"]["id"]
