@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
-TODAY = date.today()
+from services.support_cases.deps import today_jst
+
+TODAY = today_jst()  # the service's notion of today (application windows are in JST)
 FY = 2025
 
 WARD = "131121"  # 世田谷区 (区部)

@@ -104,6 +104,7 @@ class TestReportExport:
         assert [c.text for c in table.rows[1].cells][0] == "男性向け将棋×体操教室"
         assert table.rows[1].cells[7].text == "2026年度"
         assert "日野市" in body  # observer
+        assert "ロードマップの進捗: 1 項目中 0 項目が完了" in texts
 
     async def test_html_report_escapes_and_shows_every_section(self, support_cases, case):
         async with support_cases.client() as c:

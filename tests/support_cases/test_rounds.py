@@ -216,3 +216,54 @@ class TestRoundSummary:
         async with support_cases.client("viewer") as c:
             r = await c.get("/api/v1/rounds/2031/summary")
         assert r.status_code == 404
+
+
+class TestFixedThemes:
+    async def test_fixed_policy_limits_wished_themes_and_case_themes(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c, theme_policy="fixed", themes=["認知症"])
+            wrong = await c.post(
+                f"/api/v1/rounds/{FY}/applications",
+                json={"municipality_code": CITY, "wished_themes": ["介護予防"]},
+            )
+            await make_application(c, CITY, wished_themes=["認知症"])
+            adv = await make_advisor(c)
+            case = await c.post(
+                "/api/v1/cases",
+                json={
+                    "fiscal_year": FY,
+                    "municipality_code": CITY,
+                    "theme": "介護予防",
+                    "advisor_ids": [adv["id"]],
+                },
+            )
+        assert wrong.status_code == 422
+        assert "認知症" in wrong.json()["detail"]
+        assert case.status_code == 422
+
+
+class TestAdvisors:
+    async def test_inactive_advisor_cannot_be_assigned(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c)
+            adv = await make_advisor(c, active=False)
+            await make_application(c, CITY)
+            r = await c.post(
+                "/api/v1/cases",
+                json={
+                    "fiscal_year": FY,
+                    "municipality_code": CITY,
+                    "theme": "介護予防",
+                    "advisor_ids": [adv["id"]],
+                },
+            )
+            listed = await ok(await c.get("/api/v1/advisors", params={"active": True}))
+        assert r.status_code == 422
+        assert "休止" in r.json()["detail"]
+        assert listed == []
+
+    async def test_one_login_belongs_to_one_advisor(self, support_cases):
+        async with support_cases.client() as c:
+            await make_advisor(c, "一人目", actor_id="adv-1")
+            r = await c.post("/api/v1/advisors", json={"name": "二人目", "actor_id": "adv-1"})
+        assert r.status_code == 409

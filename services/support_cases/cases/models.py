@@ -101,7 +101,7 @@ class CaseTransition(Base, table=True):  # type: ignore[call-arg]
 class CaseCreate(SQLModel):
     fiscal_year: int = Field(description="支援年度 (その年度の支援年度が必要)")
     municipality_code: str = Field(description="選定された希望の区市町村")
-    theme: str = Field(max_length=50)
+    theme: str = Field(min_length=1, max_length=50)
     indicator_item_codes: list[str] = Field(default_factory=list)
     observers: list[str] = Field(default_factory=list, description="同席する近隣区市町村のコード")
     advisor_ids: list[int] = Field(min_length=1, description="担当専門家 (1人以上)")
@@ -128,7 +128,7 @@ class CaseCreate(SQLModel):
 
 class CaseUpdate(SQLModel):
     version: int
-    theme: str | None = Field(default=None, max_length=50)
+    theme: str | None = Field(default=None, min_length=1, max_length=50)
     indicator_item_codes: list[str] | None = None
     observers: list[str] | None = None
     advisor_ids: list[int] | None = Field(default=None, min_length=1)

@@ -30,9 +30,15 @@ from services.support_cases.cases.models import (
     TransitionPublic,
     TransitionRequest,
 )
+from services.support_cases.deps import today_jst
 from services.support_cases.reports.models import ReportLessons
 from services.support_cases.roadmaps.models import Initiative, ItemStatus, RoadmapItem
-from services.support_cases.rounds.models import Application, ApplicationStatus
+from services.support_cases.rounds.models import (
+    Application,
+    ApplicationStatus,
+    SupportRound,
+    ThemePolicy,
+)
 from services.support_cases.rounds.service import get_round
 from services.support_cases.trees.models import TreeNode
 from services.support_cases.visits.models import Visit, VisitAdvisor
@@ -58,14 +64,29 @@ def _check_codes(codes: list[str], *, field: str, own: str | None = None) -> lis
 
 async def _check_advisors(session: AsyncSession, ids: list[int]) -> list[int]:
     unique = list(dict.fromkeys(ids))
-    found = set((await session.exec(select(Advisor.id).where(col(Advisor.id).in_(unique)))).all())
+    rows = (await session.exec(select(Advisor).where(col(Advisor.id).in_(unique)))).all()
+    found = {a.id: a for a in rows}
     missing = [i for i in unique if i not in found]
     if missing:
         raise Invalid(
             f"専門家が登録されていません: {missing}",
             errors=[{"loc": ["body", "advisor_ids"], "msg": f"未登録の専門家 {missing}"}],
         )
+    inactive = [found[i].name for i in unique if not found[i].active]
+    if inactive:
+        raise Invalid(
+            f"活動を休止している専門家は割り当てられません: {'、'.join(inactive)}",
+            errors=[{"loc": ["body", "advisor_ids"], "msg": "休止中の専門家です"}],
+        )
     return unique
+
+
+def _check_theme(rnd: SupportRound, theme: str) -> None:
+    if rnd.theme_policy == ThemePolicy.fixed and theme not in rnd.themes:
+        raise Invalid(
+            f"{rnd.fiscal_year}年度のテーマは {'・'.join(rnd.themes)} のいずれかです",
+            errors=[{"loc": ["body", "theme"], "msg": "この年度のテーマではありません"}],
+        )
 
 
 async def create_case(session: AsyncSession, *, actor: Actor, body: CaseCreate) -> CasePublic:
@@ -106,6 +127,7 @@ async def create_case(session: AsyncSession, *, actor: Actor, body: CaseCreate) 
         raise Conflict(
             f"{body.fiscal_year}年度の {body.municipality_code} の支援事例は既にあります"
         )
+    _check_theme(rnd, body.theme)
     observers = _check_codes(body.observers, field="observers", own=body.municipality_code)
     advisor_ids = await _check_advisors(session, body.advisor_ids)
     if app.status == ApplicationStatus.submitted:
@@ -151,6 +173,10 @@ async def update_case(
     case = await load_case(session, actor, case_id, need=Need.manage, lock=True)
     check_version(case, body.version, what="支援事例")
     data = body.model_dump(exclude_unset=True, exclude={"version", "observers", "advisor_ids"})
+    if "theme" in data:
+        rnd = await session.get(SupportRound, case.round_id)
+        assert rnd is not None
+        _check_theme(rnd, data["theme"])
     case.sqlmodel_update(data)
     if body.observers is not None:
         observers = _check_codes(body.observers, field="observers", own=case.municipality_code)
@@ -351,7 +377,7 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
         )
     ).all():
         changed[cid] = at
-    today = date.today()
+    today = today_jst()
     reg = get_registry()
     out = []
     for c in cases:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from services.common.models import (
 from services.common.registry import get_registry
 from services.support_cases.access import Need, load_case
 from services.support_cases.cases.service import case_public
+from services.support_cases.deps import today_jst
 from services.support_cases.reports.models import (
     LessonsPublic,
     LessonsUpdate,
@@ -168,8 +168,23 @@ async def report_data(session: AsyncSession, *, actor: Actor, case_id: int) -> d
         "results": case.results,
         "lessons": lessons.lessons,
         "lessons_version": lessons.version,
-        "generated_on": date.today().isoformat(),
+        "generated_on": today_jst().isoformat(),
+        "progress": _progress_lines(roadmap),
     }
+
+
+def _progress_lines(roadmap: list[Any]) -> list[str]:
+    """One line per roadmap item for the results section: status and the latest note."""
+    lines = []
+    for r in roadmap:
+        line = f"{r.initiative_title}: {r.status}"
+        if r.progress_notes:
+            line += f"（{r.progress_notes[-1].text}）"
+        lines.append(line)
+    if roadmap:
+        done = sum(1 for r in roadmap if r.status == "完了")
+        lines.insert(0, f"ロードマップの進捗: {len(roadmap)} 項目中 {done} 項目が完了")
+    return lines
 
 
 _env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -258,6 +273,8 @@ def render_docx(data: dict[str, Any]) -> bytes:
             cell.text = value
     doc.add_heading("6. 成果", level=1)
     doc.add_paragraph(data["results"] or "（未記入）")
+    for line in data["progress"]:
+        doc.add_paragraph(line, style="List Bullet")
     doc.add_heading("7. 他の区市町村への示唆", level=1)
     doc.add_paragraph(data["lessons"] or "（未記入）")
     doc.add_paragraph(f"作成日 {data['generated_on']}")

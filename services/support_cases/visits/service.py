@@ -14,6 +14,7 @@ from services.common.models import check_version, get_for_update, stamp_created,
 from services.support_cases.access import Need, load_case, visible_case_ids
 from services.support_cases.advisors.models import Advisor
 from services.support_cases.cases.models import CaseAdvisor, CaseObserver
+from services.support_cases.deps import today_jst
 from services.support_cases.trees.service import take_snapshot
 from services.support_cases.visits.models import (
     AdvisorHours,
@@ -93,7 +94,7 @@ async def visits_public(session: AsyncSession, visits: list[Visit]) -> list[Visi
         )
     ).all():
         requests[r.visit_id].append(r)
-    today = date.today()
+    today = today_jst()
     out = []
     for v in visits:
         advs = advisors.get(v.id, [])  # type: ignore[arg-type]
@@ -238,12 +239,12 @@ async def update_data_request(
     data = body.model_dump(exclude_unset=True, exclude={"version"})
     req.sqlmodel_update(data)
     if req.received and req.received_on is None:
-        req.received_on = date.today()
+        req.received_on = today_jst()
     if not req.received:
         req.received_on = None
     stamp_updated(req, actor)
     await session.flush()
-    return _request_public(req, date.today())
+    return _request_public(req, today_jst())
 
 
 async def list_data_requests(
@@ -255,5 +256,5 @@ async def list_data_requests(
         stmt = stmt.where(DataRequest.received == received)
     # Undated requests last, on SQLite and PostgreSQL alike.
     stmt = stmt.order_by(col(DataRequest.due_date).is_(None), DataRequest.due_date, DataRequest.id)
-    today = date.today()
+    today = today_jst()
     return [_request_public(r, today) for r in (await session.exec(stmt)).all()]
