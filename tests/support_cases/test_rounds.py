@@ -1,5 +1,6 @@
 """Rounds, applications and the round summary."""
 
+import asyncio
 from datetime import timedelta
 
 from tests.support_cases.factories import (
@@ -96,6 +97,23 @@ class TestApplications:
             r = await c.post(f"/api/v1/rounds/{FY}/applications", json={"municipality_code": CITY})
         assert r.status_code == 422
         assert "既に提出" in r.json()["detail"]
+
+    async def test_concurrent_duplicates_leave_exactly_one_application(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c)
+
+        async def apply() -> int:
+            async with support_cases.client("municipality", CITY) as m:
+                r = await m.post(
+                    f"/api/v1/rounds/{FY}/applications", json={"municipality_code": CITY}
+                )
+                return r.status_code
+
+        codes = await asyncio.gather(*(apply() for _ in range(10)))
+        async with support_cases.client() as c:
+            listed = await ok(await c.get("/api/v1/applications"))
+        assert sorted(codes) == [201] + [422] * 9
+        assert len(listed) == 1
 
     async def test_municipality_cannot_apply_for_another(self, support_cases):
         async with support_cases.client() as c:

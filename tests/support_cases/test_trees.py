@@ -228,6 +228,30 @@ class TestStaleEdits:
         assert tree["root"]["statement"] == f"編集 {winner}"
 
 
+class TestConcurrentMoves:
+    async def test_crossed_moves_cannot_make_a_cycle(self, support_cases, case):
+        cid = case["id"]
+        async with support_cases.client() as c:
+            root = await add_node(c, cid, "問題")
+            a = await add_node(c, cid, "A", root["id"])
+            b = await add_node(c, cid, "B", root["id"])
+
+        async def move(node: dict, parent: dict) -> int:
+            async with support_cases.client() as c:
+                r = await c.post(
+                    f"/api/v1/cases/{cid}/tree/nodes/{node['id']}/move",
+                    json={"parent_id": parent["id"], "version": node["version"]},
+                )
+                return r.status_code
+
+        codes = await asyncio.gather(move(a, b), move(b, a))
+        async with support_cases.client() as c:
+            tree = await ok(await c.get(f"/api/v1/cases/{cid}/tree"))
+        assert sorted(codes) == [200, 422]
+        assert tree["node_count"] == 3 and tree["max_depth"] == 2
+        assert len(tree["root"]["children"]) == 1
+
+
 class TestSnapshots:
     async def test_each_hearing_freezes_the_tree_and_change_shows_over_time(
         self, support_cases, case
