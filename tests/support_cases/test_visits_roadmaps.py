@@ -227,3 +227,43 @@ class TestRoadmap:
                 json={"chosen": False, "version": ini["version"]},
             )
         assert r.status_code == 409
+
+
+class TestDeletes:
+    async def test_deleting_a_visit_removes_its_dispatches_and_keeps_snapshots(
+        self, support_cases, case
+    ):
+        cid = case["id"]
+        async with support_cases.client() as c:
+            await add_chain(c, cid, 1)
+            v = await add_visit(
+                c, cid, case["a1"], data_requests=[{"description": "名簿"}], hours=4
+            )
+            stale = await c.delete(f"/api/v1/cases/{cid}/visits/{v['id']}", params={"version": 9})
+            r = await c.delete(f"/api/v1/cases/{cid}/visits/{v['id']}", params={"version": 1})
+            summary = await ok(await c.get(f"/api/v1/rounds/{FY}/summary"))
+            snaps = await ok(await c.get(f"/api/v1/cases/{cid}/tree/snapshots"))
+            reqs = await ok(await c.get(f"/api/v1/cases/{cid}/data-requests"))
+        assert stale.status_code == 409
+        assert r.status_code == 204
+        assert (summary["advisor_dispatches"], summary["advisor_hours"]) == (0, 0)
+        assert len(snaps) == 1 and snaps[0]["visit_id"] is None
+        assert reqs == []
+
+    async def test_initiative_on_the_roadmap_cannot_be_deleted(self, support_cases, case):
+        cid = case["id"]
+        async with support_cases.client() as c:
+            nodes = await add_chain(c, cid, 1)
+            used = await add_initiative(c, cid, nodes[1]["id"])
+            spare = await add_initiative(c, cid, nodes[1]["id"], chosen=False, title="案B")
+            await add_item(c, cid, used["id"])
+            refused = await c.delete(
+                f"/api/v1/cases/{cid}/initiatives/{used['id']}", params={"version": 1}
+            )
+            deleted = await c.delete(
+                f"/api/v1/cases/{cid}/initiatives/{spare['id']}", params={"version": 1}
+            )
+            left = await ok(await c.get(f"/api/v1/cases/{cid}/initiatives"))
+        assert refused.status_code == 409
+        assert deleted.status_code == 204
+        assert [i["title"] for i in left] == ["男性向け教室の試行"]

@@ -52,6 +52,24 @@ async def update_initiative(
     )
 
 
+@router.delete(
+    "/cases/{case_id}/initiatives/{initiative_id}",
+    status_code=204,
+    summary="取組を削除 (ロードマップに載っていないもの)",
+)
+async def delete_initiative(
+    session: Session,
+    actor: CurrentActor,
+    case_id: int,
+    initiative_id: int,
+    version: int = Query(description="読み込んだときの版"),
+) -> Response:
+    await service.delete_initiative(
+        session, actor=actor, case_id=case_id, initiative_id=initiative_id, version=version
+    )
+    return Response(status_code=204)
+
+
 @router.get(
     "/cases/{case_id}/roadmap",
     response_model=list[RoadmapItemPublic],

@@ -206,3 +206,23 @@ async def delete_item(
     check_version(item, version, what="ロードマップの項目")
     await session.delete(item)
     await session.flush()
+
+
+async def delete_initiative(
+    session: AsyncSession, *, actor: Actor, case_id: int, initiative_id: int, version: int
+) -> None:
+    """Delete a candidate initiative (409 while it is on the roadmap)."""
+    await load_case(session, actor, case_id, need=Need.work)
+    ini = await get_for_update(session, Initiative, initiative_id)
+    if ini is None or ini.case_id != case_id:
+        raise NotFound("取組が見つかりません")
+    check_version(ini, version, what="取組")
+    used = (
+        await session.exec(select(RoadmapItem.id).where(RoadmapItem.initiative_id == ini.id))
+    ).first()
+    if used is not None:
+        raise Conflict(
+            "この取組はロードマップに載っています。先にロードマップの項目を削除してください"
+        )
+    await session.delete(ini)
+    await session.flush()

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
 from services.support_cases.deps import CurrentActor, Session
 from services.support_cases.visits import service
@@ -100,3 +100,21 @@ async def update_data_request(
     return await service.update_data_request(
         session, actor=actor, case_id=case_id, request_id=request_id, body=body
     )
+
+
+@router.delete(
+    "/cases/{case_id}/visits/{visit_id}",
+    status_code=204,
+    summary="派遣・ヒアリングの記録を削除 (誤登録の取消し)",
+)
+async def delete_visit(
+    session: Session,
+    actor: CurrentActor,
+    case_id: int,
+    visit_id: int,
+    version: int = Query(description="読み込んだときの版"),
+) -> Response:
+    await service.delete_visit(
+        session, actor=actor, case_id=case_id, visit_id=visit_id, version=version
+    )
+    return Response(status_code=204)

@@ -258,3 +258,24 @@ async def list_data_requests(
     stmt = stmt.order_by(col(DataRequest.due_date).is_(None), DataRequest.due_date, DataRequest.id)
     today = today_jst()
     return [_request_public(r, today) for r in (await session.exec(stmt)).all()]
+
+
+async def delete_visit(
+    session: AsyncSession, *, actor: Actor, case_id: int, visit_id: int, version: int
+) -> None:
+    """Delete a visit recorded by mistake, with its dispatches and data requests; tree
+    snapshots taken at it are kept (unlinked)."""
+    from sqlalchemy import delete, update
+
+    from services.support_cases.trees.models import TreeSnapshot
+
+    await load_case(session, actor, case_id, need=Need.work)
+    visit = await _visit_of_case(session, case_id, visit_id)
+    check_version(visit, version, what="ヒアリング・訪問の記録")
+    await session.exec(delete(VisitAdvisor).where(col(VisitAdvisor.visit_id) == visit_id))  # type: ignore[call-overload]
+    await session.exec(delete(DataRequest).where(col(DataRequest.visit_id) == visit_id))  # type: ignore[call-overload]
+    await session.exec(
+        update(TreeSnapshot).where(col(TreeSnapshot.visit_id) == visit_id).values(visit_id=None)  # type: ignore[call-overload]
+    )
+    await session.delete(visit)
+    await session.flush()
