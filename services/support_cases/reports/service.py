@@ -31,7 +31,7 @@ from services.support_cases.reports.models import (
     ReportLessons,
     ReportLessonsRevision,
 )
-from services.support_cases.roadmaps.service import list_roadmap
+from services.support_cases.roadmaps.service import list_initiatives, list_roadmap
 from services.support_cases.rounds.models import Application
 from services.support_cases.trees.service import load_tree
 from services.support_cases.visits.models import Visit
@@ -126,8 +126,6 @@ async def report_data(session: AsyncSession, *, actor: Actor, case_id: int) -> d
         ),
     )
     tree = await load_tree(session, case_id)
-    from services.support_cases.roadmaps.service import list_initiatives
-
     initiatives = await list_initiatives(session, actor=actor, case_id=case_id)
     roadmap = await list_roadmap(session, actor=actor, case_id=case_id)
     lessons = await _lessons_public(session, case_id)

@@ -33,6 +33,7 @@ from services.support_cases.trees.models import (
     TreePublic,
     TreeSnapshot,
 )
+from services.support_cases.visits.models import Visit
 
 NODE_NOT_FOUND = "ロジックツリーのノードが見つかりません"
 
@@ -309,8 +310,6 @@ async def create_snapshot(
 ) -> SnapshotPublic:
     case = await load_case(session, actor, case_id, need=Need.work, lock=True)
     if visit_id is not None:
-        from services.support_cases.visits.models import Visit
-
         visit = await session.get(Visit, visit_id)
         if visit is None or visit.case_id != case_id:
             raise Invalid(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,9 +14,10 @@ from services.common.errors import Invalid, NotFound
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.support_cases.access import Need, load_case, visible_case_ids
 from services.support_cases.advisors.models import Advisor
-from services.support_cases.cases.models import CaseAdvisor, CaseObserver
+from services.support_cases.cases.models import CaseAdvisor, CaseObserver, SupportCase
 from services.support_cases.deps import today_jst
-from services.support_cases.trees.service import take_snapshot
+from services.support_cases.trees.models import TreeSnapshot
+from services.support_cases.trees.service import load_tree, take_snapshot
 from services.support_cases.visits.models import (
     AdvisorHours,
     DataRequest,
@@ -136,8 +138,6 @@ async def create_visit(
         session.add(req)
     await session.flush()
     if body.snapshot_tree:
-        from services.support_cases.trees.service import load_tree
-
         if (await load_tree(session, case_id)).nodes:
             label = f"{body.visit_date.isoformat()} {body.kind}"
             await take_snapshot(session, actor=actor, case=case, label=label, visit_id=visit.id)
@@ -198,8 +198,6 @@ async def list_visits(
     date_to: date | None = None,
 ) -> list[VisitPublic]:
     """Visits across cases (for calendars and dispatch evidence), filtered."""
-    from services.support_cases.cases.models import SupportCase
-
     stmt = (
         select(Visit)
         .join(SupportCase, col(SupportCase.id) == Visit.case_id)
@@ -265,10 +263,6 @@ async def delete_visit(
 ) -> None:
     """Delete a visit recorded by mistake, with its dispatches and data requests; tree
     snapshots taken at it are kept (unlinked)."""
-    from sqlalchemy import delete, update
-
-    from services.support_cases.trees.models import TreeSnapshot
-
     await load_case(session, actor, case_id, need=Need.work)
     visit = await _visit_of_case(session, case_id, visit_id)
     check_version(visit, version, what="ヒアリング・訪問の記録")
