@@ -70,12 +70,6 @@ async def can_see_case(session: AsyncSession, actor: Actor, case: SupportCase) -
     return ids is None or case.id in ids
 
 
-def ensure_can_write(actor: Actor) -> None:
-    """Staff, advisors (on their cases) and municipality staff (own application) write."""
-    if actor.role in READ_ONLY:
-        raise Forbidden("閲覧のみの権限では変更できません")
-
-
 async def load_case(
     session: AsyncSession,
     actor: Actor,

@@ -152,6 +152,24 @@ class TestApplications:
             listed = await ok(await m.get(f"/api/v1/rounds/{FY}/applications"))
         assert [a["municipality_code"] for a in listed] == [CITY]
 
+    async def test_municipality_cannot_edit_after_the_decision(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c)
+            app = await make_application(c, CITY)
+            decided = await ok(
+                await c.post(
+                    f"/api/v1/applications/{app['id']}/decision",
+                    json={"status": "選定", "reason": "", "version": app["version"]},
+                )
+            )
+        async with support_cases.client("municipality", CITY) as m:
+            r = await m.patch(
+                f"/api/v1/applications/{app['id']}",
+                json={"motivation": "変更", "version": decided["version"]},
+            )
+        assert r.status_code == 409
+        assert "選定" in r.json()["detail"]
+
     async def test_decline_needs_a_reason_and_records_it(self, support_cases):
         async with support_cases.client() as c:
             await make_round(c)

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
-from services.common.errors import Conflict, Invalid, NotFound
+from services.common.errors import Conflict, Invalid
 from services.common.models import check_version, stamp_created, stamp_updated, utcnow
 from services.common.registry import CodeError, get_registry
 from services.support_cases.access import Need, load_case, visible_case_ids
@@ -474,10 +474,3 @@ async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:
 async def get_case(session: AsyncSession, *, actor: Actor, case_id: int) -> CasePublic:
     case = await load_case(session, actor, case_id)
     return await case_public(session, case)
-
-
-async def require_case(session: AsyncSession, case_id: int) -> SupportCase:
-    case = await session.get(SupportCase, case_id)
-    if case is None:
-        raise NotFound("支援事例が見つかりません")
-    return case
