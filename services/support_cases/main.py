@@ -5,8 +5,14 @@ from fastapi import FastAPI
 from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.support_cases import tables  # noqa: F401 - registers the tables
+from services.support_cases.advisors.routes import router as advisors_router
+from services.support_cases.cases.routes import router as cases_router
+from services.support_cases.reports.routes import router as reports_router
+from services.support_cases.roadmaps.routes import router as roadmaps_router
 from services.support_cases.rounds.routes import router as rounds_router
 from services.support_cases.settings import Settings
+from services.support_cases.trees.routes import router as trees_router
+from services.support_cases.visits.routes import router as visits_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -14,7 +20,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Bansō 伴走型支援サービス",
         description="伴走型支援: 希望、選定、ヒアリング、ロジックツリー、ロードマップ、報告書",
-        api_routers=[me_router, rounds_router],
+        api_routers=[
+            me_router,
+            rounds_router,
+            advisors_router,
+            cases_router,
+            visits_router,
+            trees_router,
+            roadmaps_router,
+            reports_router,
+        ],
     )
 
 

@@ -1,6 +1,12 @@
 """Every table of the support_cases service, imported so that its metadata is complete."""
 
+from services.support_cases.advisors import models as advisors  # noqa: F401
 from services.support_cases.base import Base
+from services.support_cases.cases import models as cases  # noqa: F401
+from services.support_cases.reports import models as reports  # noqa: F401
+from services.support_cases.roadmaps import models as roadmaps  # noqa: F401
 from services.support_cases.rounds import models as rounds  # noqa: F401
+from services.support_cases.trees import models as trees  # noqa: F401
+from services.support_cases.visits import models as visits  # noqa: F401
 
 metadata = Base.metadata
