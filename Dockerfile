@@ -8,6 +8,6 @@ COPY gateway ./gateway
 COPY scripts ./scripts
 COPY migrations ./migrations
 COPY alembic.ini ./
-RUN pip install . && useradd --system --uid 10001 banso
+RUN pip install -e . && useradd --system --uid 10001 banso
 USER banso
 EXPOSE 8000 8001 8002 8003

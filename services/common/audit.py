@@ -20,7 +20,6 @@ from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -35,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from services.common.access import require_roles
 from services.common.actor import Actor, Role, current_actor
+from services.common.models import UTCDateTime
 from services.common.observability import current_request_id
 
 AUDIT_TABLE = "audit_log"
@@ -50,7 +50,7 @@ def audit_table(metadata: MetaData) -> Table:
         AUDIT_TABLE,
         metadata,
         Column("id", Integer, primary_key=True),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UTCDateTime, nullable=False),
         Column("actor_id", String(128), nullable=False),
         Column("actor_name", String(200), nullable=False),
         Column("actor_role", String(32), nullable=False),

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import registry as sa_registry
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from services.common.actor import Actor
@@ -25,9 +26,31 @@ def make_base(service: str) -> type[SQLModel]:
     return base  # type: ignore[return-value]
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored and returned as an aware UTC datetime on every database (SQLite keeps
+    no offset and would hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
 def tz_field(**kw: Any) -> Any:
-    """A timezone-aware timestamp column."""
-    return Field(sa_type=DateTime(timezone=True), **kw)  # type: ignore[call-overload]
+    """A timezone-aware timestamp column (aware UTC in and out)."""
+    return Field(sa_type=UTCDateTime, **kw)  # type: ignore[call-overload]
 
 
 class Tracked(SQLModel):
