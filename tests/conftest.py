@@ -228,7 +228,7 @@ async def gateway_factory(
         app = create_app(settings, transports=wired)
         ctx = app.router.lifespan_context(app)
         await ctx.__aenter__()
-        if not emptied:
+        if not emptied and settings.database_url == db_urls["gateway"]:
             await dbs.truncate_all(app.state.db.engine, metadata)
             emptied = True
         client = GatewayClient(

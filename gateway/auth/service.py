@@ -155,6 +155,17 @@ async def update_user(
     _check_municipality(role, code)
     if data.password is not None:
         _check_password(data.password, settings)
+    stays_admin = role == Role.admin and changes.get("active", user.active) is not False
+    if user.role == Role.admin.value and user.active and not stays_admin:
+        others = await session.exec(
+            select(func.count()).where(
+                User.role == Role.admin.value, col(User.active).is_(True), User.id != user.id
+            )
+        )
+        if others.one() == 0:
+            raise Conflict(
+                "最後の管理者は無効にしたり役割を変えたりできません。先に別の管理者を追加してください"
+            )
     if "display_name" in changes and changes["display_name"]:
         user.display_name = changes["display_name"].strip()
     user.role = role.value

@@ -125,3 +125,15 @@ async def _user_id(admin, login: str) -> tuple[int, int]:  # type: ignore[no-unt
     async with admin.app.state.db.session() as s:
         user = (await s.exec(select(User).where(User.login == login))).one()
     return user.id, user.version
+
+
+class TestLastAdmin:
+    async def test_last_admin_cannot_be_deactivated_or_demoted(
+        self, gateway_factory: GatewayFactory
+    ) -> None:
+        admin = await gateway_factory(role="admin")
+        uid, version = await _user_id(admin, "test-admin")
+        for change in ({"active": False}, {"role": "coordinator"}):
+            r = await admin.patch(f"/api/v1/admin/users/{uid}", json={**change, "version": version})
+            assert r.status_code == 409 and "最後の管理者" in r.json()["detail"]
+        assert (await admin.get("/api/v1/me")).json()["role"] == "admin"
