@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated, Any
 
@@ -16,9 +17,10 @@ from gateway.auth.schemas import UserCreate, UserUpdate
 from gateway.templating import render
 from services.common.actor import Role
 from services.common.db import get_session
-from services.common.errors import AppError
+from services.common.errors import AppError, NotFound
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("banso.auth")
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 LOGIN_CSRF_COOKIE = "banso_login_csrf"
@@ -108,6 +110,14 @@ async def login_submit(
         now=request.app.state.clock.now(),
     )
     if result.user is None:
+        log.warning(
+            "login refused",
+            extra={
+                "login": login[:64],
+                "address": client_address(request),
+                "locked_seconds": result.retry_after,
+            },
+        )
         if result.retry_after:
             return _login_page(
                 request,
@@ -131,6 +141,7 @@ async def login_submit(
         address=client_address(request),
         replacing=request.cookies.get(settings.session_cookie_name),
     )
+    log.info("login", extra={"login": result.user.login, "address": client_address(request)})
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         settings.session_cookie_name,
@@ -248,8 +259,6 @@ async def users_create(
 async def user_page(request: Request, user_id: int, session: Session, _: AdminActor) -> Response:
     user = await session.get(service.User, user_id)
     if user is None:
-        from services.common.errors import NotFound
-
         raise NotFound("利用者が見つかりません")
     return render(request, "auth/user.html", {"user": user, "roles": list(Role), "errors": []})
 

@@ -25,6 +25,7 @@ from services.common.registry import CodeError, get_registry
 API_TOKEN_PREFIX = "bnk_"
 # A session's last_seen_at is written at most this often (not on every request).
 TOUCH_EVERY = timedelta(seconds=60)
+KEEP_ATTEMPTS = timedelta(days=30)
 
 ROLE_LABELS = {
     Role.admin: "管理者",
@@ -246,6 +247,10 @@ async def record_attempt(
     session: AsyncSession, *, login: str, address: str, succeeded: bool, now: datetime
 ) -> None:
     session.add(LoginAttempt(at=now, login=login[:64], address=address[:64], succeeded=succeeded))
+    if succeeded:  # keep the table small: attempts older than 30 days no longer matter
+        await session.exec(
+            delete(LoginAttempt).where(col(LoginAttempt.at) < now - KEEP_ATTEMPTS)  # type: ignore[call-overload]
+        )
     await session.flush()
 
 
