@@ -248,9 +248,46 @@ def _install_template_globals() -> None:
     )
 
 
+def _describe_security(app: FastAPI) -> None:
+    """Say in the OpenAPI document how the JSON API authenticates (for clients and fuzzers)."""
+    plain = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = plain()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "apiToken": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "管理者が発行する API トークン (bnk_…)",
+            },
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": app.state.settings.session_cookie_name,
+                "description": "画面のログインセッション (書き込みには X-CSRF-Token も必要)",
+            },
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if not is_api(path) or is_open(path):
+                continue
+            for operation in operations.values():
+                operation.setdefault("security", [{"apiToken": []}, {"session": []}])
+                operation.setdefault("responses", {}).setdefault(
+                    "401", {"description": "ログインしていないか、API トークンが無効です"}
+                )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_auth(app: FastAPI) -> None:
-    """Exception handlers and template globals (the dependency is set on the app itself)."""
+    """Exception handlers, template globals and the OpenAPI security description (the
+    dependency itself is set on the app: ``FastAPI(dependencies=[Depends(authenticate)])``)."""
     app.state.clock = Clock()
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(CsrfRefused, _csrf_refused)  # type: ignore[arg-type]
     _install_template_globals()
+    _describe_security(app)

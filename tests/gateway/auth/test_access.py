@@ -128,3 +128,15 @@ class TestReadiness:
         assert r.status_code == 503
         assert r.json()["failing"] == ["database"]
         assert "マイグレーション" in r.json()["database"]["detail"]
+
+
+class TestOpenApi:
+    async def test_api_operations_declare_token_or_session(
+        self, anonymous_gateway: httpx.AsyncClient
+    ) -> None:
+        doc = (await anonymous_gateway.get("/openapi.json")).json()
+        assert doc["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+        op = doc["paths"]["/api/v1/municipalities"]["get"]
+        assert op["security"] == [{"apiToken": []}, {"session": []}]
+        assert "401" in op["responses"]
+        assert "security" not in doc["paths"]["/healthz"]["get"]
