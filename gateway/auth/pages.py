@@ -74,7 +74,7 @@ async def login_form(
     if current_auth(request) is not None and current_auth(request).via == "session":  # type: ignore[union-attr]
         return RedirectResponse(safe_next(next), status_code=303)
     notice = (
-        "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"
+        "ログインの有効期限が切れました。もう一度ログインしてください。"
         if reason == "expired"
         else ""
     )

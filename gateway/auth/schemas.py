@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.common.actor import Role
 
@@ -31,6 +31,11 @@ class UserCreate(BaseModel):
     role: Role
     municipality_code: str | None = Field(None, description="role=municipality のとき必須")
     password: str = Field(min_length=1, max_length=200)
+
+    @field_validator("login", mode="before")
+    @classmethod
+    def _normalize_login(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 class UserUpdate(BaseModel):

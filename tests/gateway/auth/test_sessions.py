@@ -32,7 +32,7 @@ class TestExpiry:
         assert r.status_code == 303
         assert r.headers["location"] == "/login?next=%2Fmunicipalities%2F131016&reason=expired"
         notice = await gw.get(r.headers["location"])
-        assert "一定時間操作がなかったため、ログアウトしました" in notice.text
+        assert "ログインの有効期限が切れました。" in notice.text
         async with gw.app.state.db.session() as s:
             assert (await s.exec(select(UserSession))).all() == []
 
