@@ -142,8 +142,6 @@ class GatewayClient(httpx.AsyncClient):
 
 
 def _csrf_of(html: str) -> str | None:
-    import re
-
     m = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
     return m.group(1) if m else None
 
