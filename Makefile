@@ -33,6 +33,7 @@ demo: migrate
 	$(BIN)/python -m scripts.demo
 
 run: demo
+	$(BIN)/python -m scripts.demo_users
 	@echo ""
 	@echo "  Bansō を起動します: http://127.0.0.1:8000/  (止めるには Ctrl-C)"
 	@echo ""

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.registry import router as registry_router
+from gateway.auth.api import router as auth_api
+from gateway.auth.deps import authenticate, install_auth
+from gateway.auth.pages import router as auth_pages
+from gateway.auth.passwords import Passwords
 from gateway.pages.municipalities import router as municipality_pages
 from gateway.services import Services, build_services
 from gateway.settings import Settings
 from gateway.templating import render
+from services.common.db import Database
 from services.common.errors import AppError, install_error_handlers
+from services.common.health import database_check, migration_heads
 from services.common.observability import configure_logging, install_observability
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -96,22 +103,29 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.migration_heads = migration_heads("gateway")
         app.state.services = build_services(settings, transports)
         try:
             yield
         finally:
             await app.state.services.aclose()
+            await app.state.db.dispose()
 
     app = FastAPI(
         title="Bansō ゲートウェイ",
         description="保険者支援の作業台: 画面と、交付金の報告向けにまとめた JSON API",
         version="0.1.0",
         lifespan=lifespan,
+        # Every route needs a session or an API token, except the open ones (gateway.auth).
+        dependencies=[Depends(authenticate)],
     )
     app.state.settings = settings
+    app.state.passwords = Passwords(settings)
     app.state.static_version = _static_version()
     install_error_handlers(app)
     _install_page_errors(app)
+    install_auth(app)
     install_observability(app, "gateway")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -122,12 +136,15 @@ def create_app(
     @app.get("/readyz", tags=["運用"], summary="各サービスを含む準備状態")
     async def readyz(request: Request) -> JSONResponse:
         services: Services = request.app.state.services
-        checks = await services.readiness()
+        checks, database = await asyncio.gather(services.readiness(), database_check(request))
         failing = [name for name, r in checks.items() if not r.get("ok")]
+        if not database.get("ok"):
+            failing.insert(0, "database")
         body = {
             "status": "ok" if not failing else "unavailable",
             "service": "gateway",
             "failing": failing,
+            "database": database,
             "checks": {
                 name: {k: v for k, v in r.items() if k in ("ok", "detail", "failing", "status")}
                 for name, r in checks.items()
@@ -136,6 +153,8 @@ def create_app(
         return JSONResponse(body, status_code=200 if not failing else 503)
 
     app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(auth_api, prefix="/api/v1")
+    app.include_router(auth_pages)
     app.include_router(municipality_pages)
     return app
 

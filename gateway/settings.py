@@ -1,9 +1,9 @@
 """Gateway settings (environment variables prefixed GATEWAY_)."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.common.settings import CommonSettings
+from services.common.settings import CommonSettings, sqlite_url
 
 
 class Settings(BaseSettings):
@@ -19,4 +19,37 @@ class Settings(BaseSettings):
     circuit_failure_threshold: int = Field(3, ge=1, description="連続失敗でこの回数に達したら遮断")
     circuit_cooldown_seconds: float = Field(5.0, gt=0, description="遮断してから再試行までの秒数")
     demo: bool = Field(False, description="サンプルデータで動いていることを画面に表示する")
+    # The gateway's own database: people, sessions, API tokens, login attempts.
+    database_url: str = Field("", description="既定: var/gateway.db (SQLite)")
+    db_pool_size: int = Field(10, ge=1)
+    # Sessions (see docs/security.md).
+    session_cookie_name: str = "banso_session"
+    session_cookie_secure: bool = Field(
+        False, description="Cookie に Secure を付ける (HTTPS で公開するときは必須)"
+    )
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(12, ge=1, le=24 * 30)
+    # Lock-out after repeated login failures, per account and per client address.
+    login_max_failures: int = Field(5, ge=1, description="アカウントごとの失敗回数の上限")
+    login_max_failures_per_address: int = Field(20, ge=1, description="接続元ごとの上限")
+    login_lock_seconds: int = Field(30, ge=1, description="最初のロック時間 (以後は倍々)")
+    login_lock_max_seconds: int = Field(3600, ge=1)
+    login_failure_window_minutes: int = Field(60, ge=1, description="失敗を数える期間")
+    password_min_length: int = Field(10, ge=8)
+    # Argon2id cost (argon2-cffi's defaults, RFC 9106 low-memory profile).
+    password_time_cost: int = Field(3, ge=1)
+    password_memory_kib: int = Field(65536, ge=8)
+    password_parallelism: int = Field(4, ge=1)
+    api_token_default_days: int = Field(90, ge=1, le=730)
     common: CommonSettings = Field(default_factory=CommonSettings)
+
+    @model_validator(mode="after")
+    def _defaults_and_safety(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = sqlite_url("gateway")
+        if self.common.env == "production" and not self.session_cookie_secure:
+            raise ValueError(
+                "GATEWAY_SESSION_COOKIE_SECURE=true is required when ENV=production "
+                "(the session cookie must only travel over HTTPS)"
+            )
+        return self

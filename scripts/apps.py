@@ -7,6 +7,8 @@ from typing import Any
 
 SERVICES = ("indicators", "support_cases", "training")
 APPS = ("gateway", *SERVICES)
+# Apps with a database and an Alembic history (the gateway keeps people and sessions).
+DATABASES = (*SERVICES, "gateway")
 
 
 def settings_of(name: str) -> Any:

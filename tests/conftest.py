@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -36,6 +37,13 @@ def db_urls(tmp_path_factory: pytest.TempPathFactory) -> Any:
         migrate.upgrade(service, url)
     yield urls
     dbs.drop_databases(urls)
+
+
+def metadata_of(name: str) -> Any:
+    """The table metadata of a service, or of the gateway's own database."""
+    if name == "gateway":
+        return importlib.import_module("gateway.auth.tables").metadata
+    return _service_modules(name)[2].metadata
 
 
 def _service_modules(service: str) -> tuple[Any, Any, Any]:
@@ -82,7 +90,7 @@ async def _start(service: str, url: str) -> tuple[ServiceHarness, Any]:
 
 @pytest.fixture(scope="session")
 async def harnesses(db_urls: dict[str, str]) -> AsyncIterator[dict[str, ServiceHarness]]:
-    started = [await _start(s, u) for s, u in db_urls.items()]
+    started = [await _start(s, db_urls[s]) for s in dbs.SERVICES]
     yield {h.service: h for h, _ in started}
     for _, ctx in started:
         await ctx.__aexit__(None, None, None)
@@ -121,34 +129,116 @@ async def all_services(
 
 GatewayFactory = Callable[..., Any]
 
+# Test users log in with this password; Argon2 runs with small costs to keep tests fast.
+TEST_PASSWORD = "test-password-0123"
+CHEAP_ARGON2 = {"password_time_cost": 1, "password_memory_kib": 1024, "password_parallelism": 1}
+
+
+class GatewayClient(httpx.AsyncClient):
+    """A browser-like client of the gateway: keeps cookies; ``app`` is the gateway app."""
+
+    app: Any = None
+    csrf: str | None = None
+
+
+def _csrf_of(html: str) -> str | None:
+    m = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    return m.group(1) if m else None
+
+
+async def gateway_user(
+    app: Any, role: str = "coordinator", municipality: str | None = None, *, login: str = ""
+) -> str:
+    """Make sure a user of ``role`` exists in the gateway's database; return its login."""
+    from gateway.auth import service
+    from gateway.auth.schemas import UserCreate
+
+    login = login or f"test-{role}"
+    if role == "municipality":
+        municipality = municipality or "131016"
+    async with app.state.db.session(write=True) as session:
+        if await service.get_user_by_login(session, login) is None:
+            await service.create_user(
+                session,
+                data=UserCreate(
+                    login=login,
+                    display_name=f"テスト {role}",
+                    role=role,  # type: ignore[arg-type]
+                    municipality_code=municipality,
+                    password=TEST_PASSWORD,
+                ),
+                passwords=app.state.passwords,
+                settings=app.state.settings,
+                by="test",
+            )
+            await session.commit()
+    return login
+
+
+async def log_in(
+    client: GatewayClient, login: str, password: str = TEST_PASSWORD
+) -> httpx.Response:
+    """Log in through the login form, as a browser does; keep the page's CSRF token and send it
+    on every request (as htmx does with hx-headers)."""
+    form = await client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    r = await client.post(
+        "/login", data={"login": login, "password": password, "csrf_token": token.group(1)}
+    )
+    if r.status_code == 303:
+        page = await client.get("/", headers={"Accept": "text/html"})
+        client.csrf = _csrf_of(page.text)
+        client.headers["X-CSRF-Token"] = client.csrf or ""
+    return r
+
 
 @pytest.fixture
 async def gateway_factory(
-    all_services: dict[str, ServiceHarness],
+    all_services: dict[str, ServiceHarness], db_urls: dict[str, str]
 ) -> AsyncIterator[GatewayFactory]:
-    """Make a gateway wired to the real service apps in-process; ``transports`` overrides
-    some of them (e.g. a failing transport to simulate a service that is down)."""
+    """Make a gateway wired to the real service apps in-process, on its emptied database,
+    logged in as ``role`` (None: anonymous); ``transports`` overrides some services (e.g. a
+    failing transport to simulate a service that is down)."""
+    from gateway.auth.tables import metadata
     from gateway.main import create_app
     from gateway.settings import Settings
 
     opened: list[Any] = []
+    emptied = False
 
     async def make(
-        transports: dict[str, httpx.AsyncBaseTransport] | None = None, **settings_kw: Any
-    ) -> httpx.AsyncClient:
+        transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+        *,
+        role: str | None = "coordinator",
+        municipality: str | None = None,
+        **settings_kw: Any,
+    ) -> GatewayClient:
+        nonlocal emptied
         wired: dict[str, httpx.AsyncBaseTransport] = {
             name: httpx.ASGITransport(app=h.app) for name, h in all_services.items()
         }
         wired.update(transports or {})
-        settings = Settings(common=common_settings(), **settings_kw)
+        settings = Settings(
+            common=common_settings(),
+            **{"database_url": db_urls["gateway"], **CHEAP_ARGON2, **settings_kw},
+        )
         app = create_app(settings, transports=wired)
         ctx = app.router.lifespan_context(app)
         await ctx.__aenter__()
-        client = httpx.AsyncClient(
+        if not emptied and settings.database_url == db_urls["gateway"]:
+            await dbs.truncate_all(app.state.db.engine, metadata)
+            emptied = True
+        client = GatewayClient(
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
             base_url="http://gateway",
         )
+        client.app = app
         opened.append((ctx, client))
+        if role:
+            login = await gateway_user(app, role, municipality)
+            r = await log_in(client, login)
+            assert r.status_code == 303, r.text
         return client
 
     yield make
@@ -158,5 +248,12 @@ async def gateway_factory(
 
 
 @pytest.fixture
-async def gateway(gateway_factory: GatewayFactory) -> httpx.AsyncClient:
+async def gateway(gateway_factory: GatewayFactory) -> GatewayClient:
+    """The gateway, logged in as a coordinator (session cookie and CSRF header)."""
     return await gateway_factory()
+
+
+@pytest.fixture
+async def anonymous_gateway(gateway_factory: GatewayFactory) -> GatewayClient:
+    """The gateway with nobody logged in."""
+    return await gateway_factory(role=None)

@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 SERVICES = ("indicators", "support_cases", "training")
+# Every database the suite builds: each service's, and the gateway's own (people, sessions).
+DATABASES = (*SERVICES, "gateway")
 
 
 def base_url() -> str | None:
@@ -54,11 +56,11 @@ async def _pg_admin(url: str, statements: list[str]) -> None:
 def service_urls(tmp: Path) -> dict[str, str]:
     base = base_url()
     if base is None:
-        return {s: f"sqlite+aiosqlite:///{tmp / f'{s}.db'}" for s in SERVICES}
+        return {s: f"sqlite+aiosqlite:///{tmp / f'{s}.db'}" for s in DATABASES}
     u = make_url(base)
     return {
         s: u.set(database=f"{u.database}_{s}").render_as_string(hide_password=False)
-        for s in SERVICES
+        for s in DATABASES
     }
 
 

@@ -44,8 +44,9 @@ def test_one_database_per_service_created_at_first_start(compose: dict) -> None:
         "indicators",
         "support_cases",
         "training",
+        "gateway",
     }
-    for svc in ("indicators", "support_cases", "training"):
+    for svc in ("indicators", "support_cases", "training", "gateway"):
         url = compose["services"][svc]["environment"][f"{svc.upper()}_DATABASE_URL"]
         assert url.startswith("postgresql+asyncpg://") and url.endswith(f"@db:5432/{svc}")
 
@@ -68,8 +69,11 @@ def test_services_wait_for_db_and_migrate_first(compose: dict, svc: str) -> None
 def test_gateway_waits_for_healthy_services_and_is_the_only_public_port(compose: dict) -> None:
     gw = compose["services"]["gateway"]
     assert gw["depends_on"] == {
-        s: {"condition": "service_healthy"} for s in ("indicators", "support_cases", "training")
+        s: {"condition": "service_healthy"}
+        for s in ("db", "indicators", "support_cases", "training")
     }
+    cmd = " ".join(gw["command"])
+    assert cmd.index("scripts.migrate gateway") < cmd.index("scripts.serve gateway")
     published = [name for name, s in compose["services"].items() if s.get("ports")]
     assert published == ["gateway"]
     assert compose["networks"]["internal"]["internal"] is True

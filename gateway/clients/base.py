@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from services.common.actor import SYSTEM_COORDINATOR, Actor, mint_token
+from services.common.actor import SYSTEM_COORDINATOR, Actor, current_actor, mint_token
 from services.common.observability import REQUEST_ID_HEADER, current_request_id
 
 
@@ -116,7 +116,12 @@ class ServiceClient:
         self.deadline = http.timeout.read or 2.0
 
     def _headers(self, actor: Actor | None) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {self.signer.token_for(actor or SYSTEM_COORDINATOR)}"}
+        """The acting user: the one passed, else the request's (set by authentication).
+        A data call with neither is a programming error, not a reason to act as staff."""
+        actor = actor or current_actor.get()
+        if actor is None:
+            raise ServiceError(self.service, "利用者が特定できないため呼び出せません")
+        headers = {"Authorization": f"Bearer {self.signer.token_for(actor)}"}
         rid = current_request_id()
         if rid:
             headers[REQUEST_ID_HEADER] = rid
@@ -191,7 +196,7 @@ class ServiceClient:
         so that readiness always says the truth)."""
         try:
             async with asyncio.timeout(self.deadline):
-                resp = await self.http.get("/readyz", headers=self._headers(None))
+                resp = await self.http.get("/readyz", headers=self._headers(SYSTEM_COORDINATOR))
         except (httpx.TimeoutException, TimeoutError):
             return {"ok": False, "detail": "応答がありません (タイムアウト)"}
         except httpx.TransportError as exc:

@@ -8,13 +8,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
-from tests.conftest import _service_modules
-from tests.dbs import SERVICES
+from tests.conftest import metadata_of
+from tests.dbs import DATABASES
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", DATABASES)
 async def test_models_match_migrations(service: str, db_urls: dict[str, str]) -> None:
-    _, _, tables = _service_modules(service)
+    metadata = metadata_of(service)
     engine = create_async_engine(db_urls[service])
 
     def diff(conn):  # type: ignore[no-untyped-def]
@@ -22,7 +22,7 @@ async def test_models_match_migrations(service: str, db_urls: dict[str, str]) ->
             conn,
             opts={"compare_type": True, "version_table": migrate.version_table(service)},
         )
-        return compare_metadata(ctx, tables.metadata)
+        return compare_metadata(ctx, metadata)
 
     async with engine.connect() as conn:
         changes = await conn.run_sync(diff)
@@ -30,7 +30,7 @@ async def test_models_match_migrations(service: str, db_urls: dict[str, str]) ->
     assert changes == [], f"{service}: models and migrations differ: {changes}"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", DATABASES)
 async def test_down_and_up_again(service: str, tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / f'{service}.db'}"
     await asyncio.to_thread(migrate.upgrade, service, url)

@@ -72,6 +72,17 @@ async def browser() -> AsyncIterator[object]:
         await b.close()
 
 
+DEMO_LOGIN = ("demo-coordinator", "banso-demo-coordinator")  # demo-only, see docs/security.md
+
+
+async def log_in(pg, login: str = DEMO_LOGIN[0], password: str = DEMO_LOGIN[1]) -> None:  # type: ignore[no-untyped-def]
+    await pg.goto("/login")
+    await pg.get_by_label("ログインID").fill(login)
+    await pg.get_by_label("パスワード").fill(password)
+    await pg.get_by_role("button", name="ログイン").click()
+    await pg.wait_for_url(re.compile(r"/$"))
+
+
 @pytest.fixture
 async def page(browser, system: System, request: pytest.FixtureRequest) -> AsyncIterator[object]:
     context = await browser.new_context(
@@ -82,6 +93,7 @@ async def page(browser, system: System, request: pytest.FixtureRequest) -> Async
     )
     context.set_default_timeout(10_000)
     pg = await context.new_page()
+    await log_in(pg)
     yield pg
     OUTPUT.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])

@@ -10,7 +10,7 @@ from gateway.clients.base import CircuitBreaker, ServiceError, ServiceRejected, 
 from gateway.clients.training import TrainingClient
 from gateway.combine import gather, require_complete
 from services.common.errors import ServiceUnavailable
-from tests.helpers import TEST_SECRET
+from tests.helpers import COORDINATOR, TEST_SECRET
 
 
 class FlakyTransport(httpx.AsyncBaseTransport):
@@ -44,25 +44,27 @@ def client(
 class TestRetry:
     async def test_get_is_retried_once_after_a_refused_connection(self) -> None:
         t = FlakyTransport(refuse=1)
-        assert await client(t).programs() == []
+        assert await client(t).programs(actor=COORDINATOR) == []
         assert t.seen == 2
 
     async def test_two_refusals_fail(self) -> None:
         t = FlakyTransport(refuse=2)
         with pytest.raises(ServiceError, match="接続できません"):
-            await client(t).programs()
+            await client(t).programs(actor=COORDINATOR)
         assert t.seen == 2
 
     async def test_writes_are_not_retried(self) -> None:
         t = FlakyTransport(refuse=1)
         with pytest.raises(ServiceError):
-            await client(t).request("POST", "/api/v1/programs", json={}, expect=(201,))
+            await client(t).request(
+                "POST", "/api/v1/programs", json={}, expect=(201,), actor=COORDINATOR
+            )
         assert t.seen == 1
 
     async def test_a_5xx_is_not_retried(self) -> None:
         t = FlakyTransport(status=500, body={})
         with pytest.raises(ServiceError, match="500"):
-            await client(t).programs()
+            await client(t).programs(actor=COORDINATOR)
         assert t.seen == 1
 
 
@@ -70,7 +72,7 @@ class TestTimeout:
     async def test_slow_service_times_out(self) -> None:
         t = FlakyTransport(delay=0.5)
         with pytest.raises(ServiceError, match="タイムアウト"):
-            await client(t, timeout=0.05).programs()
+            await client(t, timeout=0.05).programs(actor=COORDINATOR)
 
 
 class TestCircuitBreaker:
@@ -79,10 +81,10 @@ class TestCircuitBreaker:
         c = client(t, breaker=CircuitBreaker(threshold=2, cooldown=60))
         for _ in range(2):
             with pytest.raises(ServiceError):
-                await c.programs()
+                await c.programs(actor=COORDINATOR)
         sent = t.seen
         with pytest.raises(ServiceError, match="一時的に停止中"):
-            await c.programs()
+            await c.programs(actor=COORDINATOR)
         assert t.seen == sent, "an open circuit sends nothing"
         assert c.breaker.state == "open"
 
@@ -91,17 +93,17 @@ class TestCircuitBreaker:
         c = client(t, breaker=CircuitBreaker(threshold=2, cooldown=0.05))
         for _ in range(2):
             with pytest.raises(ServiceError):
-                await c.programs()
+                await c.programs(actor=COORDINATOR)
         await asyncio.sleep(0.06)
         assert c.breaker.state == "half-open"
-        assert await c.programs() == []
+        assert await c.programs(actor=COORDINATOR) == []
         assert c.breaker.state == "closed"
 
     async def test_a_4xx_is_the_callers_mistake_not_a_failure(self) -> None:
         t = FlakyTransport(status=422, body={"detail": "年度が不正です", "errors": []})
         c = client(t, breaker=CircuitBreaker(threshold=1, cooldown=60))
         with pytest.raises(ServiceRejected) as err:
-            await c.programs()
+            await c.programs(actor=COORDINATOR)
         assert err.value.status == 422 and err.value.detail == "年度が不正です"
         assert c.breaker.state == "closed"
 
@@ -121,3 +123,11 @@ class TestGather:
         with pytest.raises(ServiceUnavailable) as err:
             require_complete(parts, complete=True)
         assert err.value.extra["unavailable"] == ["training"]
+
+
+class TestActor:
+    async def test_no_actor_means_no_call(self) -> None:
+        t = FlakyTransport()
+        with pytest.raises(ServiceError, match="利用者が特定できない"):
+            await client(t).programs()
+        assert t.seen == 0

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import GatewayFactory
+from tests.helpers import COORDINATOR
 
 HTML = {"Accept": "text/html"}
 
@@ -144,7 +145,7 @@ class TestServiceCalls:
 
         token = _request_id.set("rid-42")
         try:
-            programs = await services.training.programs(fiscal_year=2025)
+            programs = await services.training.programs(fiscal_year=2025, actor=COORDINATOR)
         finally:
             _request_id.reset(token)
         assert programs == []
@@ -158,5 +159,5 @@ class TestServiceCalls:
         gw = await gateway_factory({"indicators": RefusingTransport()})
         services = gw._transport.app.state.services  # type: ignore[attr-defined]
         with pytest.raises(ServiceError) as err:
-            await services.indicators.frameworks()
+            await services.indicators.frameworks(actor=COORDINATOR)
         assert err.value.service == "indicators"

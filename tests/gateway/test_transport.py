@@ -8,7 +8,7 @@ import pytest
 from gateway.clients.base import CircuitBreaker, ServiceError, TokenSigner
 from gateway.clients.training import TrainingClient
 from gateway.clients.transport import GatewayTransport
-from tests.helpers import TEST_SECRET
+from tests.helpers import COORDINATOR, TEST_SECRET
 
 
 def closed_port() -> int:
@@ -24,7 +24,7 @@ async def test_refused_connection_is_a_connect_error_and_is_retried_once() -> No
     )
     client = TrainingClient(http, TokenSigner(TEST_SECRET, 300), CircuitBreaker(5, 60))
     with pytest.raises(ServiceError, match="接続できません"):
-        await client.programs()
+        await client.programs(actor=COORDINATOR)
     assert client.calls == 2  # the first try and one retry
     assert (await client.readiness())["detail"].startswith("接続できません")
     await http.aclose()

@@ -1,0 +1,1 @@
+"""People, login sessions, API tokens and CSRF: who is acting on the gateway."""

@@ -1,0 +1,6 @@
+"""Every table of the gateway, imported so that its metadata is complete."""
+
+from gateway.auth import models  # noqa: F401
+from gateway.auth.base import Base
+
+metadata = Base.metadata
