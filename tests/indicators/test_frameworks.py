@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from services.indicators.shipped import load_shipped
 from tests.indicators.factories import make_framework, tiny_framework
 

@@ -103,7 +103,7 @@ async def upsert_inputs(
             "version": AllocationInput.__table__.c.version + 1,  # type: ignore[attr-defined]
         },
     )
-    await session.execute(stmt, values)
+    await (await session.connection()).execute(stmt, values)
     return len(values)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -186,7 +187,7 @@ def export_xlsx(sheet: PdcaSheet) -> bytes:
             c.alignment = Alignment(wrap_text=True, vertical="top")
     widths = [28, 14, 30, 30] + [34, 34] * len(years) + [10]
     for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(2, i).column_letter].width = w
+        ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "E4"
     buf = io.BytesIO()
     wb.save(buf)

@@ -193,7 +193,9 @@ async def update_peer_set(
     check_version(ps, body.version, what="比較グループ")
     _check_members(body.members)
     ps.name, ps.description = body.name, body.description
-    await session.execute(delete(PeerMember).where(PeerMember.peer_set_id == ps.id))  # type: ignore[arg-type]
+    await (await session.connection()).execute(
+        delete(PeerMember).where(PeerMember.peer_set_id == ps.id)
+    )  # type: ignore[arg-type]
     session.add_all(
         PeerMember(peer_set_id=ps.id, entity_code=c, group_name=g.strip())
         for c, g in body.members.items()

@@ -102,7 +102,7 @@ async def compute(session: AsyncSession, tree: Tree) -> Computed:
     q = select(inner.c.entity_code, inner.c.category_id, func.sum(inner.c.p)).group_by(
         inner.c.entity_code, inner.c.category_id
     )
-    rows = (await session.execute(q)).all()
+    rows = (await (await session.connection()).execute(q)).all()
     out = Computed(tree)
     chains = {c.id: [a.code for a in tree.ancestors(c.id)] for c in tree.categories}  # type: ignore[arg-type]
     for code, cat_id, pts in rows:
@@ -472,11 +472,19 @@ async def recover(
     own = cells.get(entity_code, {})
     cat_by_id = {c.id: c for c in tree.categories}
     items = []
+    group_best: dict[str, float] = {}  # an alternatives group's best own points
+    for it in tree.items:
+        if it.alternatives and it.id in own:
+            key = f"{it.category_id}:{it.alternatives}"
+            group_best[key] = max(group_best.get(key, float("-inf")), own[it.id])  # type: ignore[index]
     for it in tree.items:
         if it.max_points <= 0 or not peers:
             continue
         full = sum(1 for c in peers if cells[c].get(it.id, 0.0) >= it.max_points) / len(peers)  # type: ignore[arg-type]
-        pts = own.get(it.id, 0.0)  # type: ignore[arg-type]
+        if it.alternatives:
+            pts = group_best.get(f"{it.category_id}:{it.alternatives}", 0.0)
+        else:
+            pts = own.get(it.id, 0.0)  # type: ignore[arg-type]
         if full >= share and pts < it.max_points:
             items.append(
                 {

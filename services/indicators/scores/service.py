@@ -147,7 +147,7 @@ async def upsert_cells(
     )
     batch = 20_000
     for start in range(0, len(values), batch):
-        await session.execute(stmt, values[start : start + batch])
+        await (await session.connection()).execute(stmt, values[start : start + batch])
     return len(values)
 
 
