@@ -130,6 +130,16 @@ async def create_framework(session: AsyncSession, doc: FrameworkDoc, *, actor: A
     return fw
 
 
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """Plain copy of an item's bounds: bulk validation reads these 174,100 times."""
+
+    id: int
+    code: str
+    min_points: float
+    max_points: float
+
+
 @dataclass
 class Tree:
     """A framework's categories and items, loaded once for computations."""
@@ -141,6 +151,7 @@ class Tree:
     items_of: dict[int, list[Item]] = field(default_factory=dict)
     by_code: dict[str, Item] = field(default_factory=dict)
     top_of: dict[int, Category] = field(default_factory=dict)  # category id → top category
+    info: dict[str, ItemInfo] = field(default_factory=dict)  # by item code
 
     def ancestors(self, category_id: int) -> list[Category]:
         """The category and every parent, innermost first."""
@@ -178,6 +189,7 @@ async def load_tree(session: AsyncSession, framework_id: int) -> Tree:
     for it in items:
         tree.items_of.setdefault(it.category_id, []).append(it)
         tree.by_code[it.code] = it
+        tree.info[it.code] = ItemInfo(it.id, it.code, float(it.min_points), float(it.max_points))  # type: ignore[arg-type]
     for c in cats:
         tree.top_of[c.id] = tree.ancestors(c.id)[-1]  # type: ignore[arg-type]
     return tree
