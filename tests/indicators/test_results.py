@@ -251,3 +251,42 @@ class TestLatest:
             body = (await c.get(f"/api/v1/results/latest?prefecture=13&entity_code={CHUO}")).json()
         assert [(x["grant"], x["framework"]["id"]) for x in body] == [("suishin", scored)]
         assert [e["entity_code"] for e in body[0]["entities"]] == [CHUO]
+
+
+class TestPrefectureFramework:
+    async def test_full_marks_with_the_deduction_roll_up_the_nested_categories(self, indicators):
+        from services.indicators.shipped import load_shipped
+
+        async with indicators.db.session(write=True) as s:
+            await load_shipped(s)
+            await s.commit()
+        async with indicators.client() as c:
+            fw = next(f for f in (await c.get("/api/v1/frameworks?level=prefecture")).json())
+            detail = (await c.get(f"/api/v1/frameworks/{fw['id']}")).json()
+
+            def items(cats):
+                for k in cats:
+                    yield from k["items"]
+                    yield from items(k["categories"])
+
+            rows = [
+                {"entity_code": "130001", "item_code": i["code"], "points": i["max_points"]}
+                for i in items(detail["categories"])
+            ]
+            rows.append({"entity_code": "130001", "item_code": "Ⅲ-②", "points": -10})
+            rows.append({"entity_code": "270008", "item_code": "Ⅰ-①", "points": 36})
+            r = await c.put(f"/api/v1/frameworks/{fw['id']}/scores", json={"scores": rows})
+            bad = await c.put(
+                f"/api/v1/frameworks/{fw['id']}/scores",
+                json={"scores": [{"entity_code": CHIYODA, "item_code": "Ⅰ-①", "points": 1}]},
+            )
+            body = (await c.get(f"/api/v1/frameworks/{fw['id']}/results")).json()
+        assert r.status_code == 200
+        assert bad.status_code == 422  # a municipality is not scored in a prefecture framework
+        tokyo, osaka = body["entities"]
+        assert (tokyo["entity_code"], tokyo["total"], tokyo["name"]) == ("130001", 731, "東京都")
+        cats = {k["code"]: k["points"] for k in tokyo["categories"]}
+        assert (cats["Ⅱ"], cats["Ⅱ(2)"], cats["Ⅱ(2)介護予防"], cats["Ⅲ"]) == (555, 125, 45, 70)
+        assert tokyo["score_rate"] == pytest.approx(731 / 741)
+        assert (osaka["total"], osaka["rank"]) == (36, 2)
+        assert body["summary"]["missing"] == 45

@@ -378,8 +378,14 @@ async def item_cells(
 
 
 def average_block(
-    tree: Tree, comp: Computed, codes: list[str], cells: dict[str, dict[int, float]]
+    tree: Tree,
+    comp: Computed,
+    codes: list[str],
+    sums: dict[int, float],
+    fulls: dict[int, int],
 ) -> dict[str, Any]:
+    """Means over ``codes``; ``sums``/``fulls``: per item id, the block's points and the
+    number of its entities scoring the item in full (a missing cell counts as 0 points)."""
     n = len(codes)
     if not n:
         return {
@@ -405,13 +411,8 @@ def average_block(
         "items": [
             {
                 "code": it.code,
-                "mean_points": sum(cells[c].get(it.id, 0.0) for c in codes) / n,  # type: ignore[arg-type]
-                "full_share": sum(
-                    1
-                    for c in codes
-                    if it.max_points > 0 and cells[c].get(it.id, 0.0) >= it.max_points  # type: ignore[arg-type]
-                )
-                / n,
+                "mean_points": sums.get(it.id, 0.0) / n,  # type: ignore[arg-type]
+                "full_share": fulls.get(it.id, 0) / n,  # type: ignore[arg-type]
             }
             for it in tree.items
         ],
@@ -425,30 +426,50 @@ async def averages(
     prefecture: str | None,
     group_set: str,
 ) -> dict[str, Any]:
-    """Means of the nation, the prefecture and each group of a set, per category and item."""
+    """Means of the nation, the prefecture and each group of a set, per category and item
+    (one pass over the cells fills every block)."""
     tree = await load_tree(session, framework_id)
     comp = await compute(session, tree)
-    cells = await item_cells(session, tree)
     nation = list(comp.totals)
-    out: dict[str, Any] = {
-        "framework_id": framework_id,
-        "nation": average_block(tree, comp, nation, cells),
-        "prefecture": None,
-        "group_set": group_set,
-        "groups": [],
-    }
-    base = nation
-    if prefecture:
-        base = [c for c in nation if prefecture_of(c) == prefecture]
-        out["prefecture"] = {"code": prefecture, **average_block(tree, comp, base, cells)}
+    base = [c for c in nation if prefecture_of(c) == prefecture] if prefecture else nation
     gm = await group_map(session, tree.framework, group_set, base)
     groups: dict[str, list[str]] = defaultdict(list)
     for c in base:
         groups[gm[c]].append(c)
-    out["groups"] = [
-        {"group": g, **average_block(tree, comp, codes, cells)}
-        for g, codes in sorted(groups.items())
-    ]
+    full_at = {it.id: it.max_points for it in tree.items if it.max_points > 0}
+    sums: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    fulls: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    q = select(Score.entity_code, Score.item_id, Score.points).where(
+        Score.framework_id == tree.framework.id
+    )
+    rows = (await (await session.connection()).execute(q)).all()
+    for code, item_id, pts in rows:
+        keys = ["*"]
+        if prefecture and prefecture_of(code) == prefecture:
+            keys.append("pref")
+        g = gm.get(code)
+        if g is not None:
+            keys.append("g:" + g)
+        full = item_id in full_at and pts >= full_at[item_id]
+        for k in keys:
+            sums[k][item_id] += pts
+            if full:
+                fulls[k][item_id] += 1
+    out: dict[str, Any] = {
+        "framework_id": framework_id,
+        "nation": average_block(tree, comp, nation, sums["*"], fulls["*"]),
+        "prefecture": None,
+        "group_set": group_set,
+        "groups": [
+            {"group": g, **average_block(tree, comp, codes, sums["g:" + g], fulls["g:" + g])}
+            for g, codes in sorted(groups.items())
+        ],
+    }
+    if prefecture:
+        out["prefecture"] = {
+            "code": prefecture,
+            **average_block(tree, comp, base, sums["pref"], fulls["pref"]),
+        }
     return out
 
 
