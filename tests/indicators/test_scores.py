@@ -129,3 +129,14 @@ class TestImport:
             )
         assert r.status_code == 422
         assert r.json()["errors"][0]["loc"] == ["line", 1, "column", "x9"]
+
+
+class TestLag:
+    async def test_action_in_fy_n_is_scored_by_the_grant_year_n_plus_1_framework(self, indicators):
+        async with indicators.client() as c:
+            await make_framework(c, 2020)
+            fid21 = await make_framework(c, 2021)
+            found = (await c.get("/api/v1/frameworks?evaluation_fy=2020")).json()
+        assert [(f["id"], f["grant_fy"], f["evaluation_fy"]) for f in found] == [
+            (fid21, 2021, 2020)
+        ]

@@ -10,6 +10,7 @@ from services.common.access import staff_only
 from services.common.actor import Actor
 from services.common.db import get_session
 from services.indicators.frameworks import service
+from services.indicators.frameworks.models import Grant, Level
 from services.indicators.frameworks.schemas import FrameworkDetail, FrameworkDoc, FrameworkSummary
 from services.indicators.shipped import load_shipped
 
@@ -20,9 +21,17 @@ Staff = Annotated[Actor, Depends(staff_only)]
 
 @router.get("/frameworks", response_model=list[FrameworkSummary], summary="評価指標の体系の一覧")
 async def list_frameworks(
-    session: Session, grant: str | None = None, level: str | None = None
+    session: Session,
+    grant: Grant | None = None,
+    level: Level | None = None,
+    grant_fy: int | None = None,
+    evaluation_fy: Annotated[
+        int | None, Query(description="評価年度: 年度Nの取組は交付年度N+1の体系で評価される")
+    ] = None,
 ) -> list[FrameworkSummary]:
-    rows = await service.list_frameworks(session, grant=grant, level=level)
+    rows = await service.list_frameworks(
+        session, grant=grant, level=level, grant_fy=grant_fy, evaluation_fy=evaluation_fy
+    )
     return [service.summary(r) for r in rows]
 
 

@@ -33,10 +33,19 @@ from services.indicators.frameworks.schemas import (
 
 
 async def list_frameworks(
-    session: AsyncSession, *, grant: str | None = None, level: str | None = None
+    session: AsyncSession,
+    *,
+    grant: str | None = None,
+    level: str | None = None,
+    grant_fy: int | None = None,
+    evaluation_fy: int | None = None,
 ) -> list[Framework]:
     """Frameworks, oldest grant year first."""
     q = select(Framework)
+    if grant_fy is not None:
+        q = q.where(Framework.grant_fy == grant_fy)
+    if evaluation_fy is not None:
+        q = q.where(Framework.evaluation_fy == evaluation_fy)
     if grant:
         q = q.where(Framework.grant == grant)
     if level:

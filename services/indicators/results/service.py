@@ -139,15 +139,17 @@ async def first_insured_map(session: AsyncSession, fw: Framework) -> dict[str, i
     rows = (
         await session.exec(
             select(
-                AllocationInput.entity_code, AllocationInput.first_insured, AllocationInput.grant_fy
-            )
-            .where(AllocationInput.grant_fy <= fw.grant_fy)
-            .order_by(AllocationInput.grant_fy)
+                AllocationInput.entity_code,
+                AllocationInput.first_insured,
+                AllocationInput.grant_fy,
+                AllocationInput.grant,
+            ).where(AllocationInput.grant_fy <= fw.grant_fy)
         )
     ).all()
     out: dict[str, int] = {}
-    for code, n, _fy in rows:
-        out[code] = n  # later years overwrite earlier ones
+    # Later years overwrite earlier ones; within a year the framework's own grant wins.
+    for code, n, _fy, _grant in sorted(rows, key=lambda r: (r[2], r[3] == fw.grant)):
+        out[code] = n
     return out
 
 
