@@ -70,6 +70,16 @@ class TestShippedFrameworks:
             ("Ⅲ", 83),
         ]
 
+    async def test_concurrent_starts_load_each_framework_once(self, indicators):
+        import asyncio
+
+        from services.indicators.shipped import on_startup
+
+        await asyncio.gather(on_startup(indicators.app), on_startup(indicators.app))
+        async with indicators.client() as c:
+            codes = sorted(f["code"] for f in (await c.get("/api/v1/frameworks")).json())
+        assert codes == ["suishin-municipality-2019", "suishin-prefecture-2019"]
+
     async def test_loading_twice_creates_nothing_new(self, indicators):
         await shipped(indicators)
         async with indicators.client() as c:
