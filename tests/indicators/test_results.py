@@ -73,6 +73,7 @@ class TestResults:
         assert s["mean_score_rate"] == pytest.approx(20.5 / 30)
         assert s["categories"][0] == {
             "code": "A",
+            "parent": None,
             "mean_points": pytest.approx((20 + 16 + 20 + 0) / 4),
             "mean_score_rate": pytest.approx(14 / 20),
         }
@@ -286,6 +287,8 @@ class TestPrefectureFramework:
         tokyo, osaka = body["entities"]
         assert (tokyo["entity_code"], tokyo["total"], tokyo["name"]) == ("130001", 731, "東京都")
         cats = {k["code"]: k["points"] for k in tokyo["categories"]}
+        parents = {k["code"]: k["parent"] for k in tokyo["categories"]}
+        assert (parents["Ⅱ"], parents["Ⅱ(2)"], parents["Ⅱ(2)介護予防"]) == (None, "Ⅱ", "Ⅱ(2)")
         assert (cats["Ⅱ"], cats["Ⅱ(2)"], cats["Ⅱ(2)介護予防"], cats["Ⅲ"]) == (555, 125, 45, 70)
         assert tokyo["score_rate"] == pytest.approx(731 / 741)
         assert (osaka["total"], osaka["rank"]) == (36, 2)

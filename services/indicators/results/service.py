@@ -274,6 +274,10 @@ async def shape_results(
         prev_totals = (await compute(session, await load_tree(session, prev.id))).totals  # type: ignore[arg-type]
     top_cats = tree.children.get(None, [])
     all_cats = tree.categories
+    by_id = {c.id: c for c in all_cats}
+    parent_code = {
+        c.id: by_id[c.parent_id].code if c.parent_id is not None else None for c in all_cats
+    }
     entities = []
     low_count = 0
     for code in sorted(in_scope, key=lambda c: (local[c], c)):
@@ -324,6 +328,7 @@ async def shape_results(
                 "categories": [
                     {
                         "code": c.code,
+                        "parent": parent_code.get(c.id),
                         "points": cats.get(c.code, 0.0),
                         "max_points": c.max_points,
                         "score_rate": cats.get(c.code, 0.0) / c.max_points if c.max_points else 0.0,
@@ -342,6 +347,7 @@ async def shape_results(
         "categories": [
             {
                 "code": c.code,
+                "parent": parent_code.get(c.id),
                 "mean_points": (m := sum(comp.cats[e].get(c.code, 0.0) for e in in_scope) / n)
                 if n
                 else None,
