@@ -140,3 +140,25 @@ class TestLag:
         assert [(f["id"], f["grant_fy"], f["evaluation_fy"]) for f in found] == [
             (fid21, 2021, 2020)
         ]
+
+
+class TestExport:
+    async def test_wide_csv_with_bom_imports_back_unchanged(self, indicators):
+        async with indicators.client() as c:
+            fid = await make_framework(c)
+            await put_scores(c, fid, {CHIYODA: {"a": 5, "d": -5}, CHUO: {"c": 7.5}})
+            r = await c.get(f"/api/v1/frameworks/{fid}/scores/export")
+            before = await cells(c, fid)
+            await put_scores(c, fid, {CHIYODA: {"a": 0}})
+            back = await c.post(
+                f"/api/v1/frameworks/{fid}/scores/import",
+                files={"file": ("scores.csv", r.content)},
+            )
+            after = await cells(c, fid)
+        assert r.content.startswith(b"\xef\xbb\xbf")
+        assert r.content.decode("utf-8-sig").splitlines()[:2] == [
+            "団体コード,名称,a,b1,b2,c,d",
+            "131016,東京都千代田区,5,,,,-5",
+        ]
+        assert back.json() == {"written": 3}
+        assert after == before

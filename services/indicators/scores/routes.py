@@ -1,8 +1,9 @@
 """Score endpoints: replace cells (JSON), import a file, read cells with their years."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,3 +62,29 @@ async def get_scores(
 ) -> list[dict[str, Any]]:
     tree = await load_tree(session, framework_id)
     return await service.read_scores(session, tree, entity_code=entity_code)
+
+
+@router.get(
+    "/frameworks/{framework_id}/scores/export",
+    summary="得点を書き出す (横持ち: 団体ごとに1行、指標コードの列。CSVはBOM付きUTF-8)",
+)
+async def export_scores(
+    framework_id: int,
+    session: Session,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+    prefecture: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+) -> Response:
+    tree = await load_tree(session, framework_id)
+    body = await service.export_scores(session, tree, fmt=format, prefecture=prefecture)
+    media = (
+        "text/csv; charset=utf-8"
+        if format == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        body,
+        media_type=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="scores-{tree.framework.code}.{format}"'
+        },
+    )

@@ -397,3 +397,38 @@ async def read_scores(
         }
         for s in rows
     ]
+
+
+async def export_scores(
+    session: AsyncSession, tree: Tree, *, fmt: str, prefecture: str | None = None
+) -> bytes:
+    """Wide table (one row per entity, one column per item code) that imports back as is:
+    CSV in UTF-8 with BOM for Excel, or XLSX."""
+    from services.indicators.results.service import entity_name
+
+    id_to_col = {it.id: n for n, it in enumerate(tree.items)}
+    q = select(Score.entity_code, Score.item_id, Score.points).where(
+        Score.framework_id == tree.framework.id
+    )
+    rows: dict[str, list[Any]] = {}
+    for code, item_id, pts in (await (await session.connection()).execute(q)).all():
+        if prefecture and code[:2] != prefecture:
+            continue
+        row = rows.setdefault(code, [""] * len(tree.items))
+        row[id_to_col[item_id]] = int(pts) if float(pts).is_integer() else pts
+    header = ["団体コード", "名称", *(it.code for it in tree.items)]
+    table = [header] + [[code, entity_name(code), *rows[code]] for code in sorted(rows)]
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "得点"
+        for r in table:
+            ws.append(r)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    return out.getvalue().encode("utf-8-sig")
