@@ -143,3 +143,37 @@ class TestFiles:
             r = await c.post("/api/v1/frameworks/import", files={"file": ("fw.yaml", body)})
         assert r.status_code == 201
         assert r.json()["max_points"] == 30
+
+
+class TestSharedItems:
+    def test_an_item_shared_by_both_grants_counts_once_in_their_combined_maximum(self):
+        from services.indicators.frameworks.schemas import FrameworkDoc, combined_max
+
+        def doc(grant: str, own: str) -> FrameworkDoc:
+            return FrameworkDoc.model_validate(
+                {
+                    "code": grant,
+                    "name": grant,
+                    "grant": grant,
+                    "level": "municipality",
+                    "grant_fy": 2024,
+                    "evaluation_fy": 2023,
+                    "categories": [
+                        {
+                            "code": "目標Ⅳ",
+                            "name": "共通",
+                            "items": [
+                                {
+                                    "code": "Ⅳ-1",
+                                    "text": "共通指標",
+                                    "max_points": 20,
+                                    "shared": True,
+                                },
+                                {"code": own, "text": "固有", "max_points": 10},
+                            ],
+                        }
+                    ],
+                }
+            )
+
+        assert combined_max(doc("suishin", "S-1"), doc("doryoku", "D-1")) == 50  # not 60
