@@ -176,4 +176,4 @@ class TestSharedItems:
                 }
             )
 
-        assert combined_max(doc("suishin", "S-1"), doc("doryoku", "D-1")) == 40  # 20 shared + 10 + 10, not 60
+        assert combined_max(doc("suishin", "S-1"), doc("doryoku", "D-1")) == 40  # not 60
