@@ -148,6 +148,15 @@ def validate_doc(doc: FrameworkDoc) -> list[dict[str, Any]]:
                         f"{it.min_points:g} より小さくなっています",
                     }
                 )
+    groups = {it.alternatives for it in iter_items(doc) if it.alternatives}
+    for g in sorted(groups & seen_items):
+        # Totals group cells by alternatives name or item code: the two must not collide.
+        errors.append(
+            {
+                "loc": ["categories"],
+                "msg": f"選択肢グループ名 {g} が指標コードと同じです。別の名前にしてください",
+            }
+        )
     total = framework_max(doc)
     if doc.max_points is not None and abs(doc.max_points - total) > 1e-9:
         errors.append(
