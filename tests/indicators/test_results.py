@@ -131,6 +131,15 @@ class TestResults:
         assert not [f for f in es[CHUO]["flags"] if f["code"] == "drop"]  # 26 → 20: 6 points
         assert body["summary"]["previous_framework_id"] == scored
 
+    async def test_export_as_csv_with_bom_for_excel(self, indicators, scored):
+        async with indicators.client("viewer") as c:
+            r = await c.get(f"/api/v1/frameworks/{scored}/results/export?prefecture=13")
+        assert r.content.startswith(b"\xef\xbb\xbf")
+        lines = r.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("団体コード,名称,総合得点,満点,得点率,順位")
+        assert lines[1].startswith("131016,東京都千代田区,30.0,30.0,1.0,1,6,1,1,区部,1,,20.0,10.0,")
+        assert len(lines) == 7
+
     async def test_unknown_group_set_is_404_and_bad_group_syntax_422(self, indicators, scored):
         async with indicators.client() as c:
             r1 = await c.get(f"/api/v1/frameworks/{scored}/results?group=nope:x")

@@ -1,8 +1,12 @@
 """Result endpoints: ranks and flags, averages, 取り戻す指標, year over year, peer sets."""
 
-from typing import Annotated, Any
+import csv
+import io
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from openpyxl import Workbook
 from pydantic import BaseModel, Field
 from sqlalchemy import delete
 from sqlmodel import select
@@ -19,6 +23,7 @@ from services.indicators.results import service
 from services.indicators.results.models import PeerMember, PeerSet
 
 router = APIRouter(tags=["結果・比較"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Staff = Annotated[Actor, Depends(staff_only)]
 
@@ -56,6 +61,37 @@ Opts = Annotated[service.ResultOptions, Depends(options)]
 @router.get("/frameworks/{framework_id}/results", summary="結果 (総合得点・得点率・順位・フラグ)")
 async def get_results(framework_id: int, session: Session, opts: Opts) -> dict[str, Any]:
     return await service.results(session, framework_id, opts)
+
+
+@router.get(
+    "/frameworks/{framework_id}/results/export",
+    summary="結果を書き出す (CSVはBOM付きUTF-8、またはXLSX)",
+)
+async def export_results(
+    framework_id: int,
+    session: Session,
+    opts: Opts,
+    format: Annotated[Literal["csv", "xlsx"], Query()] = "csv",
+) -> Response:
+    rows = service.results_table(await service.results(session, framework_id, opts))
+    if format == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "結果"
+        for r in rows:
+            ws.append(r)
+        buf = io.BytesIO()
+        wb.save(buf)
+        body, media = buf.getvalue(), XLSX
+    else:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        body, media = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="results-{framework_id}.{format}"'},
+    )
 
 
 @router.get("/results/latest", summary="交付金ごとの最新の結果 (得点のある最新の体系)")

@@ -667,3 +667,45 @@ async def latest_results(
             }
         )
     return out
+
+
+def results_table(res: dict[str, Any]) -> list[list[Any]]:
+    """The results as rows for a spreadsheet (Japanese headers)."""
+    cats = [k["code"] for k in res["entities"][0]["categories"]] if res["entities"] else []
+    header = [
+        "団体コード",
+        "名称",
+        "総合得点",
+        "満点",
+        "得点率",
+        "順位",
+        "対象数",
+        "全国順位",
+        "都道府県内順位",
+        "比較グループ",
+        "グループ内順位",
+        "前年度得点",
+        *(f"{c} 得点" for c in cats),
+        "注意",
+    ]
+    rows: list[list[Any]] = [header]
+    for e in res["entities"]:
+        rows.append(
+            [
+                e["entity_code"],
+                e["name"],
+                e["total"],
+                e["max_points"],
+                round(e["score_rate"], 4),
+                e["rank"],
+                e["rank_of"],
+                e["national_rank"],
+                e["prefecture_rank"],
+                e["peer_group"],
+                e["peer_rank"],
+                e["previous_total"],
+                *(k["points"] for k in e["categories"]),
+                " / ".join(f["message"] for f in e["flags"]),
+            ]
+        )
+    return rows
