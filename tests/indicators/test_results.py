@@ -140,6 +140,18 @@ class TestResults:
         assert lines[1].startswith("131016,東京都千代田区,30.0,30.0,1.0,1,6,1,1,区部,1,,20.0,10.0,")
         assert len(lines) == 7
 
+    async def test_no_scores_yet_counts_everyone_missing(self, indicators):
+        async with indicators.client() as c:
+            fid = await make_framework(c, 2022)
+            body = (await c.get(f"/api/v1/frameworks/{fid}/results?prefecture=13")).json()
+            avg = await c.get(f"/api/v1/frameworks/{fid}/averages")
+            missing = await c.get("/api/v1/frameworks/99999/results")
+        assert body["entities"] == []
+        assert (body["summary"]["count"], body["summary"]["missing"]) == (0, 62)
+        assert body["summary"]["mean_total"] is None
+        assert avg.status_code == 200
+        assert missing.status_code == 404
+
     async def test_unknown_group_set_is_404_and_bad_group_syntax_422(self, indicators, scored):
         async with indicators.client() as c:
             r1 = await c.get(f"/api/v1/frameworks/{scored}/results?group=nope:x")
