@@ -135,6 +135,18 @@ class TestFiles:
         assert after["max_points"] == 30
         assert "alternatives: b" in yaml_body
 
+    async def test_shipped_prefecture_framework_survives_an_xlsx_round_trip(self, indicators):
+        ids = await shipped(indicators)
+        fid = ids["suishin-prefecture-2019"]
+        async with indicators.client() as c:
+            before = (await c.get(f"/api/v1/frameworks/{fid}")).json()
+            xlsx = (await c.get(f"/api/v1/frameworks/{fid}/export?format=xlsx")).content
+            await indicators.reset()
+            r = await c.post("/api/v1/frameworks/import", files={"file": ("pref.xlsx", xlsx)})
+        assert r.status_code == 201, r.text
+        assert r.json()["max_points"] == 741
+        assert r.json()["categories"] == before["categories"]
+
     async def test_yaml_import(self, indicators):
         async with indicators.client() as c:
             fid = await make_framework(c)
