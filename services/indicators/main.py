@@ -5,8 +5,13 @@ from fastapi import FastAPI
 from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.indicators import tables  # noqa: F401 - registers the tables
+from services.indicators.allocation.routes import router as allocation_router
 from services.indicators.frameworks.routes import router as frameworks_router
+from services.indicators.pdca.routes import router as pdca_router
+from services.indicators.results.routes import router as results_router
+from services.indicators.scores.routes import router as scores_router
 from services.indicators.settings import Settings
+from services.indicators.shipped import on_startup
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -14,7 +19,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Bansō 評価指標サービス",
         description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標",
-        api_routers=[me_router, frameworks_router],
+        api_routers=[
+            me_router,
+            frameworks_router,
+            scores_router,
+            results_router,
+            allocation_router,
+            pdca_router,
+        ],
+        on_startup=on_startup,
     )
 
 

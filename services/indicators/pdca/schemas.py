@@ -1,0 +1,173 @@
+"""The PDCA sheet (取組と目標) document and its computed progress."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+SelfEvaluation = Literal["達成", "一部達成", "未達成"]
+
+
+class Target(BaseModel):
+    """A number with unit and period (1,350人 over 2018–2020), or a qualitative target."""
+
+    kind: Literal["cumulative", "level", "qualitative"] = Field(
+        "qualitative",
+        description="cumulative: 期間の実績の合計で測る / level: 最新の実績で測る / "
+        "qualitative: 年1回以上・増加・全62区市町村 など",
+    )
+    value: float | None = None
+    unit: str = ""
+    start_fy: int | None = None
+    end_fy: int | None = None
+    text: str = Field("", description="目標の表記 (例: 1,350人、年1回以上、全62区市町村)")
+
+    @model_validator(mode="after")
+    def _numeric_needs_value(self) -> Target:
+        if self.kind != "qualitative" and self.value is None:
+            raise ValueError("数値目標には value (目標値) が必要です")
+        if self.start_fy and self.end_fy and self.end_fy < self.start_fy:
+            raise ValueError("目標期間の終了年度が開始年度より前です")
+        return self
+
+
+class YearRecord(BaseModel):
+    fiscal_year: int = Field(ge=2000, le=2100)
+    actions: str = Field("", description="取組の実施内容・実績")
+    actual_value: float | None = Field(None, description="実績値 (入力した場合)")
+    actual_source: str | None = Field(
+        None, description="実績値の出典キー (例: training.completers:全体研修・情報交換会:2019)"
+    )
+    self_evaluation: SelfEvaluation | None = None
+    next_steps: str = Field("", description="自己評価と今後の課題・対応策")
+
+
+class SheetItem(BaseModel):
+    code: str = Field(min_length=1, max_length=64, description="事項 (例: 1-事項1)")
+    section: str = Field(
+        "", description="大項目 (例: 1 保険者による地域分析及び事業計画の策定等への支援)"
+    )
+    title: str = Field(min_length=1, description="事項の内容")
+    target: Target = Target()
+    current_issues: str = Field("", description="目標設定するに至った現状と課題")
+    vision: str = Field("", description="計画最終年度までに目指すべきビジョン")
+    metric_source: str | None = Field(
+        None,
+        description="目標に対する実績の出典キー "
+        "(例: training.completers:全体研修・情報交換会:2018-2020)。"
+        "値はゲートウェイが progress に渡す",
+    )
+    reference: str = Field("", description="参考資料")
+    years: list[YearRecord] = []
+
+
+class SheetIn(BaseModel):
+    entity_code: str = Field(pattern=r"^\d{6}$")
+    title: str = Field(min_length=1, max_length=300)
+    start_fy: int = Field(ge=2000, le=2100)
+    end_fy: int = Field(ge=2000, le=2100)
+    items: list[SheetItem] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> SheetIn:
+        if self.end_fy < self.start_fy:
+            raise ValueError("計画の終了年度が開始年度より前です")
+        codes = [i.code for i in self.items]
+        dup = {c for c in codes if codes.count(c) > 1}
+        if dup:
+            raise ValueError(f"事項のコードが重複しています: {', '.join(sorted(dup))}")
+        return self
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "entity_code": "130001",
+                    "title": "区市町村への支援の取組と目標",
+                    "start_fy": 2018,
+                    "end_fy": 2020,
+                    "items": [
+                        {
+                            "code": "2-(1)-事項1",
+                            "section": "2 地域ケア会議及び介護予防の効果的な実施に向けた支援",
+                            "title": "地域ケア会議の司会者・助言者の養成",
+                            "target": {
+                                "kind": "cumulative",
+                                "value": 1350,
+                                "unit": "人",
+                                "start_fy": 2018,
+                                "end_fy": 2020,
+                                "text": "1,350人",
+                            },
+                            "years": [
+                                {
+                                    "fiscal_year": 2018,
+                                    "actual_value": 352,
+                                    "self_evaluation": "達成",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    }
+
+
+class SheetUpdate(SheetIn):
+    version: int = Field(description="読み込んだときの版 (古ければ 409)")
+
+
+def progress(
+    items: list[SheetItem], metrics: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """Progress toward each item's target: cumulative sums the years in the target period,
+    level takes the latest year; a metric source's value (from the gateway) wins over typing."""
+    metrics = metrics or {}
+    out = []
+    for it in items:
+        t = it.target
+        years = sorted(it.years, key=lambda y: y.fiscal_year)
+        if t.start_fy is not None:
+            years = [y for y in years if y.fiscal_year >= t.start_fy]
+        if t.end_fy is not None:
+            years = [y for y in years if y.fiscal_year <= t.end_fy]
+        values: list[tuple[int, float]] = []
+        for y in years:
+            v = metrics.get(y.actual_source) if y.actual_source else None
+            v = v if v is not None else y.actual_value
+            if v is not None:
+                values.append((y.fiscal_year, float(v)))
+        actual: float | None = None
+        source = "entered"
+        if it.metric_source and it.metric_source in metrics:
+            actual, source = float(metrics[it.metric_source]), "metric"
+        elif values:
+            actual = sum(v for _, v in values) if t.kind == "cumulative" else values[-1][1]
+        rate = None
+        if t.kind != "qualitative" and actual is not None and t.value:
+            rate = actual / t.value
+        evaluations = [y.self_evaluation for y in years if y.self_evaluation]
+        out.append(
+            {
+                "code": it.code,
+                "kind": t.kind,
+                "target_value": t.value,
+                "unit": t.unit,
+                "actual": actual,
+                "actual_from": source if actual is not None else None,
+                "by_year": [{"fiscal_year": fy, "value": v} for fy, v in values],
+                "progress": rate,
+                "achieved": (rate >= 1) if rate is not None else None,
+                "latest_self_evaluation": evaluations[-1] if evaluations else None,
+                "metric_source": it.metric_source,
+            }
+        )
+    return out
+
+
+def metric_sources(items: list[SheetItem]) -> list[str]:
+    keys = {it.metric_source for it in items if it.metric_source}
+    keys |= {y.actual_source for it in items for y in it.years if y.actual_source}
+    return sorted(keys)
