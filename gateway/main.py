@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.api.combined import router as combined_router
 from gateway.api.registry import router as registry_router
 from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
@@ -153,6 +154,7 @@ def create_app(
         return JSONResponse(body, status_code=200 if not failing else 503)
 
     app.include_router(registry_router, prefix="/api/v1")
+    app.include_router(combined_router, prefix="/api/v1")
     app.include_router(auth_api, prefix="/api/v1")
     app.include_router(auth_pages)
     app.include_router(municipality_pages)
