@@ -805,23 +805,38 @@ async def impact(
     by_grant: dict[str, list[Any]] = {}
     for f in parts.get("frameworks"):
         by_grant.setdefault(f.grant, []).append(f)
+    support_start = min(first_fy.values()) if first_fy else None
     compare_calls = {}
     for grant, fws in by_grant.items():
         fws.sort(key=lambda f: f.grant_fy)
-        if len(fws) < 2:
-            continue
-        support_start = min(first_fy.values()) if first_fy else None
-        base = [f for f in fws if support_start is None or f.evaluation_fy < support_start]
-        base_fw = base[-1] if base else fws[0]
-        latest_fw = fws[-1]
-        if latest_fw.id == base_fw.id:
-            continue
-        compare_calls[grant] = (base_fw, latest_fw)
+        # before: the newest result evaluated before support began; after: the newest of all,
+        # if it was evaluated in or after the first support year (an action in FY N scores in
+        # the framework evaluating FY N, paid in grant year N+1).
+        before = [f for f in fws if support_start is None or f.evaluation_fy < support_start]
+        after = [f for f in fws if support_start is None or f.evaluation_fy >= support_start]
+        if before and after and before[-1].id != after[-1].id:
+            compare_calls[grant] = (before[-1], after[-1])
+    if not compare_calls:
+        return {
+            "theme": theme,
+            "items": [],
+            "enough_data": False,
+            "note": (
+                f"支援を始めた{support_start}年度以降を評価した結果がまだないため、比較できません"
+                if support_start
+                else "比較できる2か年の結果がありません"
+            ),
+            "unavailable": [],
+        }
     try:
         compares = await asyncio.gather(
             *(
                 services.indicators.compare(
-                    lf.id, previous_id=bf.id, prefecture=registry.home_prefecture, actor=actor
+                    lf.id,
+                    previous_id=bf.id,
+                    prefecture=registry.home_prefecture,
+                    item_codes=sorted(linked),
+                    actor=actor,
                 )
                 for bf, lf in compare_calls.values()
             )

@@ -88,9 +88,14 @@ class IndicatorsClient(ServiceClient):
         *,
         previous_id: int | None = None,
         prefecture: str | None = None,
+        item_codes: list[str] | None = None,
         actor: Actor | None = None,
     ) -> dict[str, Any]:
-        params = {"previous_id": previous_id, "prefecture": prefecture}
+        params = {
+            "previous_id": previous_id,
+            "prefecture": prefecture,
+            "item_codes": ",".join(item_codes) if item_codes else None,
+        }
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/compare",
             params={k: v for k, v in params.items() if v is not None},

@@ -128,6 +128,9 @@ async def get_compare(
     previous_id: int | None = None,
     prefecture: Pref = None,
     entity_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    item_codes: Annotated[
+        str | None, Query(description="指標コード (カンマ区切り): 全団体の指標ごとの差を返す")
+    ] = None,
 ) -> dict[str, Any]:
     return await service.compare(
         session,
@@ -135,6 +138,7 @@ async def get_compare(
         previous_id=previous_id,
         prefecture=prefecture,
         entity_code=entity_code,
+        item_codes=[c.strip() for c in item_codes.split(",") if c.strip()] if item_codes else None,
     )
 
 

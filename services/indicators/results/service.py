@@ -546,8 +546,11 @@ async def compare(
     previous_id: int | None,
     prefecture: str | None,
     entity_code: str | None,
+    item_codes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Year over year by category and item code; codes found in only one year are listed."""
+    """Year over year by category and item code; codes found in only one year are listed.
+    Item rows come for the one ``entity_code``, or for every entity when ``item_codes`` names
+    the items wanted (the gateway's impact view)."""
     cur_tree = await load_tree(session, framework_id)
     prev = await previous_framework(session, cur_tree.framework, previous_id)
     if prev is None:
@@ -568,22 +571,26 @@ async def compare(
     if entity_code:
         codes = [c for c in codes if c == entity_code]
     item_rows: dict[str, list[dict[str, Any]]] = {}
-    if entity_code:
-        cc = (await item_cells(session, cur_tree, [entity_code])).get(entity_code, {})
-        oc = (await item_cells(session, prev_tree, [entity_code])).get(entity_code, {})
-        rows = []
-        for code in matched_items:
-            a = cc.get(cur_tree.by_code[code].id)  # type: ignore[arg-type]
-            b = oc.get(prev_tree.by_code[code].id)  # type: ignore[arg-type]
-            rows.append(
-                {
-                    "code": code,
-                    "points": a,
-                    "previous_points": b,
-                    "diff": None if a is None or b is None else a - b,
-                }
-            )
-        item_rows[entity_code] = rows
+    wanted = [c for c in matched_items if c in set(item_codes)] if item_codes else matched_items
+    if entity_code or item_codes:
+        targets = [entity_code] if entity_code else list(codes)
+        cur_cells = await item_cells(session, cur_tree, targets)
+        old_cells = await item_cells(session, prev_tree, targets)
+        for ec in targets:
+            cc, oc = cur_cells.get(ec, {}), old_cells.get(ec, {})
+            rows = []
+            for code in wanted:
+                a = cc.get(cur_tree.by_code[code].id)  # type: ignore[arg-type]
+                b = oc.get(prev_tree.by_code[code].id)  # type: ignore[arg-type]
+                rows.append(
+                    {
+                        "code": code,
+                        "points": a,
+                        "previous_points": b,
+                        "diff": None if a is None or b is None else a - b,
+                    }
+                )
+            item_rows[ec] = rows
 
     def diff(a: float | None, b: float | None) -> float | None:
         return None if a is None or b is None else a - b
@@ -611,8 +618,8 @@ async def compare(
                 for c in matched_cats
             ],
         }
-        if entity_code:
-            row["items"] = item_rows[entity_code]
+        if code in item_rows:
+            row["items"] = item_rows[code]
         entities.append(row)
     return {
         "framework_id": framework_id,

@@ -185,10 +185,10 @@ class CaseListItem(SQLModel):
     roadmap_items_done: int
     roadmap_progress: float | None
     status_changed_at: datetime | None
+    indicator_item_codes: list[str] = []
 
 
 class CasePublic(CaseListItem):
-    indicator_item_codes: list[str]
     background: str
     results: str
     cancel_reason: str

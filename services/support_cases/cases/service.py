@@ -409,6 +409,7 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
                 roadmap_items_done=done,
                 roadmap_progress=round(done / len(its), 4) if its else None,
                 status_changed_at=changed.get(c.id),  # type: ignore[arg-type]
+                indicator_item_codes=list(c.indicator_item_codes or []),
             )
         )
     return out
@@ -457,7 +458,6 @@ async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:
     ).all()
     return CasePublic(
         **item.model_dump(),
-        indicator_item_codes=case.indicator_item_codes,
         background=case.background,
         results=case.results,
         cancel_reason=case.cancel_reason,
