@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.api.registry import router as registry_router
 from gateway.pages.municipalities import router as municipality_pages
+from gateway.pages.training import router as training_pages
 from gateway.services import Services, build_services
 from gateway.settings import Settings
 from gateway.templating import render
@@ -137,6 +138,7 @@ def create_app(
 
     app.include_router(registry_router, prefix="/api/v1")
     app.include_router(municipality_pages)
+    app.include_router(training_pages)
     return app
 
 
