@@ -367,7 +367,10 @@ class TestProgramsPage:
         assert "令和7年度 (2025年度)" in t
         targets = t.split('id="targets"')[1].split("</table>")[0]
         assert "1団体 / 62団体（2%）" in targets
-        assert "全62区市町村の受講" in targets and "年1回以上の開催" in targets
+        rows = dict(re.findall(r"<tr>\s*<td>(.*?)</td>(.*?)</tr>", targets, re.S))
+        assert 'st-未達成">未達成' in rows["全62区市町村の受講"]
+        assert "1回 / 1回（100%）" in rows["年1回以上の開催"]
+        assert 'st-達成">達成' in rows["年1回以上の開催"]
         not_reached = t.split('id="not-reached"')[1].split("</ul>")[0]
         assert not_reached.count("<li>") == 61
         assert "千代田区" in not_reached and "中央区" not in not_reached
