@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime, time
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.clients.base import ServiceClient
+from gateway.clients.base import ServiceClient, ServiceError, ServiceRejected
 from services.common.actor import Actor
 
 
@@ -177,12 +178,6 @@ class Stats(_Read):
     municipalities_not_reached: list[str] = Field(default_factory=list)
 
 
-class FileDownload(_Read):
-    content: bytes
-    media_type: str
-    disposition: str | None = None
-
-
 class TrainingClient(ServiceClient):
     service = "training"
 
@@ -278,15 +273,41 @@ class TrainingClient(ServiceClient):
         data = await self.get_json("/api/v1/kotei-hyo", params=params, actor=actor)
         return [KoteiHyo.model_validate(x) for x in data]
 
-    async def session_file(
+    async def open_file(
         self, session_id: int, name: str, *, actor: Actor | None = None
-    ) -> FileDownload:
-        """An export of the session (calendar.ics, participants.csv/.xlsx, attendance.csv/.xlsx)."""
-        resp: httpx.Response = await self.request(
-            "GET", f"/api/v1/sessions/{session_id}/{name}", actor=actor
+    ) -> httpx.Response:
+        """An export of the session (calendar.ics, participants.csv/.xlsx, attendance.csv/.xlsx),
+        opened for streaming: the caller passes the body on and closes the response."""
+        if not self.breaker.allow():
+            raise ServiceError(self.service, "一時的に停止中です")
+        self.calls += 1
+        req = self.http.build_request(
+            "GET", f"/api/v1/sessions/{session_id}/{name}", headers=self._headers(actor)
         )
-        return FileDownload(
-            content=resp.content,
-            media_type=resp.headers.get("content-type", "application/octet-stream"),
-            disposition=resp.headers.get("content-disposition"),
-        )
+        try:
+            async with asyncio.timeout(self.deadline):
+                resp = await self.http.send(req, stream=True)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
+        except httpx.TransportError as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
+        if resp.status_code >= 500:
+            await resp.aclose()
+            self.breaker.failure()
+            raise ServiceError(
+                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
+            )
+        self.breaker.success()
+        if resp.status_code != 200:
+            await resp.aread()
+            await resp.aclose()
+            try:
+                problem = resp.json()
+            except ValueError:
+                problem = {}
+            raise ServiceRejected(
+                self.service, resp.status_code, problem if isinstance(problem, dict) else {}
+            )
+        return resp

@@ -6,12 +6,14 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.training import (
@@ -23,12 +25,13 @@ from gateway.clients.training import (
 from gateway.combine import gather
 from gateway.templating import render, wants_fragment
 from services.common.errors import AppError
-from services.common.fiscal import fiscal_year_of
+from services.common.fiscal import fiscal_year_of, format_date_ja
 from services.common.registry import CodeError, get_registry
 
 router = APIRouter(include_in_schema=False)
 
 SERVICE = "training"
+TOKYO = ZoneInfo("Asia/Tokyo")
 MARKS = (("present", "出席"), ("absent", "欠席"), ("on_demand", "オンデマンド視聴"))
 MARK_LABELS = dict(MARKS)
 METRIC_LABELS = {
@@ -72,8 +75,22 @@ def _home_options() -> list[tuple[str, str]]:
     return [(m.code, m.name) for m in get_registry().home()]
 
 
+def _tokyo(value: datetime | None) -> str:
+    """A moment as Tokyo wall-clock time: 2025年5月1日(木) 09:00."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(TOKYO)
+    return f"{format_date_ja(value.date())} {value:%H:%M}"
+
+
 def _base_context() -> dict[str, Any]:
-    return {"muni": _municipality_name, "mark_labels": MARK_LABELS, "marks": MARKS}
+    return {
+        "muni": _municipality_name,
+        "tokyo": _tokyo,
+        "mark_labels": MARK_LABELS,
+        "marks": MARKS,
+    }
 
 
 def _app_error(exc: ServiceRejected) -> AppError:
@@ -475,7 +492,7 @@ async def training_file(request: Request, session_id: int, name: str) -> Respons
             status_code=404,
         )
     try:
-        f = await _client(request).session_file(session_id, name, actor=_actor(request))
+        resp = await _client(request).open_file(session_id, name, actor=_actor(request))
     except ServiceRejected as exc:
         raise _app_error(exc) from exc
     except ServiceError as exc:
@@ -488,8 +505,17 @@ async def training_file(request: Request, session_id: int, name: str) -> Respons
             },
             status_code=503,
         )
-    headers = {"Content-Disposition": f.disposition} if f.disposition else {}
-    return Response(content=f.content, media_type=f.media_type, headers=headers)
+    headers = {
+        k: resp.headers[k] for k in ("content-disposition", "content-length") if k in resp.headers
+    }
+    if "content-encoding" in resp.headers:
+        headers.pop("content-length", None)  # the body is passed on decoded
+    return StreamingResponse(
+        resp.aiter_bytes(),
+        media_type=resp.headers.get("content-type", "application/octet-stream"),
+        headers=headers,
+        background=BackgroundTask(resp.aclose),
+    )
 
 
 # ---------------------------------------------------------------- programs and 工程表

@@ -195,6 +195,8 @@ class TestRegister:
         error = r.text.split('id="form-error"')[1].split("</div>")[0]
         assert "申込受付は 2025年05月31日 17:00 で締め切りました" in error
         assert 'value="遅刻 さん"' in r.text
+        page = await gateway.get(f"/training/sessions/{s['id']}", headers=HTML)
+        assert "<dt>申込受付</dt><dd>〜2025年5月31日(土) 17:00</dd>" in page.text
 
     async def test_missing_fields_are_named_without_calling_the_service(
         self, gateway: httpx.AsyncClient, training: ServiceHarness
@@ -321,6 +323,10 @@ class TestFiles:
         assert ics.text.count("BEGIN:VEVENT") == 2
         xlsx = await gateway.get(f"/training/sessions/{s['id']}/files/attendance.xlsx")
         assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+        missing = await gateway.get(
+            "/training/sessions/999999/files/participants.csv", headers=HTML
+        )
+        assert missing.status_code == 404 and "見つかりません" in missing.text
 
     async def test_unknown_file_name_is_404(
         self, gateway: httpx.AsyncClient, training: ServiceHarness
