@@ -94,9 +94,26 @@ class TestSessionPage:
         await expect(confirmed.get_by_role("row").filter(has_text=leaving["email"])).to_have_count(
             0
         )
+        # The attendance sheet refreshed itself: the promoted person has a row, the leaver not.
+        await expect(page.locator(f"#att-row-{first_waiting['id']}")).to_be_visible()
+        await expect(page.locator(f"#att-row-{leaving['id']}")).to_have_count(0)
         after = {x["id"]: x for x in _registrations(system, s["id"])}
         assert leaving["id"] not in after
         assert after[first_waiting["id"]]["status"] == "confirmed"
+
+    async def test_attendance_sheet_saves_with_one_button(self, page: Page, system: System) -> None:
+        s = _full_session(system)
+        person = next(x for x in _registrations(system, s["id"]) if x["status"] == "confirmed")
+        await page.goto(f"/training/sessions/{s['id']}")
+        row = page.get_by_role("table", name="出欠表").locator(f"#att-row-{person['id']}")
+        mark = row.get_by_role("combobox", name="第1日の出欠")
+        await mark.select_option(label="出席")
+        await page.get_by_role("button", name="出欠を保存").click()
+        await expect(page.get_by_role("status")).to_contain_text("出欠を保存しました。")
+        with _api(system) as api:
+            rows = api.get(f"/api/v1/sessions/{s['id']}/attendance").json()["rows"]
+        mine = next(r for r in rows if r["registration_id"] == person["id"])
+        assert mine["marks"]["1"] == "present"
 
 
 class TestCalendar:
