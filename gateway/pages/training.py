@@ -250,7 +250,7 @@ async def _session_page(
         request,
         "training/session.html",
         _session_context(view, **extra),
-        block=block if view.session else None,
+        block=block,
         status_code=status_code,
     )
 

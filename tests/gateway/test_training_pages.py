@@ -451,3 +451,10 @@ class TestTrainingDown:
         )
         assert r.status_code == 503  # the shell: nothing of the session could be read
         assert "研修のサービスが応答しないため" in r.text
+        r = await gw.post(
+            "/training/sessions/1/registrations",
+            data={"name": "停止 さん", "municipality_code": f.CHIYODA, "email": "a@b.example.jp"},
+            headers=HX,
+        )
+        assert r.text.lstrip().startswith('<div id="session-people">')  # only the part, no page
+        assert "研修のサービスが応答しないため" in r.text and "<html" not in r.text
