@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import httpx
 
 from tests.conftest import GatewayFactory, ServiceHarness
-from tests.gateway.test_shell import RefusingTransport
+from tests.gateway.test_shell import RecordingTransport, RefusingTransport
 from tests.training import factories as f
 
 HTML = {"Accept": "text/html"}
@@ -458,3 +458,37 @@ class TestTrainingDown:
         )
         assert r.text.lstrip().startswith('<div id="session-people">')  # only the part, no page
         assert "研修のサービスが応答しないため" in r.text and "<html" not in r.text
+
+
+class TestNoNPlusOne:
+    async def test_pages_make_a_fixed_number_of_calls_whatever_the_data(
+        self, gateway_factory: GatewayFactory, training: ServiceHarness
+    ) -> None:
+        s = await _full_session(training, capacity=2, people=4)
+        async with training.client() as c:
+            for n in range(3):
+                p = await f.program(c, name=f"研修 {n}")
+                await f.session(c, p["id"], days=[NOV_DAY + timedelta(days=n)])
+        recorder = RecordingTransport(httpx.ASGITransport(app=training.app))
+        gw = await gateway_factory(transports={"training": recorder})
+        expected = {
+            "/training?month=2025-11": ["/api/v1/demand", "/api/v1/programs", "/api/v1/sessions"],
+            f"/training/sessions/{s['id']}": [
+                f"/api/v1/programs/{s['program_id']}",
+                f"/api/v1/sessions/{s['id']}",
+                f"/api/v1/sessions/{s['id']}/attendance",
+                f"/api/v1/sessions/{s['id']}/registrations",
+            ],
+            "/training/programs?fiscal_year=2025": [
+                "/api/v1/demand",
+                "/api/v1/programs",
+                "/api/v1/sessions",
+                "/api/v1/stats",
+                "/api/v1/targets",
+            ],
+        }
+        for url, paths in expected.items():
+            recorder.requests.clear()
+            r = await gw.get(url, headers=HTML)
+            assert r.status_code == 200, url
+            assert sorted(q.url.path for q in recorder.requests) == paths, url
