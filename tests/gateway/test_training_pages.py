@@ -49,6 +49,8 @@ class TestCalendar:
         assert _counts(r.text) == {"sessions": 2, "full": 1, "over": 1}
         assert r.text.count(f'/training/sessions/{s["id"]}"') == 2  # one per day
         assert "介護予防 総論研修 (第2日)" in r.text
+        assert r.text.count("確定2/定員2・待ち1") == 2 and "確定0/定員40<" in r.text
+        assert "11月の開催回" in r.text
         assert '/training?month=2025-10"' in r.text
         assert '/training?month=2025-12"' in r.text
 
