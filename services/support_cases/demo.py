@@ -105,7 +105,7 @@ async def load(session: AsyncSession) -> str | None:
 
     advisors = []
     for name, affiliation, specialties, actor_id in (
-        ("山田 花子", "都内大学 公衆衛生学", ["介護予防", "データ分析"], "advisor-yamada"),
+        ("山田 花子", "都内大学 公衆衛生学", ["介護予防", "データ分析"], "demo-advisor"  # the demo advisor login (scripts/demo_users.py)),
         ("佐藤 一郎", "地域包括ケア研究所", ["認知症", "在宅医療・介護連携"], "advisor-sato"),
         ("鈴木 美穂", "元 市介護保険課長", ["計画の進捗管理"], "advisor-suzuki"),
     ):
