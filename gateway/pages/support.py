@@ -24,7 +24,16 @@ from services.common.registry import CodeError, get_registry
 router = APIRouter(include_in_schema=False)
 
 SERVICE = "support_cases"
-STEPS = ("選定", "ヒアリング", "課題分析", "取組選定", "ロードマップ作成", "実施・検証", "報告", "完了")
+STEPS = (
+    "選定",
+    "ヒアリング",
+    "課題分析",
+    "取組選定",
+    "ロードマップ作成",
+    "実施・検証",
+    "報告",
+    "完了",
+)
 ITEM_STATUSES = ("未着手", "実施中", "完了", "中止")
 VISIT_KINDS = ("ヒアリング", "訪問支援", "検討会")
 MAX_DEPTH = 6
@@ -295,7 +304,10 @@ def _timeline(items: list[dict[str, Any]], fy: int) -> dict[str, Any]:
     for it in items:
         start = min(start, _month_index(it["start_month"]))
         end = max(end, _month_index(it["end_month"]))
-    months = [{"key": f"{i // 12:04d}-{i % 12 + 1:02d}", "y": i // 12, "m": i % 12 + 1} for i in range(start, end + 1)]
+    months = [
+        {"key": f"{i // 12:04d}-{i % 12 + 1:02d}", "y": i // 12, "m": i % 12 + 1}
+        for i in range(start, end + 1)
+    ]
     rows = []
     for it in sorted(items, key=lambda x: (x["start_month"], x["id"])):
         s, e = _month_index(it["start_month"]) - start, _month_index(it["end_month"]) - start
@@ -320,7 +332,14 @@ def _report_body(html: str | None) -> str | None:
         return None
     m = re.search(r"<body[^>]*>(.*)</body>", html, re.S | re.I)
     body = m.group(1) if m else html
-    return re.sub(r"<(script|style)[^>]*>.*?</\1>", "", body, flags=re.S | re.I)
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", body, flags=re.S | re.I)
+    # Its headings sit under the page's 報告書 (h2) and プレビュー (h3) headings.
+    return re.sub(
+        r"<(/?)h([1-6])\b",
+        lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 3, 6)}",
+        body,
+        flags=re.I,
+    )
 
 
 async def _case_context(request: Request, case_id: int, **extra: Any) -> dict[str, Any]:
@@ -371,10 +390,7 @@ async def _case_context(request: Request, case_id: int, **extra: Any) -> dict[st
 async def _case_page(
     request: Request, case_id: int, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    try:
-        ctx = await _case_context(request, case_id, **extra)
-    except AppError:
-        raise
+    ctx = await _case_context(request, case_id, **extra)
     return render(request, "support/case.html", ctx, status_code=status_code)
 
 
@@ -383,9 +399,7 @@ async def support_case(request: Request, case_id: int) -> HTMLResponse:
     return await _case_page(request, case_id)
 
 
-@router.get(
-    "/support/cases/{case_id}/roadmap", name="support_roadmap", response_class=HTMLResponse
-)
+@router.get("/support/cases/{case_id}/roadmap", name="support_roadmap", response_class=HTMLResponse)
 async def support_roadmap(request: Request, case_id: int) -> HTMLResponse:
     client, actor = _client(request), _actor(request)
     parts = await gather(
@@ -459,12 +473,23 @@ async def support_transition(request: Request, case_id: int) -> Response:
 # --- visits
 
 
-@router.post("/support/cases/{case_id}/visits", name="support_add_visit", response_class=HTMLResponse)
+@router.post(
+    "/support/cases/{case_id}/visits", name="support_add_visit", response_class=HTMLResponse
+)
 async def support_add_visit(request: Request, case_id: int) -> Response:
     form = await request.form()
     values = {
         k: str(form.get(k, "")).strip()
-        for k in ("visit_date", "kind", "place", "advisor_id", "hours", "agenda", "notes", "issues_found")
+        for k in (
+            "visit_date",
+            "kind",
+            "place",
+            "advisor_id",
+            "hours",
+            "agenda",
+            "notes",
+            "issues_found",
+        )
     }
     values["online"] = "1" if form.get("online") else ""
     body: dict[str, Any] = {
@@ -536,9 +561,7 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
                 "muni": _muni,
             },
         )
-    return await _case_page(
-        request, case_id, status_code=code, visit_form=values, visit_msg=msg
-    )
+    return await _case_page(request, case_id, status_code=code, visit_form=values, visit_msg=msg)
 
 
 # --- logic tree editor
@@ -616,7 +639,9 @@ def _node_values(form: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/support/cases/{case_id}/tree/nodes", name="support_add_node", response_class=HTMLResponse)
+@router.post(
+    "/support/cases/{case_id}/tree/nodes", name="support_add_node", response_class=HTMLResponse
+)
 async def support_add_node(request: Request, case_id: int) -> Response:
     form = await request.form()
     parent_id = _int(form.get("parent_id"))
@@ -679,14 +704,21 @@ async def _edit_node(
             )
         msg = {"kind": "error", "text": _message(exc)}
         return await _tree_answer(
-            request, case_id, swap_id=node_id, status=exc.status or 422,
-            node_msgs={node_id: msg}, forms=forms,
+            request,
+            case_id,
+            swap_id=node_id,
+            status=exc.status or 422,
+            node_msgs={node_id: msg},
+            forms=forms,
         )
     except ServiceError as exc:
         msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
         return await _tree_answer(request, case_id, swap_id=None, status=503, tree_msg=msg)
     return await _tree_answer(
-        request, case_id, swap_id=node_id, node_msgs={node_id: {"kind": "ok", "text": "保存しました。"}}
+        request,
+        case_id,
+        swap_id=node_id,
+        node_msgs={node_id: {"kind": "ok", "text": "保存しました。"}},
     )
 
 
@@ -702,8 +734,12 @@ async def support_edit_node(request: Request, case_id: int, node_id: int) -> Res
     if not values["statement"]:
         msg = {"kind": "error", "text": "内容を入力してください (空にはできません)。"}
         return await _tree_answer(
-            request, case_id, swap_id=node_id, status=422,
-            node_msgs={node_id: msg}, forms={f"edit-{node_id}": values},
+            request,
+            case_id,
+            swap_id=node_id,
+            status=422,
+            node_msgs={node_id: msg},
+            forms={f"edit-{node_id}": values},
         )
     return await _edit_node(request, case_id, node_id, body, forms={f"edit-{node_id}": values})
 
@@ -749,7 +785,10 @@ async def support_move_node(request: Request, case_id: int, node_id: int) -> Res
         kind = "conflict" if exc.status == 409 else "error"
         text = CONFLICT if exc.status == 409 else _message(exc)
         return await _tree_answer(
-            request, case_id, swap_id=node_id, status=exc.status or 422,
+            request,
+            case_id,
+            swap_id=node_id,
+            status=exc.status or 422,
             node_msgs={node_id: {"kind": kind, "text": text}},
         )
     except ServiceError as exc:

@@ -22,13 +22,25 @@ HX = {"Accept": "text/html", "HX-Request": "true"}
 FY = fiscal_year_of(date.today())
 
 
-@pytest.fixture
-async def demo(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarness]:
-    for name, h in all_services.items():
+async def _load(services: dict[str, ServiceHarness], names: tuple[str, ...]) -> None:
+    for name in names:
         module = importlib.import_module(f"services.{name}.demo")
-        async with h.db.session(write=True) as s:
+        async with services[name].db.session(write=True) as s:
             await module.load(s)
             await s.commit()
+
+
+@pytest.fixture
+async def demo(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarness]:
+    """The support_cases demo (the case pages need nothing else)."""
+    await _load(all_services, ("support_cases",))
+    return all_services
+
+
+@pytest.fixture
+async def demo_with_scores(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarness]:
+    """The support_cases and indicators demos (the ranking needs the scores)."""
+    await _load(all_services, ("support_cases", "indicators"))
     return all_services
 
 
@@ -81,7 +93,7 @@ def _children_of(html: str, node_id: int) -> str:
 
 class TestRoundPage:
     async def test_lists_applications_ranking_balance_and_the_three_cases(
-        self, demo: dict[str, ServiceHarness], gateway: httpx.AsyncClient
+        self, demo_with_scores: dict[str, ServiceHarness], gateway: httpx.AsyncClient
     ) -> None:
         r = await gateway.get("/support", params={"fiscal_year": FY}, headers=HTML)
         assert r.status_code == 200, r.text
@@ -156,7 +168,9 @@ class TestCasePage:
             r = await gateway.get(f"/support/cases/{c['id']}", headers=HTML)
             assert r.status_code == 200, r.text
             stepper = r.text.split('id="stepper"')[1].split("</section>")[0]
-            current = re.findall(r'aria-current="step">\s*<span class="step-name">([^<]+)<', stepper)
+            current = re.findall(
+                r'aria-current="step">\s*<span class="step-name">([^<]+)<', stepper
+            )
             assert current == [status], name
             assert f"「{nxt}」へ進める" in stepper
             assert stepper.count('class="step done"') == STEP_INDEX[status]
@@ -267,6 +281,8 @@ class TestLogicTree:
         assert r.headers["HX-Retarget"] == f"#node-{parent['id']}"
         assert r.text.lstrip().startswith(f'<li id="node-{parent["id"]}"')
         assert "<html" not in r.text and "男性が誘い合う仕組みがない" in r.text
+        # The count in the heading is updated out of band.
+        assert '<small id="tree-count" hx-swap-oob="true">6ノード・深さ2</small>' in r.text
         assert "体操中心の内容が男性の関心に合わない" in r.text  # the sibling is still there
         assert '<span class="stmt">会場が市東部に偏っている' not in r.text  # only the changed part
         node = (await _tree(sc, c["id"]))["男性が誘い合う仕組みがない"]
@@ -453,7 +469,7 @@ class TestRoadmapAndReport:
         assert f'data-start="{FY}-10" data-end="{FY + 1}-03"' in t
         ms = re.findall(r'style="grid-column: (\d+)" data-month="([\d-]+)"', t)
         assert ms == [("8", f"{FY}-10"), ("12", f"{FY + 1}-02")]
-        assert f"交付金への反映: <span class=\"first-grant\">令和{FY + 1 - 2018}年度" in t
+        assert f'交付金への反映: <span class="first-grant">令和{FY + 1 - 2018}年度' in t
 
     async def test_report_preview_has_the_tree_and_lessons_are_versioned(
         self, demo: dict[str, ServiceHarness], gateway: httpx.AsyncClient
@@ -462,7 +478,7 @@ class TestRoadmapAndReport:
         c = await _case(sc, "八王子市")
         r = await gateway.get(f"/support/cases/{c['id']}", headers=HTML)
         preview = r.text.split('id="report-preview"')[1]
-        for statement in (await _tree(sc, c["id"])):
+        for statement in await _tree(sc, c["id"]):
             assert statement in preview
         assert "［仮説］" in preview and "<script" not in preview
         lessons = await _api(sc, "GET", f"/api/v1/cases/{c['id']}/report/lessons")
@@ -520,6 +536,32 @@ class TestServiceDown:
             "/support/cases/1/tree/nodes/1", data={"statement": "x", "version": 1}, headers=HX
         )
         assert r.status_code == 200 and "伴走型支援のサービスが応答しません" in r.text
+
+
+class TestOtherRoles:
+    async def test_municipality_staff_see_their_own_case_only(
+        self, demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+    ) -> None:
+        hachioji = await _case(demo["support_cases"], "八王子市")
+        setagaya = await _case(demo["support_cases"], "世田谷区")
+        gw = await gateway_factory(role="municipality", municipality="132012")
+        r = await gw.get("/support", headers=HTML)
+        assert r.status_code == 200, r.text
+        cases = _text(r.text.split('id="cases"')[1].split("</table>")[0])
+        assert "八王子市" in cases and "世田谷区" not in cases
+        r = await gw.get(f"/support/cases/{hachioji['id']}", headers=HTML)
+        assert r.status_code == 200 and "ロジックツリー" in r.text
+        r = await gw.get(f"/support/cases/{setagaya['id']}", headers=HTML)
+        assert r.status_code == 404
+        # A write the service refuses (read-only for municipality staff) is a message.
+        node = (await _tree(demo["support_cases"], hachioji["id"]))["男性の参加が少ない"]
+        r = await gw.post(
+            f"/support/cases/{hachioji['id']}/tree/nodes/{node['id']}",
+            data={"version": node["version"], "statement": "書き換え"},
+            headers=HX,
+        )
+        assert r.status_code == 200 and 'role="alert"' in r.text
+        assert "書き換え" not in await _tree(demo["support_cases"], hachioji["id"])
 
 
 class TestServiceCalls:
