@@ -500,14 +500,17 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
         "agenda": values["agenda"],
         "notes": values["notes"],
         "issues_found": [x.strip() for x in values["issues_found"].splitlines() if x.strip()],
-        "advisors": (
-            [{"advisor_id": _int(values["advisor_id"]), "hours": float(values["hours"] or 0)}]
-            if _int(values["advisor_id"])
-            else []
-        ),
+        "advisors": [],
     }
     client, actor = _client(request), _actor(request)
     errors: list[str] = []
+    try:
+        hours = float(values["hours"] or 0)
+    except ValueError:
+        hours = 0.0
+        errors.append("時間は数字で入力してください (例: 2.5)。")
+    if _int(values["advisor_id"]):
+        body["advisors"] = [{"advisor_id": _int(values["advisor_id"]), "hours": hours}]
     if not values["visit_date"]:
         errors.append("実施日を入力してください。")
     if not body["advisors"]:

@@ -250,11 +250,34 @@ class TestCasePage:
         # Without an advisor the form comes back with the message and what was typed.
         r = await gateway.post(
             f"/support/cases/{c['id']}/visits",
-            data={"visit_date": f"{FY}-09-10", "notes": "入力を残す"},
+            data={"visit_date": f"{FY}-09-10", "notes": "入力を残す", "hours": "二時間"},
             headers=HTML,
         )
         assert r.status_code == 422
         assert "派遣した専門家を選んでください。" in r.text and "入力を残す" in r.text
+        assert "時間は数字で入力してください" in r.text
+
+
+class TestInitiatives:
+    async def test_adding_an_initiative_needs_a_reason_when_chosen(
+        self, demo: dict[str, ServiceHarness], gateway: httpx.AsyncClient
+    ) -> None:
+        sc = demo["support_cases"]
+        c = await _case(sc, "八王子市")
+        node = (await _tree(sc, c["id"]))["西部には会場に使える集会所が少ない"]
+        form = {"node_id": node["id"], "title": "公民館の空き時間を借りる", "chosen": "1"}
+        r = await gateway.post(f"/support/cases/{c['id']}/initiatives", data=form, headers=HX)
+        assert r.status_code == 200 and r.text.lstrip().startswith('<section id="initiatives"')
+        assert 'role="alert"' in r.text and 'value="公民館の空き時間を借りる"' in r.text
+        r = await gateway.post(
+            f"/support/cases/{c['id']}/initiatives",
+            data={**form, "reason": "費用がかからない"},
+            headers=HX,
+        )
+        assert "取組を追加しました。" in r.text and "取組 3件 (選定 2件)" in _text(r.text)
+        inits = await _api(sc, "GET", f"/api/v1/cases/{c['id']}/initiatives")
+        mine = next(i for i in inits if i["title"] == "公民館の空き時間を借りる")
+        assert mine["chosen"] is True and mine["node_id"] == node["id"]
 
 
 STEP_INDEX = {"選定": 0, "ヒアリング": 1, "実施・検証": 5}
