@@ -54,3 +54,118 @@ class SupportCasesClient(ServiceClient):
     ) -> list[dict[str, Any]]:
         params = {k: v for k, v in filters.items() if v is not None} or None
         return await self.get_json("/api/v1/applications", params=params, actor=actor)
+
+    # --- pages (伴走型支援の画面) ------------------------------------------------------------
+
+    async def decide(
+        self, application_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """選定 / 見送り with the reason: ``{status, reason, version}``."""
+        resp = await self.request(
+            "POST", f"/api/v1/applications/{application_id}/decision", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def case(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+        return await self.get_json(f"/api/v1/cases/{case_id}", actor=actor)
+
+    async def transition(
+        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST", f"/api/v1/cases/{case_id}/transitions", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def advisors(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        return await self.get_json("/api/v1/advisors", actor=actor)
+
+    async def visits(self, case_id: int, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        return await self.get_json(f"/api/v1/cases/{case_id}/visits", actor=actor)
+
+    async def add_visit(
+        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST", f"/api/v1/cases/{case_id}/visits", json=body, actor=actor, expect=(200, 201)
+        )
+        return resp.json()
+
+    async def tree(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+        return await self.get_json(f"/api/v1/cases/{case_id}/tree", actor=actor)
+
+    async def add_node(
+        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST", f"/api/v1/cases/{case_id}/tree/nodes", json=body, actor=actor, expect=(200, 201)
+        )
+        return resp.json()
+
+    async def update_node(
+        self, case_id: int, node_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "PATCH", f"/api/v1/cases/{case_id}/tree/nodes/{node_id}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def move_node(
+        self, case_id: int, node_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST", f"/api/v1/cases/{case_id}/tree/nodes/{node_id}/move", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def reorder(
+        self, case_id: int, parent_id: int, node_ids: list[int], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST",
+            f"/api/v1/cases/{case_id}/tree/reorder",
+            json={"parent_id": parent_id, "node_ids": node_ids},
+            actor=actor,
+        )
+        return resp.json()
+
+    async def initiatives(
+        self, case_id: int, *, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
+        return await self.get_json(f"/api/v1/cases/{case_id}/initiatives", actor=actor)
+
+    async def add_initiative(
+        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST",
+            f"/api/v1/cases/{case_id}/initiatives",
+            json=body,
+            actor=actor,
+            expect=(200, 201),
+        )
+        return resp.json()
+
+    async def roadmap(self, case_id: int, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        return await self.get_json(f"/api/v1/cases/{case_id}/roadmap", actor=actor)
+
+    async def lessons(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+        return await self.get_json(f"/api/v1/cases/{case_id}/report/lessons", actor=actor)
+
+    async def save_lessons(
+        self, case_id: int, lessons: str, version: int, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/cases/{case_id}/report/lessons",
+            json={"lessons": lessons, "version": version},
+            actor=actor,
+        )
+        return resp.json()
+
+    async def report_html(self, case_id: int, *, actor: Actor | None = None) -> str:
+        return (await self.request("GET", f"/api/v1/cases/{case_id}/report.html", actor=actor)).text
+
+    async def report_docx(self, case_id: int, *, actor: Actor | None = None) -> Any:
+        """The Word report as the service's response (content, content-disposition)."""
+        return await self.request("GET", f"/api/v1/cases/{case_id}/report.docx", actor=actor)
