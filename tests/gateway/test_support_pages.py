@@ -3,7 +3,6 @@ services, loaded with their demo data."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import re
 from datetime import date
@@ -23,11 +22,9 @@ FY = fiscal_year_of(date.today())
 
 
 async def _load(services: dict[str, ServiceHarness], names: tuple[str, ...]) -> None:
+    # the demo data is loaded once and restored from a snapshot (tests/conftest.py)
     for name in names:
-        module = importlib.import_module(f"services.{name}.demo")
-        async with services[name].db.session(write=True) as s:
-            await module.load(s)
-            await s.commit()
+        await services[name].with_demo()
 
 
 @pytest.fixture
