@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.api.combined import pdca_prefecture
 from gateway.api.registry import registry_of
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.pages.indicators import _stream
+from gateway.pages.indicators import _stream, points
 from gateway.templating import render, wants_fragment
 from services.common.actor import Role
 from services.common.errors import AppError, Forbidden
@@ -129,6 +129,7 @@ def _context(data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "saved": None,
         "cell_saved": False,
         "conflict_message": CONFLICT,
+        "pts": points,
         **_view(data),
         **extra,
     }
