@@ -130,6 +130,7 @@ def _context(data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "cell_saved": False,
         "conflict_message": CONFLICT,
         "pts": points,
+        "metric_label": _metric_label,
         **_view(data),
         **extra,
     }
