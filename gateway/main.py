@@ -21,7 +21,9 @@ from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.pages.indicators import router as indicator_pages
 from gateway.pages.municipalities import router as municipality_pages
+from gateway.pages.pdca import router as pdca_pages
 from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
 from gateway.services import Services, build_services
@@ -162,6 +164,8 @@ def create_app(
     app.include_router(municipality_pages)
     app.include_router(training_pages)
     app.include_router(support_pages)
+    app.include_router(indicator_pages)
+    app.include_router(pdca_pages)
     return app
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 
-from gateway.clients.base import ServiceClient
+from gateway.clients.base import ServiceClient, ServiceError, ServiceRejected
 from services.common.actor import Actor
 
 
@@ -130,3 +132,81 @@ class IndicatorsClient(ServiceClient):
             actor=actor,
         )
         return resp.json()
+
+    # --- used by the indicators and PDCA pages -------------------------------------------
+
+    async def peer_sets(self, *, actor: Actor | None = None) -> dict[str, Any]:
+        """Built-in group sets, the size bands' labels and user-defined sets."""
+        return await self.get_json("/api/v1/peer-sets", actor=actor)
+
+    async def import_scores(
+        self,
+        framework_id: int,
+        filename: str,
+        content: bytes,
+        content_type: str,
+        *,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """Forward an uploaded score file (multipart ``file``); 422 lists every bad row."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/scores/import",
+            files={"file": (filename, content, content_type or "application/octet-stream")},
+            actor=actor,
+        )
+        return resp.json()
+
+    async def scores(
+        self, framework_id: int, *, entity_code: str | None = None, actor: Actor | None = None
+    ) -> list[dict[str, Any]]:
+        params = {"entity_code": entity_code} if entity_code else None
+        return await self.get_json(
+            f"/api/v1/frameworks/{framework_id}/scores", params=params, actor=actor
+        )
+
+    async def update_pdca_sheet(
+        self, sheet_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """PUT the whole sheet with its ``version``; a stale version is a 409 (ServiceRejected)."""
+        resp = await self.request("PUT", f"/api/v1/pdca/sheets/{sheet_id}", json=body, actor=actor)
+        return resp.json()
+
+    async def open_file(
+        self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None
+    ) -> httpx.Response:
+        """A file the service makes (exports), opened for streaming: the caller passes the
+        body on and closes the response."""
+        if not self.breaker.allow():
+            raise ServiceError(self.service, "一時的に停止中です")
+        self.calls += 1
+        req = self.http.build_request(
+            "GET", f"/api/v1{path}", params=params, headers=self._headers(actor)
+        )
+        try:
+            async with asyncio.timeout(self.deadline):
+                resp = await self.http.send(req, stream=True)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
+        except httpx.TransportError as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
+        if resp.status_code >= 500:
+            await resp.aclose()
+            self.breaker.failure()
+            raise ServiceError(
+                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
+            )
+        self.breaker.success()
+        if resp.status_code != 200:
+            await resp.aread()
+            await resp.aclose()
+            try:
+                problem = resp.json()
+            except ValueError:
+                problem = {}
+            raise ServiceRejected(
+                self.service, resp.status_code, problem if isinstance(problem, dict) else {}
+            )
+        return resp
