@@ -17,3 +17,12 @@ async def demo(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarn
             await module.load(s)
             await s.commit()
     return all_services
+
+
+async def load_demo(h: ServiceHarness) -> ServiceHarness:
+    """Load one service's demo data (cheaper than all three)."""
+    module = importlib.import_module(f"services.{h.service}.demo")
+    async with h.db.session(write=True) as s:
+        await module.load(s)
+        await s.commit()
+    return h
