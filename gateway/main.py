@@ -21,6 +21,7 @@ from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.pages.audit import router as audit_pages
 from gateway.pages.municipalities import router as municipality_pages
 from gateway.pages.training import router as training_pages
 from gateway.services import Services, build_services
@@ -160,6 +161,7 @@ def create_app(
     app.include_router(auth_pages)
     app.include_router(municipality_pages)
     app.include_router(training_pages)
+    app.include_router(audit_pages)
     return app
 
 
