@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import tempfile
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,6 +55,9 @@ def _service_modules(service: str) -> tuple[Any, Any, Any]:
     return main, settings, tables
 
 
+SNAP_DIR = Path(tempfile.mkdtemp(prefix="banso-snap-"))
+
+
 class ServiceHarness:
     """A service app with its lifespan running, on its migrated test database."""
 
@@ -77,6 +82,25 @@ class ServiceHarness:
 
     async def reset(self) -> None:
         await dbs.truncate_all(self.db.engine, self.metadata)
+        self.holds_demo = False
+
+    holds_demo = False
+    snapshot_path: str | None = None
+
+    async def with_demo(self) -> None:
+        """Demo data loaded once per run (the service's own demo.load), then restored from a
+        snapshot before each test that asks for it: seconds saved per test."""
+        if self.snapshot_path is None:
+            await self.reset()
+            module = importlib.import_module(f"services.{self.service}.demo")
+            async with self.db.session(write=True) as s:
+                await module.load(s)
+                await s.commit()
+            self.snapshot_path = str(SNAP_DIR / f"{self.service}-snap.db")
+            await dbs.snapshot(self.db.engine, self.metadata, self.snapshot_path)
+        else:
+            await dbs.restore(self.db.engine, self.metadata, self.snapshot_path)
+        self.holds_demo = True
 
 
 async def _start(service: str, url: str) -> tuple[ServiceHarness, Any]:
@@ -118,6 +142,14 @@ async def support_cases(harnesses: dict[str, ServiceHarness]) -> ServiceHarness:
 async def training(harnesses: dict[str, ServiceHarness]) -> ServiceHarness:
     """The training service on an emptied database."""
     return await _harness(harnesses, "training")
+
+
+@pytest.fixture
+async def demo(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarness]:
+    """Every service holding its demo data (loaded once, restored from a snapshot per test)."""
+    for h in all_services.values():
+        await h.with_demo()
+    return all_services
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
@@ -122,3 +123,93 @@ async def truncate_all(engine: AsyncEngine, metadata: MetaData) -> None:
             )
             if has_seq.first():
                 await conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+# --- snapshots: load demo data once, restore it before each test that wants it ---------------
+
+
+async def _has_sequence(raw: Any) -> bool:
+    cur = await raw.execute("SELECT 1 FROM main.sqlite_master WHERE name = 'sqlite_sequence'")
+    return await cur.fetchone() is not None
+
+
+async def snapshot(engine: AsyncEngine, metadata: MetaData, path: str) -> None:
+    """Copy every table of a service aside (SQLite: an attached file; PostgreSQL: schema
+    ``snap``), so that ``restore`` can put the same rows back quickly."""
+    tables = [t.name for t in metadata.sorted_tables]
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS snap CASCADE"))
+            await conn.execute(text("CREATE SCHEMA snap"))
+            for t in tables:
+                await conn.execute(text(f'CREATE TABLE snap."{t}" AS TABLE public."{t}"'))
+        return
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        await raw.execute(f"ATTACH DATABASE '{path}' AS snap")
+        try:
+            for t in tables:
+                await raw.execute(f'DROP TABLE IF EXISTS snap."{t}"')
+                await raw.execute(f'CREATE TABLE snap."{t}" AS SELECT * FROM main."{t}"')
+            await raw.execute("DROP TABLE IF EXISTS snap.seq")
+            if await _has_sequence(raw):
+                await raw.execute("CREATE TABLE snap.seq AS SELECT * FROM main.sqlite_sequence")
+            await raw.commit()
+        finally:
+            await raw.execute("DETACH DATABASE snap")
+
+
+async def restore(engine: AsyncEngine, metadata: MetaData, path: str) -> None:
+    """Put back the rows of the last ``snapshot`` (and the id sequences)."""
+    tables = [t for t in metadata.sorted_tables]
+    names = [t.name for t in tables]
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    f"TRUNCATE {', '.join(f'public.{chr(34)}{n}{chr(34)}' for n in names)} RESTART IDENTITY CASCADE"
+                )
+            )
+            for t in tables:
+                await conn.execute(
+                    text(f'INSERT INTO public."{t.name}" SELECT * FROM snap."{t.name}"')
+                )
+                for col in t.primary_key.columns:
+                    seq = (
+                        await conn.execute(
+                            text("SELECT pg_get_serial_sequence(:t, :c)"),
+                            {"t": t.name, "c": col.name},
+                        )
+                    ).scalar()
+                    if seq:
+                        await conn.execute(
+                            text(
+                                f'SELECT setval(:s, COALESCE((SELECT MAX("{col.name}") FROM public."{t.name}"), 1), '
+                                f'(SELECT MAX("{col.name}") FROM public."{t.name}") IS NOT NULL)'
+                            ),
+                            {"s": seq},
+                        )
+        return
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        await raw.execute(f"ATTACH DATABASE '{path}' AS snap")
+        try:
+            cur = await raw.execute("SELECT name, sql FROM main.sqlite_master WHERE type='trigger'")
+            triggers = await cur.fetchall()
+            await raw.execute("BEGIN IMMEDIATE")
+            for name, _ in triggers:
+                await raw.execute(f'DROP TRIGGER main."{name}"')
+            for n in reversed(names):
+                await raw.execute(f'DELETE FROM main."{n}"')
+            for n in names:
+                await raw.execute(f'INSERT INTO main."{n}" SELECT * FROM snap."{n}"')
+            if await _has_sequence(raw):
+                await raw.execute("DELETE FROM main.sqlite_sequence")
+                cur = await raw.execute("SELECT 1 FROM snap.sqlite_master WHERE name = 'seq'")
+                if await cur.fetchone():
+                    await raw.execute("INSERT INTO main.sqlite_sequence SELECT * FROM snap.seq")
+            for _, sql in triggers:
+                await raw.execute(sql)
+            await raw.commit()
+        finally:
+            await raw.execute("DETACH DATABASE snap")

@@ -203,6 +203,9 @@ async def record_event(
     await conn.execute(insert(table).values(**row))
 
 
+AdminOnly = Annotated[Actor, Depends(require_roles(Role.admin))]
+
+
 class AuditEntry(BaseModel):
     id: int
     at: dt.datetime
@@ -220,12 +223,11 @@ class AuditEntry(BaseModel):
 def audit_router(table: Table) -> APIRouter:
     """GET /audit for admins: filter by entity, actor and date. There is no write path."""
     router = APIRouter(tags=["監査ログ"])
-    admin_only = require_roles(Role.admin)
 
     @router.get("/audit", response_model=list[AuditEntry], summary="監査ログ (管理者のみ)")
     async def list_audit(
         request: Request,
-        _actor: Annotated[Actor, Depends(admin_only)],
+        _actor: AdminOnly,
         entity_type: str | None = None,
         entity_id: str | None = None,
         actor_id: str | None = None,

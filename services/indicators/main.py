@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.me import router as me_router
-from services.indicators import tables  # noqa: F401 - registers the tables
+from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
 from services.indicators.frameworks.routes import router as frameworks_router
 from services.indicators.pdca.routes import router as pdca_router
@@ -17,6 +17,7 @@ from services.indicators.shipped import on_startup
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
+        audit=tables.audit,
         title="Bansō 評価指標サービス",
         description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標",
         api_routers=[

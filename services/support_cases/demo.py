@@ -105,7 +105,8 @@ async def load(session: AsyncSession) -> str | None:
 
     advisors = []
     for name, affiliation, specialties, actor_id in (
-        ("山田 花子", "都内大学 公衆衛生学", ["介護予防", "データ分析"], "advisor-yamada"),
+        # 山田 花子 is the demo advisor login's person (scripts/demo_users.py: demo-advisor).
+        ("山田 花子", "都内大学 公衆衛生学", ["介護予防", "データ分析"], "demo-advisor"),
         ("佐藤 一郎", "地域包括ケア研究所", ["認知症", "在宅医療・介護連携"], "advisor-sato"),
         ("鈴木 美穂", "元 市介護保険課長", ["計画の進捗管理"], "advisor-suzuki"),
     ):

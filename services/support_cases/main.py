@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.me import router as me_router
-from services.support_cases import tables  # noqa: F401 - registers the tables
+from services.support_cases import tables
 from services.support_cases.advisors.routes import router as advisors_router
 from services.support_cases.cases.routes import router as cases_router
 from services.support_cases.reports.routes import router as reports_router
@@ -18,6 +18,7 @@ from services.support_cases.visits.routes import router as visits_router
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
+        audit=tables.audit,
         title="Bansō 伴走型支援サービス",
         description="伴走型支援: 希望、選定、ヒアリング、ロジックツリー、ロードマップ、報告書",
         api_routers=[

@@ -1,5 +1,6 @@
 """Every table of the support_cases service, imported so that its metadata is complete."""
 
+from services.common.audit import audit_table
 from services.support_cases.advisors import models as advisors  # noqa: F401
 from services.support_cases.base import Base
 from services.support_cases.cases import models as cases  # noqa: F401
@@ -8,5 +9,8 @@ from services.support_cases.roadmaps import models as roadmaps  # noqa: F401
 from services.support_cases.rounds import models as rounds  # noqa: F401
 from services.support_cases.trees import models as trees  # noqa: F401
 from services.support_cases.visits import models as visits  # noqa: F401
+
+# The append-only audit trail of every write in this service (services/common/audit.py).
+audit = audit_table(Base.metadata)
 
 metadata = Base.metadata

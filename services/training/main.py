@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.common.app import create_service_app
 from services.common.me import router as me_router
-from services.training import tables  # noqa: F401 - registers the tables
+from services.training import tables
 from services.training.attendance.routes import router as attendance_router
 from services.training.exports.routes import router as exports_router
 from services.training.kotei_hyo.routes import router as kotei_hyo_router
@@ -17,6 +17,7 @@ from services.training.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
+        audit=tables.audit,
         title="Bansō 研修サービス",
         description="研修の計画、申込とキャンセル待ち、出欠、目標と到達状況、工程表",
         api_routers=[

@@ -3,12 +3,10 @@ apps and their databases, loaded with each service's demo data."""
 
 import asyncio
 import csv
-import importlib
 import io
 from datetime import date
 
 import httpx
-import pytest
 from openpyxl import load_workbook
 
 from services.common.fiscal import fiscal_year_of
@@ -17,16 +15,6 @@ from tests.gateway.test_shell import RecordingTransport, RefusingTransport
 
 FY = fiscal_year_of(date.today())
 HACHIOJI = "132012"  # the demo's case at 実施・検証
-
-
-@pytest.fixture
-async def demo(all_services: dict[str, ServiceHarness]) -> dict[str, ServiceHarness]:
-    for name, h in all_services.items():
-        module = importlib.import_module(f"services.{name}.demo")
-        async with h.db.session(write=True) as s:
-            await module.load(s)
-            await s.commit()
-    return all_services
 
 
 async def direct(h: ServiceHarness, path: str, **params):  # type: ignore[no-untyped-def]
@@ -106,18 +94,18 @@ class TestOverview:
         self, demo, gateway_factory: GatewayFactory
     ) -> None:
         hang = HangingTransport()
-        gw = await gateway_factory({"support_cases": hang}, service_timeout_seconds=0.2)
+        gw = await gateway_factory({"support_cases": hang}, service_timeout_seconds=1.5)
         t0 = asyncio.get_running_loop().time()
         r = await gw.get(f"/api/v1/municipalities/{HACHIOJI}/overview")
         assert r.status_code == 200 and r.json()["unavailable"] == ["support_cases"]
-        assert asyncio.get_running_loop().time() - t0 < 2
+        assert asyncio.get_running_loop().time() - t0 < 4, "cut at the deadline, not the 5 s hang"
 
     async def test_a_dead_service_is_skipped_after_repeated_failures(
         self, demo, gateway_factory: GatewayFactory
     ) -> None:
         hang = HangingTransport()
         gw = await gateway_factory(
-            {"support_cases": hang}, service_timeout_seconds=0.1, circuit_failure_threshold=2
+            {"support_cases": hang}, service_timeout_seconds=1.5, circuit_failure_threshold=2
         )
         for _ in range(2):
             await gw.get(f"/api/v1/municipalities/{HACHIOJI}/overview")

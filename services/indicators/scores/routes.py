@@ -1,5 +1,6 @@
 """Score endpoints: replace cells (JSON), import a file, read cells with their years."""
 
+import hashlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -9,9 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import staff_only
 from services.common.actor import Actor
+from services.common.audit import record_event
 from services.common.db import get_session
 from services.indicators.frameworks.service import load_tree
 from services.indicators.scores import service
+from services.indicators.tables import audit
 
 router = APIRouter(tags=["得点"])
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -38,7 +41,12 @@ class Written(BaseModel):
 @router.put("/frameworks/{framework_id}/scores", response_model=Written, summary="得点を書き込む")
 async def put_scores(framework_id: int, body: ScoresIn, session: Session, actor: Staff) -> Written:
     tree = await load_tree(session, framework_id)
-    return Written(written=await service.write_scores(session, tree, body.scores, actor=actor))
+    n = await service.write_scores(session, tree, body.scores, actor=actor)
+    # Bulk writes bypass the ORM: one audit row says what was written.
+    await record_event(
+        session, audit, entity_type="Scores", entity_id=str(framework_id), action="write", rows=n
+    )
+    return Written(written=n)
 
 
 @router.post(
@@ -50,8 +58,17 @@ async def import_scores(
     framework_id: int, session: Session, actor: Staff, file: Annotated[UploadFile, File()]
 ) -> Written:
     tree = await load_tree(session, framework_id)
-    n = await service.import_scores(
-        session, tree, file.filename or "", await file.read(), actor=actor
+    content = await file.read()
+    n = await service.import_scores(session, tree, file.filename or "", content, actor=actor)
+    await record_event(
+        session,
+        audit,
+        entity_type="Scores",
+        entity_id=str(framework_id),
+        action="import",
+        file_name=file.filename or "",
+        sha256=hashlib.sha256(content).hexdigest(),
+        rows=n,
     )
     return Written(written=n)
 
