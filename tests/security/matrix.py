@@ -16,7 +16,7 @@ Outcomes
          deliberately stale body answers 409/422/400 — that still means "allowed")
   own    allowed, and only because the record is the actor's own: the municipality token is
          for 八王子市 (132012, whose case/application/registration the path names) and the
-         advisor token is 山田 花子 (advisor-yamada), assigned to 八王子市's case
+         advisor token is the advisor assigned to 八王子市's case
   404    hidden: the record is another municipality's (e.g. the Tokyo PDCA sheet 130001, the
          工程表 of 133078) — existence must not leak
   403    refused for the role
@@ -54,6 +54,7 @@ CASE_WORK = "staff; advisor=own"
 MATRIX: dict[str, dict[str, str]] = {
     "indicators": {
         "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
         "GET /api/v1/frameworks": READ,
         "POST /api/v1/frameworks": "staff",
         "POST /api/v1/frameworks/import": "staff",
@@ -90,6 +91,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "support_cases": {
         "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
         "GET /api/v1/rounds": READ,
         "POST /api/v1/rounds": "staff",
         "GET /api/v1/rounds/{fiscal_year}": READ,
@@ -145,6 +147,7 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "training": {
         "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
         "GET /api/v1/programs": READ,
         "POST /api/v1/programs": "staff",
         "GET /api/v1/programs/{program_id}": READ,

@@ -10,7 +10,6 @@ import httpx
 from services.common.actor import mint_token
 from tests.conftest import ServiceHarness
 from tests.helpers import TEST_SECRET, actor
-from tests.security.conftest import load_demo
 
 OWN = "131016"  # 千代田区: the attacker's municipality
 OTHER = "132012"  # 八王子市: the demo's case, application and registrations
@@ -42,7 +41,7 @@ class TestTraining:
     async def test_registering_another_municipalitys_staff_is_refused(
         self, training: ServiceHarness
     ) -> None:
-        await load_demo(training)
+        await training.with_demo()
         reg = await self._other_registration(training)
         async with training.client() as staff:
             before = len(await json_of(staff, "/api/v1/registrations", municipality_code=OTHER))  # type: ignore[arg-type]
@@ -59,7 +58,7 @@ class TestTraining:
     async def test_another_municipalitys_registration_is_hidden_and_not_cancelled(
         self, training: ServiceHarness
     ) -> None:
-        await load_demo(training)
+        await training.with_demo()
         reg = await self._other_registration(training)
         async with client_as(training, "municipality", OWN) as c:
             assert (await c.get(f"/api/v1/registrations/{reg['id']}")).status_code == 404
@@ -75,7 +74,7 @@ class TestTraining:
     async def test_another_municipalitys_kotei_hyo_cannot_be_made_read_or_edited(
         self, training: ServiceHarness
     ) -> None:
-        await load_demo(training)
+        await training.with_demo()
         async with training.client() as staff:
             k = (await json_of(staff, "/api/v1/kotei-hyo"))[0]  # type: ignore[index]
         assert k["municipality_code"] != OWN
@@ -171,7 +170,7 @@ class TestSupportCases:
     async def test_another_municipalitys_case_is_hidden(
         self, support_cases: ServiceHarness
     ) -> None:
-        await load_demo(support_cases)
+        await support_cases.with_demo()
         case = await self._other_case(support_cases)
         base = f"/api/v1/cases/{case['id']}"
         async with client_as(support_cases, "municipality", OWN) as c:
@@ -203,7 +202,7 @@ class TestSupportCases:
     async def test_applying_or_editing_for_another_municipality_is_refused(
         self, support_cases: ServiceHarness
     ) -> None:
-        await load_demo(support_cases)
+        await support_cases.with_demo()
         async with support_cases.client() as staff:
             fy = (await json_of(staff, "/api/v1/rounds"))[0]["fiscal_year"]  # type: ignore[index]
             apps = await json_of(staff, "/api/v1/applications", municipality_code=OTHER)
@@ -225,7 +224,7 @@ class TestSupportCases:
     async def test_an_advisor_not_assigned_to_the_case_cannot_see_or_work_on_it(
         self, support_cases: ServiceHarness
     ) -> None:
-        await load_demo(support_cases)
+        await support_cases.with_demo()
         case = await self._other_case(support_cases)
         assigned = {a["id"] for a in case["advisors"]}
         async with support_cases.client() as staff:

@@ -33,7 +33,6 @@ from tests.security.matrix import (
 from tests.security.routes import api_routes
 
 FY = fiscal_year_of(date.today())
-ADVISOR_ID = "advisor-yamada"  # the demo advisor assigned to 八王子市's case
 PROBE = os.environ.get("BANSO_MATRIX_PROBE")  # set: write the observed outcomes to that file
 
 SERVICES = ("indicators", "support_cases", "training")
@@ -134,13 +133,17 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "sheet_id": sheets[0]["id"],
             }
         if svc == "support_cases":
-            case_id = _pick(await _get(c, "/api/v1/cases"), municipality_code=m)
+            cases = await _get(c, "/api/v1/cases", municipality_code=m)
+            case_id = _pick(cases, municipality_code=m)
+            advisor_id = cases[0]["advisors"][0]["id"]  # assigned to 八王子市's case
+            advisor = next(a for a in await _get(c, "/api/v1/advisors") if a["id"] == advisor_id)
             base = f"/api/v1/cases/{case_id}"
             tree = await _get(c, f"{base}/tree")
             return {
                 "fiscal_year": (await _get(c, "/api/v1/rounds"))[0]["fiscal_year"],
                 "application_id": _pick(await _get(c, "/api/v1/applications"), municipality_code=m),
-                "advisor_id": _pick(await _get(c, "/api/v1/advisors"), actor_id=ADVISOR_ID),
+                "advisor_id": advisor_id,
+                "advisor_actor_id": advisor["actor_id"],
                 "case_id": case_id,
                 "visit_id": _pick(await _get(c, f"{base}/visits")),
                 "request_id": _pick(await _get(c, f"{base}/data-requests")),
@@ -172,10 +175,10 @@ def fill(template: str, params: dict[str, Any]) -> str:
     return re.sub(r"\{([a-z_]+)\}", one, template)
 
 
-def service_token(role: str, municipality: str) -> dict[str, str]:
+def service_token(role: str, municipality: str, advisor_id: str) -> dict[str, str]:
     a = actor(role, municipality if role == "municipality" else None)
     if role == "advisor":
-        a = actor(role, id=ADVISOR_ID)
+        a = actor(role, id=advisor_id)
     return {"Authorization": f"Bearer {mint_token(TEST_SECRET, a, ttl_seconds=600)}"}
 
 
@@ -254,7 +257,9 @@ async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
         async def send(
             role: str, method: str, path: str, body: Any, query: dict[str, Any]
         ) -> httpx.Response:
-            headers = service_token(role, OWN_MUNICIPALITY)
+            headers = service_token(
+                role, OWN_MUNICIPALITY, base.get("advisor_actor_id", "u-advisor")
+            )
             return await c.request(method, path, json=body, params=query, headers=headers)
 
         return await run_matrix(svc, ROUTES[svc], send, params)
