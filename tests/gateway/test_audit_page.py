@@ -1,8 +1,9 @@
 """The admin audit page (/admin/audit): each service's audit trail merged, newest first.
 
-The audited service here is a real kernel app (create_service_app with an audit table) on its
-own SQLite database, standing in for one service until every service has its trail; writes go
-through its API as real actors, so the rows are the kernel's own audit rows."""
+Most tests put a small kernel app (create_service_app with an audit table, its own SQLite
+database) in the training slot, so that the rows are exactly known; writes go through its API as
+real actors, so the rows are the kernel's own audit rows. A kernel app without an audit table
+stands for a service without a trail (404). The last test uses the real services."""
 
 from __future__ import annotations
 
@@ -190,3 +191,22 @@ class TestAuditPage:
         gw = await gateway_factory(role="admin")
         r = await gw.get("/admin/users")
         assert 'href="http://gateway/admin/audit"' in r.text or 'href="/admin/audit"' in r.text
+
+
+class TestWithTheRealServices:
+    async def test_a_write_in_a_service_shows_on_the_page(
+        self, indicators: Any, gateway_factory: GatewayFactory
+    ) -> None:
+        async with indicators.client() as c:
+            r = await c.post(
+                "/api/v1/peer-sets", json={"name": "監査の確認", "members": {"132012": "対象"}}
+            )
+            assert r.status_code == 201, r.text
+        gw = await gateway_factory(role="admin")
+        r = await gw.get("/admin/audit", params={"entity_type": "PeerSet"})
+        assert r.status_code == 200, r.text
+        rows = [row for row in _rows(r.text) if "評価指標" in row]
+        assert len(rows) == 1
+        assert "テスト coordinator (u-coordinator)" in rows[0] and "作成" in rows[0]
+        assert "name : — → 監査の確認" in rows[0]
+        assert "監査ログがまだありません" not in r.text
