@@ -299,8 +299,10 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
 
 
 def expected_of(spec: str | None, role: str) -> str:
-    """The expected outcome class for ``role`` under ``spec`` ("own" counts as "allow")."""
-    if spec is None or spec == "TODO":
+    """The expected outcome class for ``role`` under ``spec`` ("own" counts as "allow").
+    No spec (a route without an entry; test_every_route_has_an_entry fails for it): "allow",
+    so that a probe run (BANSO_MATRIX_PROBE=file) still records what every role gets."""
+    if spec is None:
         return "allow"
     base, *overrides = [p.strip() for p in spec.split(";")]
     table = dict(PROFILES[base])
