@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
 
-from services.common.actor import SYSTEM_COORDINATOR, mint_token
-from tests.e2e.system import System
+from services.common.actor import Actor, Role, mint_token
+from tests.e2e.system import ROOT, System
+
+# The services are fuzzed as an admin (so that every route, the audit trail included, is
+# reached); the gateway with an admin API token it issued itself.
+FUZZ_ADMIN = Actor(id="fuzz-admin", name="ファジング 管理者", role=Role.admin)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,7 +38,26 @@ def fuzz_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 @pytest.fixture(scope="session")
 def fuzz_headers(fuzz_system: System) -> dict[str, str]:
-    token = mint_token(fuzz_system.secret, SYSTEM_COORDINATOR, ttl_seconds=3600)
+    """A service actor token (signed with the system's secret) for the three services."""
+    token = mint_token(fuzz_system.secret, FUZZ_ADMIN, ttl_seconds=3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="session")
+def gateway_headers(fuzz_system: System) -> dict[str, str]:
+    """A real admin API token of the fuzz system's gateway (made in its database, as the
+    admin API does): the gateway refuses service tokens, so without it everything is 401."""
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.admin_token"],
+        cwd=ROOT,
+        env=fuzz_system.env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    token = out.stdout.strip().splitlines()[-1]
+    assert token.startswith("bnk_"), out.stdout + out.stderr
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -1,0 +1,313 @@
+"""The authorization matrix: "METHOD /path/template" → expected outcome per role, per app.
+
+tests/security/test_matrix.py sends one real request per route × role (demo data loaded, path
+parameters filled with real demo ids: 八王子市 (132012) records where it matters) and checks the
+outcome class. A route missing here fails the test.
+
+Spec strings: a base profile, then ``role=outcome`` overrides, separated by ``;``.
+
+Profiles
+  all    every role is allowed
+  staff  admin and coordinator allowed; everybody else 403
+  admin  admin allowed; everybody else 403
+
+Outcomes
+  allow  got past authorization: any status but 401/403/404/5xx (a write with a minimal or
+         deliberately stale body answers 409/422/400 — that still means "allowed")
+  own    allowed, and only because the record is the actor's own: the municipality token is
+         for 八王子市 (132012, whose case/application/registration the path names) and the
+         advisor token is the advisor assigned to 八王子市's case
+  404    hidden: the record is another municipality's (e.g. the Tokyo PDCA sheet 130001, the
+         工程表 of 133078) — existence must not leak
+  403    refused for the role
+  deny   403 or 404 (either refusal is right)
+
+Write bodies: routes that check the actor inside the handler get a schema-valid body
+(WRITE_BODIES) so the request reaches the check; edits carry a stale ``version`` (999999) so an
+allowed role gets 409 and nothing changes. Staff-only routes refuse before validation, so they
+are sent ``{}`` and the allowed roles answer 422 ("allowed past authorization": building a valid
+import/framework body there is impractical and says nothing more about authorization).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROLES = ("admin", "coordinator", "advisor", "municipality", "viewer", "api_client")
+OWN_MUNICIPALITY = "132012"  # 八王子市: has a case, an application and registrations in the demo
+STALE = 999999
+
+PROFILES: dict[str, dict[str, str]] = {
+    "all": dict.fromkeys(ROLES, "allow"),
+    "staff": {r: "allow" if r in ("admin", "coordinator") else "403" for r in ROLES},
+    "admin": {r: "allow" if r == "admin" else "403" for r in ROLES},
+}
+
+# Readable by every role, including the municipality's own record.
+READ = "all"
+# A record of 八王子市: the municipality actor reads its own, the advisor their assigned case.
+READ_OWN = "all; municipality=own; advisor=own"
+# Case work (support_cases): staff and the case's advisor write; municipality and the
+# read-only roles are refused.
+CASE_WORK = "staff; advisor=own"
+
+MATRIX: dict[str, dict[str, str]] = {
+    "indicators": {
+        "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
+        "GET /api/v1/frameworks": READ,
+        "POST /api/v1/frameworks": "staff",
+        "POST /api/v1/frameworks/import": "staff",
+        "POST /api/v1/frameworks/shipped": "staff",
+        "GET /api/v1/frameworks/{framework_id}": READ,
+        "GET /api/v1/frameworks/{framework_id}/export": READ,
+        "PUT /api/v1/frameworks/{framework_id}/scores": "staff",
+        "POST /api/v1/frameworks/{framework_id}/scores/import": "staff",
+        "GET /api/v1/frameworks/{framework_id}/scores": READ,
+        "GET /api/v1/frameworks/{framework_id}/scores/export": READ,
+        "GET /api/v1/frameworks/{framework_id}/results": READ,
+        "GET /api/v1/frameworks/{framework_id}/results/export": READ,
+        "GET /api/v1/results/latest": READ,
+        "GET /api/v1/frameworks/{framework_id}/averages": READ,
+        "GET /api/v1/frameworks/{framework_id}/recover": READ,
+        "GET /api/v1/frameworks/{framework_id}/compare": READ,
+        "GET /api/v1/peer-sets": READ,
+        "POST /api/v1/peer-sets": "staff",
+        "PUT /api/v1/peer-sets/{peer_set_id}": "staff",
+        "PUT /api/v1/allocation/{grant}/{grant_fy}/inputs": "staff",
+        "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "staff",
+        "GET /api/v1/allocation/{grant}/{grant_fy}/inputs": READ,
+        # a what-if simulation of the allocation: computes, writes nothing
+        "POST /api/v1/frameworks/{framework_id}/allocation": READ,
+        "GET /api/v1/pdca/sheets": READ,
+        # staff, or the municipality for its own sheet (the body names 八王子市)
+        "POST /api/v1/pdca/sheets": "staff; municipality=own",
+        "GET /api/v1/pdca/sheets/{sheet_id}": "all; municipality=404",
+        # the Tokyo sheet (130001): hidden from a municipality, refused to the read-only roles
+        "PUT /api/v1/pdca/sheets/{sheet_id}": "staff; municipality=404",
+        # computes progress from the values passed; writes nothing
+        "POST /api/v1/pdca/sheets/{sheet_id}/progress": "all; municipality=404",
+        "GET /api/v1/pdca/sheets/{sheet_id}/export.xlsx": "all; municipality=404",
+    },
+    "support_cases": {
+        "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
+        "GET /api/v1/rounds": READ,
+        "POST /api/v1/rounds": "staff",
+        "GET /api/v1/rounds/{fiscal_year}": READ,
+        "PATCH /api/v1/rounds/{fiscal_year}": "staff",
+        "GET /api/v1/rounds/{fiscal_year}/summary": READ,
+        # applications: not the advisors' business; a municipality sees its own
+        "GET /api/v1/rounds/{fiscal_year}/applications": "all; advisor=403; municipality=own",
+        "POST /api/v1/rounds/{fiscal_year}/applications": "staff; municipality=own",
+        "GET /api/v1/applications": "all; advisor=403; municipality=own",
+        "GET /api/v1/applications/{application_id}": "all; advisor=404; municipality=own",
+        "PATCH /api/v1/applications/{application_id}": "staff; advisor=deny; municipality=own",
+        "POST /api/v1/applications/{application_id}/decision": "staff",
+        "GET /api/v1/advisors": READ,
+        "POST /api/v1/advisors": "staff",
+        "GET /api/v1/advisors/{advisor_id}": READ,
+        "PATCH /api/v1/advisors/{advisor_id}": "staff",
+        # the case of 八王子市: its municipality and its advisor read it
+        "GET /api/v1/cases": READ,
+        "POST /api/v1/cases": "staff",
+        "GET /api/v1/cases/{case_id}": READ_OWN,
+        "PATCH /api/v1/cases/{case_id}": "staff",
+        "POST /api/v1/cases/{case_id}/transitions": "staff",
+        "GET /api/v1/visits": READ,
+        "GET /api/v1/cases/{case_id}/visits": READ_OWN,
+        "POST /api/v1/cases/{case_id}/visits": CASE_WORK,
+        "PATCH /api/v1/cases/{case_id}/visits/{visit_id}": CASE_WORK,
+        "DELETE /api/v1/cases/{case_id}/visits/{visit_id}": CASE_WORK,
+        "GET /api/v1/cases/{case_id}/data-requests": READ_OWN,
+        "PATCH /api/v1/cases/{case_id}/data-requests/{request_id}": CASE_WORK,
+        "GET /api/v1/cases/{case_id}/tree": READ_OWN,
+        "POST /api/v1/cases/{case_id}/tree/nodes": CASE_WORK,
+        "PATCH /api/v1/cases/{case_id}/tree/nodes/{node_id}": CASE_WORK,
+        "POST /api/v1/cases/{case_id}/tree/nodes/{node_id}/move": CASE_WORK,
+        "DELETE /api/v1/cases/{case_id}/tree/nodes/{node_id}": CASE_WORK,
+        "POST /api/v1/cases/{case_id}/tree/reorder": CASE_WORK,
+        "GET /api/v1/cases/{case_id}/tree/snapshots": READ_OWN,
+        "POST /api/v1/cases/{case_id}/tree/snapshots": CASE_WORK,
+        "GET /api/v1/cases/{case_id}/tree/snapshots/{snapshot_id}": READ_OWN,
+        "GET /api/v1/cases/{case_id}/initiatives": READ_OWN,
+        "POST /api/v1/cases/{case_id}/initiatives": CASE_WORK,
+        "PATCH /api/v1/cases/{case_id}/initiatives/{initiative_id}": CASE_WORK,
+        "DELETE /api/v1/cases/{case_id}/initiatives/{initiative_id}": CASE_WORK,
+        "GET /api/v1/cases/{case_id}/roadmap": READ_OWN,
+        "POST /api/v1/cases/{case_id}/roadmap": CASE_WORK,
+        "PATCH /api/v1/cases/{case_id}/roadmap/{item_id}": CASE_WORK,
+        "DELETE /api/v1/cases/{case_id}/roadmap/{item_id}": CASE_WORK,
+        # the report's lessons are the coordinator's (the case's advisor reads them)
+        "GET /api/v1/cases/{case_id}/report/lessons": READ_OWN,
+        "PUT /api/v1/cases/{case_id}/report/lessons": "staff",
+        "GET /api/v1/cases/{case_id}/report": READ_OWN,
+        "GET /api/v1/cases/{case_id}/report.html": READ_OWN,
+        "GET /api/v1/cases/{case_id}/report.docx": READ_OWN,
+    },
+    "training": {
+        "GET /api/v1/me": READ,
+        "GET /api/v1/audit": "admin",  # the audit trail: admins only
+        "GET /api/v1/programs": READ,
+        "POST /api/v1/programs": "staff",
+        "GET /api/v1/programs/{program_id}": READ,
+        "PATCH /api/v1/programs/{program_id}": "staff",
+        "GET /api/v1/sessions": READ,
+        "POST /api/v1/sessions": "staff",
+        "GET /api/v1/sessions/{session_id}": READ,
+        "PATCH /api/v1/sessions/{session_id}": "staff",
+        # municipality staff register (and cancel) their own people
+        "POST /api/v1/sessions/{session_id}/registrations": "staff; municipality=own",
+        "GET /api/v1/sessions/{session_id}/registrations": READ,
+        "GET /api/v1/registrations": READ,
+        "GET /api/v1/registrations/{registration_id}": "all; municipality=own",
+        "DELETE /api/v1/registrations/{registration_id}": "staff; municipality=own",
+        "GET /api/v1/sessions/{session_id}/attendance": READ,
+        "PUT /api/v1/sessions/{session_id}/attendance": "staff",
+        "POST /api/v1/sessions/{session_id}/attendance/import": "staff",
+        "GET /api/v1/stats": READ,
+        "GET /api/v1/participation": READ,
+        "GET /api/v1/targets": READ,
+        "POST /api/v1/targets": "staff",
+        "GET /api/v1/targets/{target_id}": READ,
+        "PATCH /api/v1/targets/{target_id}": "staff",
+        "GET /api/v1/demand": READ,
+        # participants (staff, or a municipality for its people) answer the survey
+        "POST /api/v1/sessions/{session_id}/surveys": "staff; municipality=own",
+        "GET /api/v1/sessions/{session_id}/surveys/summary": READ,
+        "GET /api/v1/programs/{program_id}/surveys/summary": READ,
+        "GET /api/v1/kotei-hyo/overdue": READ,
+        "GET /api/v1/kotei-hyo/status": READ,
+        "GET /api/v1/kotei-hyo": READ,
+        # a 工程表 for 八王子市 (the body); the demo's 工程表 is 133078's: hidden from 八王子市
+        "POST /api/v1/kotei-hyo": "staff; municipality=own",
+        "GET /api/v1/kotei-hyo/{kotei_hyo_id}": "all; municipality=404",
+        "PUT /api/v1/kotei-hyo/{kotei_hyo_id}": "staff; municipality=404",
+        "POST /api/v1/kotei-hyo/{kotei_hyo_id}/check-ins": "staff; municipality=404",
+        "GET /api/v1/sessions/{session_id}/calendar.ics": READ,
+        "GET /api/v1/programs/{program_id}/calendar.ics": READ,
+        "GET /api/v1/sessions/{session_id}/participants.{fmt}": READ,
+        "GET /api/v1/sessions/{session_id}/attendance.{fmt}": READ,
+    },
+    "gateway": {
+        "GET /api/v1/me": READ,
+        "GET /api/v1/municipalities": READ,
+        "GET /api/v1/municipalities/{code}": READ,
+        "GET /api/v1/prefectures": READ,
+        "GET /api/v1/municipalities/{code}/overview": "all; municipality=own",
+        # the grant report and the prefecture's PDCA figures: not for a municipality
+        "GET /api/v1/grant-report/{fiscal_year}": "all; municipality=403",
+        "GET /api/v1/pdca/prefecture": "all; municipality=403",
+        # choosing whom to support: prefecture staff and viewers
+        "GET /api/v1/support-candidates": "all; advisor=403; municipality=403; api_client=403",
+        "GET /api/v1/impact": READ,
+        "GET /api/v1/admin/users": "admin",
+        "POST /api/v1/admin/users": "admin",
+        "PATCH /api/v1/admin/users/{user_id}": "admin",
+        "GET /api/v1/admin/tokens": "admin",
+        "POST /api/v1/admin/tokens": "admin",
+        "POST /api/v1/admin/tokens/{token_id}/revoke": "admin",
+    },
+}
+
+# Query parameters some routes need to answer at all.
+QUERIES: dict[str, dict[str, dict[str, Any]]] = {
+    "indicators": {
+        "GET /api/v1/frameworks/{framework_id}/recover": {"entity_code": OWN_MUNICIPALITY},
+        "GET /api/v1/frameworks/{framework_id}/compare": {"previous_id": "{framework_id}"},
+    },
+    "support_cases": {
+        "DELETE /api/v1/cases/{case_id}/visits/{visit_id}": {"version": STALE},
+        "DELETE /api/v1/cases/{case_id}/initiatives/{initiative_id}": {"version": STALE},
+        "DELETE /api/v1/cases/{case_id}/roadmap/{item_id}": {"version": STALE},
+        "DELETE /api/v1/cases/{case_id}/tree/nodes/{node_id}": {"version": STALE},
+    },
+    "training": {
+        "GET /api/v1/demand": {"fiscal_year": 2026},
+        "GET /api/v1/participation": {"fiscal_year": 2026},
+        "GET /api/v1/stats": {"fiscal_year": 2026},
+    },
+}
+
+# Schema-valid bodies for writes whose authorization is decided in the handler. A string
+# "{name}" is replaced by that path parameter's demo value.
+WRITE_BODIES: dict[str, dict[str, Any]] = {
+    "indicators": {
+        "POST /api/v1/frameworks/{framework_id}/allocation": {"budget": 1_000_000},
+        "POST /api/v1/pdca/sheets": {
+            "entity_code": OWN_MUNICIPALITY,
+            "title": "マトリクス試験",
+            "start_fy": 2024,
+            "end_fy": 2026,
+        },
+        "PUT /api/v1/pdca/sheets/{sheet_id}": {
+            "entity_code": "130001",
+            "title": "マトリクス試験",
+            "start_fy": 2018,
+            "end_fy": 2020,
+            "version": STALE,
+        },
+        "POST /api/v1/pdca/sheets/{sheet_id}/progress": {"metrics": {}},
+    },
+    "support_cases": {
+        "PATCH /api/v1/applications/{application_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}/data-requests/{request_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}/initiatives/{initiative_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}/roadmap/{item_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}/tree/nodes/{node_id}": {"version": STALE},
+        "PATCH /api/v1/cases/{case_id}/visits/{visit_id}": {"version": STALE},
+        "POST /api/v1/cases/{case_id}/initiatives": {"node_id": "{node_id}", "title": "試験"},
+        "POST /api/v1/cases/{case_id}/roadmap": {
+            "initiative_id": "{initiative_id}",
+            "start_month": "2026-10",
+            "end_month": "2027-03",
+            "kpi_custom": "試験",
+        },
+        "POST /api/v1/cases/{case_id}/transitions": {"to_status": "ヒアリング", "version": STALE},
+        "POST /api/v1/cases/{case_id}/tree/nodes": {"statement": "試験", "parent_id": "{node_id}"},
+        "POST /api/v1/cases/{case_id}/tree/nodes/{node_id}/move": {
+            "version": STALE,
+            "parent_id": "{node_id}",
+        },
+        "POST /api/v1/cases/{case_id}/tree/reorder": {"parent_id": "{node_id}", "node_ids": []},
+        "POST /api/v1/cases/{case_id}/visits": {
+            "visit_date": "2026-09-01",
+            "advisors": [{"advisor_id": "{advisor_id}", "hours": 1.0}],
+        },
+        "POST /api/v1/rounds/{fiscal_year}/applications": {"municipality_code": OWN_MUNICIPALITY},
+        "PUT /api/v1/cases/{case_id}/report/lessons": {"lessons": "試験", "version": STALE},
+    },
+    "training": {
+        "POST /api/v1/kotei-hyo": {
+            "program_id": "{program_id}",
+            "municipality_code": OWN_MUNICIPALITY,
+        },
+        "POST /api/v1/kotei-hyo/{kotei_hyo_id}/check-ins": {
+            "checked_on": "2026-10-05",
+            "status": "遅れ",
+        },
+        "POST /api/v1/sessions/{session_id}/registrations": {
+            "name": "試験 太郎",
+            "municipality_code": OWN_MUNICIPALITY,
+            "email": "matrix@example.lg.jp",
+        },
+        "POST /api/v1/sessions/{session_id}/surveys": {"satisfaction": 4},
+        "PUT /api/v1/kotei-hyo/{kotei_hyo_id}": {"version": STALE},
+    },
+}
+
+
+def expected_of(spec: str | None, role: str) -> str:
+    """The expected outcome class for ``role`` under ``spec`` ("own" counts as "allow").
+    No spec (a route without an entry; test_every_route_has_an_entry fails for it): "allow",
+    so that a probe run (BANSO_MATRIX_PROBE=file) still records what every role gets."""
+    if spec is None:
+        return "allow"
+    base, *overrides = [p.strip() for p in spec.split(";")]
+    table = dict(PROFILES[base])
+    for o in overrides:
+        r, outcome = o.split("=")
+        table[r.strip()] = outcome.strip()
+    got = table[role]
+    return "allow" if got == "own" else got

@@ -1,0 +1,332 @@
+"""The authorization matrix: every /api/v1 route of every app × every role, one real request
+each against the services loaded with their demo data, compared with tests/security/matrix.py.
+
+A route with no entry in the table fails the test, so a new route must be classified.
+Outcome classes of a response: 403 → "403", 404 → "404", anything else that is not 401/5xx →
+"allow" (a write with a minimal body may answer 422/409/400: it got past authorization).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+import httpx
+
+from services.common.actor import mint_token
+from services.common.fiscal import fiscal_year_of
+from tests.conftest import GatewayFactory, ServiceHarness
+from tests.helpers import TEST_SECRET, actor
+from tests.security.matrix import (
+    MATRIX,
+    OWN_MUNICIPALITY,
+    QUERIES,
+    ROLES,
+    WRITE_BODIES,
+    expected_of,
+)
+from tests.security.routes import api_routes
+
+FY = fiscal_year_of(date.today())
+PROBE = os.environ.get("BANSO_MATRIX_PROBE")  # set: write the observed outcomes to that file
+
+SERVICES = ("indicators", "support_cases", "training")
+
+
+def service_routes() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for svc in SERVICES:
+        app = importlib.import_module(f"services.{svc}.main").create_app()
+        out[svc] = api_routes(app)
+    from gateway.main import create_app
+
+    out["gateway"] = api_routes(create_app())
+    return out
+
+
+ROUTES = service_routes()
+
+
+def test_every_route_has_an_entry() -> None:
+    missing = [
+        f"{app}: {r}"
+        for app, routes in ROUTES.items()
+        for r in routes
+        if r not in MATRIX.get(app, {})
+    ]
+    stale = [
+        f"{app}: {r}"
+        for app, table in MATRIX.items()
+        for r in table
+        if r not in ROUTES.get(app, [])
+    ]
+    assert not missing, "routes without an entry in tests/security/matrix.py:\n" + "\n".join(
+        missing
+    )
+    assert not stale, "entries for routes that no longer exist:\n" + "\n".join(stale)
+
+
+def classify(status: int) -> str:
+    if status in (403, 404):
+        return str(status)
+    return "allow"
+
+
+def matches(expected: str, observed: str) -> bool:
+    if expected == "deny":
+        return observed in ("403", "404")
+    return expected == observed
+
+
+def _items(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return data
+    for key in ("items", "user", "tokens", "users"):
+        if isinstance(data, dict) and isinstance(data.get(key), list):
+            return data[key]
+    return []
+
+
+def _pick(data: Any, **match: Any) -> Any:
+    rows = _items(data)
+    for row in rows:
+        if all(row.get(k) == v for k, v in match.items()):
+            return row["id"]
+    assert rows, f"no rows to pick from: {str(data)[:200]}"
+    return rows[0]["id"]
+
+
+def _leaf(node: dict[str, Any]) -> dict[str, Any]:
+    while node.get("children"):
+        node = node["children"][-1]
+    return node
+
+
+async def _get(c: httpx.AsyncClient, path: str, **params: Any) -> Any:
+    r = await c.get(path, params=params)
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    return r.json()
+
+
+async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
+    """Path parameters filled from real demo ids (the record of 八王子市 where it matters)."""
+    m = OWN_MUNICIPALITY
+    async with h.client() as c:
+        if svc == "indicators":
+            fws = await _get(c, "/api/v1/frameworks")
+            fw = next(f for f in fws if f["level"] == "municipality")
+            r = await c.post(
+                "/api/v1/peer-sets", json={"name": "マトリクス", "members": {m: "対象"}}
+            )
+            assert r.status_code == 201, r.text
+            sheets = await _get(c, "/api/v1/pdca/sheets")
+            return {
+                "framework_id": fw["id"],
+                "grant": fw["grant"],
+                "grant_fy": fw["grant_fy"],
+                "peer_set_id": r.json()["id"],
+                "sheet_id": sheets[0]["id"],
+            }
+        if svc == "support_cases":
+            cases = await _get(c, "/api/v1/cases", municipality_code=m)
+            case_id = _pick(cases, municipality_code=m)
+            advisor_id = cases[0]["advisors"][0]["id"]  # assigned to 八王子市's case
+            advisor = next(a for a in await _get(c, "/api/v1/advisors") if a["id"] == advisor_id)
+            base = f"/api/v1/cases/{case_id}"
+            tree = await _get(c, f"{base}/tree")
+            return {
+                "fiscal_year": (await _get(c, "/api/v1/rounds"))[0]["fiscal_year"],
+                "application_id": _pick(await _get(c, "/api/v1/applications"), municipality_code=m),
+                "advisor_id": advisor_id,
+                "advisor_actor_id": advisor["actor_id"],
+                "case_id": case_id,
+                "visit_id": _pick(await _get(c, f"{base}/visits")),
+                "request_id": _pick(await _get(c, f"{base}/data-requests")),
+                "node_id": _leaf(tree["root"])["id"],
+                "snapshot_id": _pick(await _get(c, f"{base}/tree/snapshots")),
+                "initiative_id": _pick(await _get(c, f"{base}/initiatives")),
+                "item_id": _pick(await _get(c, f"{base}/roadmap")),
+            }
+        regs = await _get(c, "/api/v1/registrations", municipality_code=m)
+        reg = _items(regs)[0]
+        sessions = await _get(c, "/api/v1/sessions")
+        session = next(s for s in sessions if s["id"] == reg["session_id"])
+        return {
+            "program_id": session["program_id"],
+            "session_id": session["id"],
+            "registration_id": reg["id"],
+            "target_id": _pick(await _get(c, "/api/v1/targets")),
+            "kotei_hyo_id": _pick(await _get(c, "/api/v1/kotei-hyo")),
+            "fmt": "csv",
+        }
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1)
+        assert name in params, f"no demo value for {{{name}}} in {template}"
+        return str(params[name])
+
+    return re.sub(r"\{([a-z_]+)\}", one, template)
+
+
+def service_token(role: str, municipality: str, advisor_id: str) -> dict[str, str]:
+    a = actor(role, municipality if role == "municipality" else None)
+    if role == "advisor":
+        a = actor(role, id=advisor_id)
+    return {"Authorization": f"Bearer {mint_token(TEST_SECRET, a, ttl_seconds=600)}"}
+
+
+Send = Callable[[str, str, str, Any, dict[str, Any]], Awaitable[httpx.Response]]
+
+
+def substitute(value: Any, params: dict[str, Any]) -> Any:
+    """Replace every string "{name}" inside a body or query by that parameter's value."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\{([a-z_]+)\}", value)
+        return params[m.group(1)] if m else value
+    if isinstance(value, dict):
+        return {k: substitute(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, params) for v in value]
+    return value
+
+
+async def run_matrix(app: str, routes: list[str], send: Send, params: Any) -> list[str]:
+    """Send every route × role; return the mismatches (and record observations when probing)."""
+    problems: list[str] = []
+    observed: dict[str, dict[str, str]] = {}
+    table = MATRIX.get(app, {})
+    for route in routes:
+        method, template = route.split(" ", 1)
+        body = WRITE_BODIES.get(app, {}).get(route, {}) if method not in ("GET", "DELETE") else None
+        query = QUERIES.get(app, {}).get(route, {})
+        roles = sorted(ROLES, key=lambda r: expected_of(table.get(route), r) == "allow")
+        for role in roles:
+            p = await params(route, role)
+            r = await send(
+                role, method, fill(template, p), substitute(body, p), substitute(query, p)
+            )
+            got = classify(r.status_code)
+            observed.setdefault(route, {})[role] = f"{got}:{r.status_code}"
+            want = expected_of(table.get(route), role)
+            if r.status_code == 401 or r.status_code >= 500 or not matches(want, got):
+                problems.append(
+                    f"{app} {route} as {role}: expected {want}, got {r.status_code} {r.text[:160]}"
+                )
+    if PROBE:
+        _record(PROBE, {app: observed})
+    return problems
+
+
+def _record(path: str, observed: dict[str, Any]) -> None:
+    """Probe mode: append what each role got (used to draft entries for new routes)."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(observed, ensure_ascii=False) + "\n")
+
+
+async def test_every_route_for_every_role(
+    demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+) -> None:
+    """One test (the demo data is loaded once): the three services, then the gateway."""
+    problems: list[str] = []
+    for svc in SERVICES:
+        problems += await service_matrix(svc, demo[svc])
+    problems += await gateway_matrix(gateway_factory)
+    assert not problems, "\n".join(problems)
+
+
+async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
+    base = await service_params(svc, h)
+
+    async def params(route: str, role: str) -> dict[str, Any]:
+        if route == "DELETE /api/v1/registrations/{registration_id}":  # cancels: take a live one
+            return await service_params_fresh(svc, h, base)
+        return base
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=h.app, raise_app_exceptions=False),
+        base_url=f"http://{svc}",
+    ) as c:
+
+        async def send(
+            role: str, method: str, path: str, body: Any, query: dict[str, Any]
+        ) -> httpx.Response:
+            headers = service_token(
+                role, OWN_MUNICIPALITY, base.get("advisor_actor_id", "u-advisor")
+            )
+            return await c.request(method, path, json=body, params=query, headers=headers)
+
+        return await run_matrix(svc, ROUTES[svc], send, params)
+
+
+async def service_params_fresh(svc: str, h: ServiceHarness, base: dict[str, Any]) -> dict[str, Any]:
+    if svc == "indicators":
+        return base
+    fresh = dict(base)
+    async with h.client() as c:
+        if svc == "training":
+            regs = _items(
+                await _get(c, "/api/v1/registrations", municipality_code=OWN_MUNICIPALITY)
+            )
+            live = [r for r in regs if r.get("status") != "cancelled"]
+            fresh["registration_id"] = (live or regs)[0]["id"]
+    return fresh
+
+
+async def gateway_matrix(gateway_factory: GatewayFactory) -> list[str]:
+    from gateway.auth import service as auth_service
+
+    clients: dict[str, httpx.AsyncClient] = {}
+    for role in ROLES:
+        if role == "api_client":
+            continue
+        clients[role] = await gateway_factory(
+            role=role, municipality=OWN_MUNICIPALITY if role == "municipality" else None
+        )
+    admin = clients["admin"]
+    app = admin.app  # type: ignore[attr-defined]
+    async with app.state.db.session(write=True) as s:
+        raw, token, _ = await auth_service.create_token(
+            s,
+            name="マトリクス",
+            user_id=None,
+            expires_in_days=1,
+            by="test",
+            now=app.state.clock.now(),
+        )
+        _, victim, _ = await auth_service.create_token(
+            s,
+            name="取り消し用",
+            user_id=None,
+            expires_in_days=1,
+            by="test",
+            now=app.state.clock.now(),
+        )
+        await s.commit()
+    api = await gateway_factory(role=None)
+    api.headers["Authorization"] = f"Bearer {raw}"
+    clients["api_client"] = api
+    users = (await admin.get("/api/v1/admin/users")).json()
+    target_user = next(u for u in _items(users) if u["login"] == "test-viewer")
+    params = {
+        "code": OWN_MUNICIPALITY,
+        "fiscal_year": FY,
+        "user_id": target_user["id"],
+        "token_id": victim.id,
+    }
+
+    async def get_params(route: str, role: str) -> dict[str, Any]:
+        return params
+
+    async def send(
+        role: str, method: str, path: str, body: Any, query: dict[str, Any]
+    ) -> httpx.Response:
+        return await clients[role].request(method, path, json=body, params=query)
+
+    return await run_matrix("gateway", ROUTES["gateway"], send, get_params)
