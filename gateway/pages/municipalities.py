@@ -385,7 +385,7 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
     return {
         **grant,
         "short": GRANT_SHORT.get(grant.get("grant"), grant.get("grant")),
-        "radar": radar(axes, series, title=f"{grant.get('grant_name')} カテゴリ別得点率"),
+        "radar": radar(axes, series, size=360, title=f"{grant.get('grant_name')} カテゴリ別得点率"),
         "series": series,
         "categories_table": table,
         "show_nation": show_nation,
