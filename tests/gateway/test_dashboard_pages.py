@@ -269,7 +269,8 @@ class TestMunicipalityUser:
         r = await gw.get("/", headers=HTML)
         assert r.status_code == 200
         assert _row_codes(r.text) == [HACHIOJI]
-        assert f'href="http://gateway/municipalities/{HACHIOJI}">自団体の詳細を開く' in r.text
+        assert f'href="/municipalities/{HACHIOJI}">自団体の詳細を開く' in r.text
+        assert "応答しない" not in r.text  # every service answers a municipality user
         assert re.search(r'id="count-cases">1<', r.text)
 
         own = await gw.get(f"/municipalities/{HACHIOJI}", headers=HTML)

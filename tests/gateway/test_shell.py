@@ -38,7 +38,7 @@ class TestHomePage:
         assert "<h1>東京都の区市町村 <small>" in r.text
         rows = re.findall(r'<tr data-code="(13\d{4})"', r.text)
         assert len(rows) == 62 and rows[0] == "131016" and rows[-1] == "134210"
-        assert r.text.count('href="http://gateway/municipalities/13') == 62
+        assert r.text.count('href="/municipalities/13') == 62
         assert "htmx-2.0.11.min.js" in r.text
 
     async def test_filter_returns_only_the_fragment_to_htmx(
