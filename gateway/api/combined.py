@@ -9,6 +9,7 @@ when a service is down (``unavailable``), or 503 with ``?complete=true``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated, Any
 
@@ -188,35 +189,45 @@ async def overview(
     actor = _actor(request)
     ensure_visible(actor, m.code, what="区市町村の情報")
     fy = _fy(fiscal_year)
-    services = _services(request)
-    parts = await gather(
-        {
-            "indicators": (
-                "indicators",
-                _indicator_grants(services, registry.home_prefecture, m.code, actor),
-            ),
-            "pdca": ("indicators", _pdca_progress(services, m.code, actor)),
-            "cases": (
-                "support_cases",
-                services.support_cases.cases(municipality_code=m.code, actor=actor),
-            ),
-            "participation": (
-                "training",
-                services.training.get_json(
-                    "/api/v1/participation",
-                    params={"fiscal_year": fy, "municipality_code": m.code},
-                    actor=actor,
-                ),
-            ),
-            "kotei": (
-                "training",
-                services.training.get_json(
-                    "/api/v1/kotei-hyo/status", params={"fiscal_year": fy}, actor=actor
-                ),
-            ),
-        }
-    )
+    parts = await gather(overview_calls(_services(request), registry, m, actor, fy))
     require_complete(parts, complete)
+    return shape_overview(m, fy, parts)
+
+
+def overview_calls(
+    services: Services, registry: Any, m: Any, actor: Actor, fy: int
+) -> dict[str, tuple[str, Awaitable[Any]]]:
+    """The service calls behind a municipality's overview, for ``gather`` (the profile page
+    adds its own calls to the same set so that all of them run concurrently)."""
+    return {
+        "indicators": (
+            "indicators",
+            _indicator_grants(services, registry.home_prefecture, m.code, actor),
+        ),
+        "pdca": ("indicators", _pdca_progress(services, m.code, actor)),
+        "cases": (
+            "support_cases",
+            services.support_cases.cases(municipality_code=m.code, actor=actor),
+        ),
+        "participation": (
+            "training",
+            services.training.get_json(
+                "/api/v1/participation",
+                params={"fiscal_year": fy, "municipality_code": m.code},
+                actor=actor,
+            ),
+        ),
+        "kotei": (
+            "training",
+            services.training.get_json(
+                "/api/v1/kotei-hyo/status", params={"fiscal_year": fy}, actor=actor
+            ),
+        ),
+    }
+
+
+def shape_overview(m: Any, fy: int, parts: Parts) -> dict[str, Any]:
+    """The overview document from the parts ``overview_calls`` gathered."""
     training = None
     if "participation" in parts and "kotei" in parts:
         rows = parts.get("participation", {}).get("municipalities", [])

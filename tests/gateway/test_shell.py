@@ -31,14 +31,14 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 
 class TestHomePage:
-    async def test_lists_tokyo_by_region_class(self, gateway: httpx.AsyncClient) -> None:
+    async def test_lists_tokyo_62(self, gateway: httpx.AsyncClient) -> None:
         r = await gateway.get("/", headers=HTML)
         assert r.status_code == 200
         assert '<html lang="ja">' in r.text
-        assert "東京都の区市町村 <small>(62)</small>" in r.text
-        headings = re.findall(r'<h2 id="g-\d+">(\S+) <small>(\d+)団体</small>', r.text)
-        assert headings == [("区部", "23"), ("市部", "26"), ("町村部", "13")]
-        assert r.text.count("/municipalities/13") == 62
+        assert "<h1>東京都の区市町村 <small>" in r.text
+        rows = re.findall(r'<tr data-code="(13\d{4})"', r.text)
+        assert len(rows) == 62 and rows[0] == "131016" and rows[-1] == "134210"
+        assert r.text.count('href="/municipalities/13') == 62
         assert "htmx-2.0.11.min.js" in r.text
 
     async def test_filter_returns_only_the_fragment_to_htmx(
@@ -48,9 +48,9 @@ class TestHomePage:
             "/", params={"region_class": "町村部"}, headers={"HX-Request": "true"}
         )
         assert r.status_code == 200
-        assert r.text.lstrip().startswith('<div id="municipality-groups">')
+        assert r.text.lstrip().startswith('<div id="dashboard">')
         assert "<html" not in r.text
-        assert r.text.count("団体</small>") == 1 and "13団体" in r.text
+        assert len(re.findall(r'<tr data-code="', r.text)) == 13 and "13団体 / 62団体" in r.text
         assert r.headers["vary"] == "HX-Request"
 
     async def test_sample_badge_when_demo(self, gateway_factory: GatewayFactory) -> None:
@@ -63,7 +63,7 @@ class TestMunicipalityPage:
         r = await gateway.get("/municipalities/133612", headers=HTML)
         assert r.status_code == 200
         assert "大島町" in r.text and "島しょ" in r.text and "離島・中山間型" in r.text
-        assert "利島村" in r.text  # a neighbour in the same area
+        assert "この区市町村の得点はまだ登録されていません" in r.text  # no scores loaded
 
     async def test_bad_check_digit_is_an_html_error_page(self, gateway: httpx.AsyncClient) -> None:
         r = await gateway.get("/municipalities/131017", headers=HTML)
