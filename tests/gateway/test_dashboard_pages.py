@@ -11,7 +11,7 @@ import httpx
 from services.common.fiscal import format_fy_full
 from services.common.registry import get_registry
 from tests.conftest import GatewayFactory, ServiceHarness
-from tests.gateway.test_combined import FY, HACHIOJI, demo, direct  # noqa: F401
+from tests.gateway.test_combined import FY, HACHIOJI, direct
 from tests.gateway.test_shell import RecordingTransport, RefusingTransport
 
 HTML = {"Accept": "text/html"}
@@ -31,13 +31,13 @@ def _pct(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
-async def _latest(demo: dict[str, ServiceHarness]) -> dict[str, dict]:  # noqa: F811
+async def _latest(demo: dict[str, ServiceHarness]) -> dict[str, dict]:
     """The indicators service's latest results for Tokyo: grant → entity code → entity."""
     blocks = await direct(demo["indicators"], "/api/v1/results/latest", prefecture="13")
     return {b["grant"]: {e["entity_code"]: e for e in b["entities"]} for b in blocks}
 
 
-async def _latest_framework(demo: dict[str, ServiceHarness]) -> int:  # noqa: F811
+async def _latest_framework(demo: dict[str, ServiceHarness]) -> int:
     """The id of the newest municipal framework with scores (the demo has one grant)."""
     blocks = await direct(demo["indicators"], "/api/v1/results/latest", prefecture="13")
     return blocks[0]["framework"]["id"]
@@ -46,7 +46,7 @@ async def _latest_framework(demo: dict[str, ServiceHarness]) -> int:  # noqa: F8
 class TestDashboard:
     async def test_shows_the_62_with_the_services_figures_and_counts(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway: httpx.AsyncClient,
     ) -> None:
         r = await gateway.get("/", headers=HTML)
@@ -138,7 +138,7 @@ class TestDashboard:
 
     async def test_sort_by_score_rank_and_case(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway: httpx.AsyncClient,
     ) -> None:
         latest = (await _latest(demo))["suishin"]
@@ -176,7 +176,7 @@ class TestDashboard:
 class TestProfile:
     async def test_shows_scores_charts_recover_case_training_and_kotei_hyo(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway: httpx.AsyncClient,
     ) -> None:
         r = await gateway.get(f"/municipalities/{HACHIOJI}", headers=HTML)
@@ -262,7 +262,7 @@ class TestProfile:
 class TestMunicipalityUser:
     async def test_sees_only_its_own_row_and_profile(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway_factory: GatewayFactory,
     ) -> None:
         gw = await gateway_factory(role="municipality", municipality=HACHIOJI)
@@ -284,7 +284,7 @@ class TestMunicipalityUser:
 class TestDegraded:
     async def test_training_down(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway_factory: GatewayFactory,
     ) -> None:
         gw = await gateway_factory({"training": RefusingTransport()})
@@ -307,7 +307,7 @@ class TestDegraded:
 
     async def test_indicators_down(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway_factory: GatewayFactory,
     ) -> None:
         gw = await gateway_factory({"indicators": RefusingTransport()})
@@ -328,7 +328,7 @@ class TestDegraded:
 class TestServiceCalls:
     async def test_each_page_makes_a_fixed_set_of_calls(
         self,
-        demo: dict[str, ServiceHarness],  # noqa: F811
+        demo: dict[str, ServiceHarness],
         gateway_factory: GatewayFactory,
     ) -> None:
         rec = {n: RecordingTransport(httpx.ASGITransport(app=h.app)) for n, h in demo.items()}
