@@ -69,7 +69,7 @@ def main() -> int:
     reports: list[Report] = []
     t0 = time.monotonic()
     with DrillSystem() as system:
-        for name, title, drill, restarts_pg in chosen:
+        for _name, title, drill, restarts_pg in chosen:
             if restarts_pg and not allow_restart:
                 print(f"\n== {title}: skipped in the short set (BANSO_DRILL_PG_RESTART=1 runs it)")
                 continue

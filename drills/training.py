@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import date, timedelta
 
-from drills.base import DrillSystem, Report, restart_postgres, service_client, wait_for_postgres
+from drills.base import Report, restart_postgres, service_client, wait_for_postgres
 from tests.e2e.system import System
 
 TOKYO = [
