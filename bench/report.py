@@ -52,51 +52,76 @@ def ratios(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def goals(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    def g(goal: str, measured: float | None, limit: float, unit: str, more: bool = False) -> dict:
-        met = measured is not None and (measured >= limit if more else measured < limit)
-        return {"goal": goal, "measured": measured, "unit": unit, "met": met}
+    """Each goal with its figure; a gateway figure counts only when every answer in its row
+    was complete (a degraded answer is fast because a part is missing)."""
 
-    def fig(name: str, c: int, key: str) -> float | None:
-        r = run(doc, name, c)
-        return r[key] if r and not r["errors"] else (r[key] if r else None)
+    def g(goal: str, r: dict | None, key: str, limit: float, unit: str) -> dict:
+        if r is None:
+            return {"goal": goal, "measured": None, "unit": unit, "met": False}
+        bad = r["errors"] + r.get("degraded", 0)
+        measured = r[key]
+        note = f" ({bad} of {r['requests']} answers incomplete)" if bad else ""
+        return {
+            "goal": goal,
+            "measured": measured,
+            "unit": unit + note,
+            "met": measured < limit and bad == 0,
+        }
 
     out = [
-        g("dashboard p99 < 200 ms at 20 clients", fig("dashboard page /", 20, "p99_ms"), 200, "ms"),
+        g(
+            "dashboard p99 < 200 ms at 20 clients",
+            run(doc, "dashboard page /", 20),
+            "p99_ms",
+            200,
+            "ms",
+        ),
         g(
             "grant report for Tokyo < 1 s (p50, 1 client)",
-            fig("grant report JSON (Tokyo)", 1, "p50_ms"),
+            run(doc, "grant report JSON (Tokyo)", 1),
+            "p50_ms",
             1000,
             "ms",
         ),
         g(
-            "results for 1,741 municipalities < 1 s (p50, 1 client)",
-            fig("indicators results, whole nation (1,741)", 1, "p50_ms"),
+            "results for 1,741 municipalities < 1 s (indicators, p50, 1 client)",
+            run(doc, "indicators results, whole nation (1,741)", 1),
+            "p50_ms",
             1000,
             "ms",
         ),
-        g("overview p50 < 10 ms at 1 client", fig("overview JSON", 1, "p50_ms"), 10, "ms"),
-        g("overview p99 < 150 ms at 20 clients", fig("overview JSON", 20, "p99_ms"), 150, "ms"),
+        g("overview p50 < 10 ms at 1 client", run(doc, "overview JSON", 1), "p50_ms", 10, "ms"),
+        g(
+            "overview p99 < 150 ms at 20 clients",
+            run(doc, "overview JSON", 20),
+            "p99_ms",
+            150,
+            "ms",
+        ),
     ]
     for row in ratios(doc):
         if row["clients"] == 20 and row["throughput_vs_slowest"] is not None:
+            r = run(doc, row["endpoint"], 20) or {}
+            bad = r.get("errors", 0) + r.get("degraded", 0)
             out.append(
-                g(
-                    f"{row['endpoint']}: throughput ≥ ¼ of its slowest service call (20 clients)",
-                    row["throughput_vs_slowest"],
-                    0.25,
-                    "×",
-                    more=True,
-                )
+                {
+                    "goal": f"{row['endpoint']}: throughput ≥ ¼ of its slowest service call "
+                    "(20 clients)",
+                    "measured": row["throughput_vs_slowest"],
+                    "unit": "×" + (f" ({bad} answers incomplete)" if bad else ""),
+                    "met": row["throughput_vs_slowest"] >= 0.25 and bad == 0,
+                }
             )
     ov = run(doc, "overview JSON", 20)
     if ov:
+        cpu = ov["cpu_ms_per_request"].get("gateway")
         out.append(
-            g(
-                "gateway CPU per overview request ≤ 5 ms (20 clients)",
-                ov["cpu_ms_per_request"].get("gateway"),
-                5.0001,
-                "ms",
-            )
+            {
+                "goal": "gateway CPU per overview request ≤ 5 ms (20 clients)",
+                "measured": cpu,
+                "unit": "ms",
+                "met": cpu is not None and cpu <= 5,
+            }
         )
     for r in doc["runs"]:
         if r["group"] == "gateway":
