@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 GATEWAY = [
@@ -253,5 +255,58 @@ def render(doc: dict[str, Any]) -> str:
     ]
     for app, mb in doc["peak_memory_mb"].items():
         lines.append(f"| {app} | {_n(mb)} |")
-    lines.append("")
+    lines += drills_section()
+    notes = Path(__file__).with_name("notes.md")
+    if notes.exists():
+        lines += ["", notes.read_text().rstrip()]
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        "`make bench` (PostgreSQL at 127.0.0.1:5432; databases `banso_h_bench_<app>`, "
+        'recreated and dropped; `BENCH_DATABASE_URL` to change; `BENCH_ARGS="--scale 0.3"` '
+        "or `--time-scale 0.5` for a shorter run). `make drill` runs every drill (the last one "
+        "restarts PostgreSQL), `make drill-short` the set CI runs.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def drills_section() -> list[str]:
+    path = Path(__file__).with_name("results") / "drills.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    lines = [
+        "",
+        f"## Drills (`make drill{'-short' if d['set'] == 'short' else ''}`, {d['when']}, "
+        f"{d['seconds']} s)",
+        "",
+        "| drill | check | result |",
+        "|---|---|---|",
+    ]
+    for drill in d["drills"]:
+        for c in drill["checks"]:
+            detail = c["detail"].replace("|", "/")
+            lines.append(
+                f"| {drill['name']} | {c['check']} | {'OK' if c['ok'] else '**NG**'}"
+                f"{' — ' + detail if detail else ''} |"
+            )
+    return lines
+
+
+def main() -> None:
+    """`python -m bench.report`: render docs/bench.md again from bench/results/bench.json
+    (and the latest drills.json), e.g. after a drill run."""
+    root = Path(__file__).resolve().parents[1]
+    doc = json.loads((root / "bench" / "results" / "bench.json").read_text())
+    doc["ratios"] = ratios(doc)
+    doc["goals"] = goals(doc)
+    (root / "bench" / "results" / "bench.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    )
+    (root / "docs" / "bench.md").write_text(render(doc))
+
+
+if __name__ == "__main__":
+    main()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from drills import gateway, indicators, support_cases, training
@@ -82,6 +84,28 @@ def main() -> int:
                 report.check("the drill ran to the end", False, f"{type(exc).__name__}: {exc}")
             report.did(f"took {time.monotonic() - started:.1f} s")
             reports.append(report)
+    out = Path(__file__).resolve().parents[1] / "bench" / "results" / "drills.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "set": "short" if args.short else "full",
+                "seconds": round(time.monotonic() - t0),
+                "drills": [
+                    {
+                        "name": r.name,
+                        "ok": r.ok,
+                        "checks": [{"check": w, "ok": ok, "detail": d} for w, ok, d in r.checks],
+                    }
+                    for r in reports
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     print(f"\n== summary ({time.monotonic() - t0:.0f} s)")
     for r in reports:
         print(f"  {'OK' if r.ok else 'NG'}  {r.name}")
