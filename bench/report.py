@@ -144,6 +144,8 @@ def _n(v: Any) -> str:
     if v is None:
         return "—"
     if isinstance(v, float):
+        if 0 < abs(v) < 0.01:
+            return f"{v:.4f}"
         return f"{v:,.1f}" if v >= 100 else f"{v:,.2f}"
     return f"{v:,}" if isinstance(v, int) else str(v)
 
@@ -200,8 +202,8 @@ def render(doc: dict[str, Any]) -> str:
         "gateway's 2 s or its circuit breaker was open).",
         "",
         "| endpoint | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors | degraded | "
-        "CPU ms/req: gateway | indicators | support_cases | training |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "CPU ms/req: gateway | indicators | support_cases | training | floor |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     order = {"floor": 0, "gateway": 1, "service": 2, "write": 3}
     for r in sorted(
@@ -218,7 +220,8 @@ def render(doc: dict[str, Any]) -> str:
             f"{_n(r['p50_ms'])} | {_n(r['p95_ms'])} | {_n(r['p99_ms'])} | {err} | "
             f"{_n(r.get('degraded', 0)) if r['group'] == 'gateway' else '—'} | "
             f"{_n(cpu.get('gateway'))} | {_n(cpu.get('indicators'))} | "
-            f"{_n(cpu.get('support_cases'))} | {_n(cpu.get('training'))} |"
+            f"{_n(cpu.get('support_cases'))} | {_n(cpu.get('training'))} | "
+            f"{_n(cpu.get('floor'))} |"
         )
     lines += [
         "",
