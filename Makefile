@@ -51,12 +51,20 @@ test-pg: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/banso_test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Resilience drills against the whole system on the local PostgreSQL (restarts it once).
+# Resilience drills against the whole system on the local PostgreSQL (the full set restarts
+# PostgreSQL once, at the end). DRILL_DATABASE_URL names the databases (…_<app> each).
 drill: $(STAMP)
 	$(BIN)/python -m drills
 
+# The quick set CI runs (under 2 minutes; never restarts PostgreSQL unless
+# BANSO_DRILL_PG_RESTART=1).
 drill-short: $(STAMP)
 	$(BIN)/python -m drills --short
+
+# National-scale benchmark on PostgreSQL: writes bench/results/bench.json and docs/bench.md.
+# BENCH_ARGS="--scale 0.3" for a shorter run.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 token: $(STAMP)
 	@$(BIN)/python -m scripts.token --role $(ROLE) $(if $(MUNICIPALITY),--municipality $(MUNICIPALITY))

@@ -107,8 +107,9 @@ def token(system: System) -> dict[str, str]:
 
 def service_client(system: System, app: str, **kw: object) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=300, max_keepalive_connections=300)
+    kw.setdefault("timeout", 30)
     return httpx.AsyncClient(
-        base_url=system.service_url(app), headers=token(system), timeout=30, limits=limits, **kw
+        base_url=system.service_url(app), headers=token(system), limits=limits, **kw
     )
 
 
@@ -129,3 +130,50 @@ def wait_for_postgres(timeout: float = 30) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError("PostgreSQL did not come back")
+
+
+DEMO_LOGIN = ("demo-coordinator", "banso-demo-coordinator")
+DEGRADED_NOTICE = "一部の情報を表示できません"
+
+
+async def login(
+    base_url: str, login_id: str = DEMO_LOGIN[0], password: str = DEMO_LOGIN[1], **kw: object
+) -> httpx.AsyncClient:
+    """An httpx client holding a gateway session: GET /login for the double-submit token,
+    POST the form, keep the session cookie. The caller closes it."""
+    c = httpx.AsyncClient(base_url=base_url, timeout=30, **kw)  # type: ignore[arg-type]
+    form = await c.get("/login")
+    form.raise_for_status()
+    r = await c.post(
+        "/login",
+        data={
+            "login": login_id,
+            "password": password,
+            "next": "/",
+            "csrf_token": c.cookies.get("banso_login_csrf") or "",
+        },
+        follow_redirects=False,
+    )
+    if r.status_code != 303:
+        await c.aclose()
+        raise RuntimeError(f"login as {login_id} failed: {r.status_code} {r.text[:200]}")
+    return c
+
+
+def requests_total(metrics_text: str) -> dict[str, float]:
+    """``http_requests_total`` of a /metrics body, summed per ``METHOD route``."""
+    out: dict[str, float] = {}
+    for line in metrics_text.splitlines():
+        if not line.startswith("http_requests_total{"):
+            continue
+        labels, value = line[len("http_requests_total{") :].rsplit("} ", 1)
+        parts = dict(p.split("=", 1) for p in labels.split('",') if "=" in p)
+        key = f"{parts.get('method', '').strip(chr(34))} {parts.get('route', '').strip(chr(34))}"
+        out[key] = out.get(key, 0) + float(value)
+    return out
+
+
+async def service_requests(system: System, app: str) -> dict[str, float]:
+    async with httpx.AsyncClient(timeout=5) as c:
+        r = await c.get(f"{system.service_url(app)}/metrics")
+        return requests_total(r.text)

@@ -8,7 +8,7 @@ import threading
 import time
 from datetime import date, timedelta
 
-from drills.base import DrillSystem, Report, restart_postgres, service_client, wait_for_postgres
+from drills.base import Report, restart_postgres, service_client, wait_for_postgres
 from tests.e2e.system import System
 
 TOKYO = [
@@ -172,17 +172,3 @@ async def writes_through_db_restart(system: System, report: Report, seconds: flo
         f"every acknowledged write is present ({len(acknowledged)})", not lost, f"lost {lost[:5]}"
     )
     report.check("writes succeeded again after the restart", outcomes.get("201", 0) > 0)
-
-
-def run(short: bool = False) -> list[Report]:
-    reports = []
-    with DrillSystem() as system:
-        r = Report("seats: 200 registrations for 30 seats, then 10 cancellations")
-        print(f"\n== {r.name}")
-        asyncio.run(seats(system, r))
-        reports.append(r)
-        r = Report("PostgreSQL restart during writes")
-        print(f"\n== {r.name}")
-        asyncio.run(writes_through_db_restart(system, r, seconds=4.0 if short else 8.0))
-        reports.append(r)
-    return reports
