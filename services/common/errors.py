@@ -8,7 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -167,6 +173,38 @@ def _is_data_exception(exc: BaseException) -> bool:
     return False
 
 
+def _is_connection_loss(exc: BaseException) -> bool:
+    """The database went away or is restarting: SQLSTATE class 08 (connection exception) or
+    57 (operator intervention: admin shutdown, cannot connect now), or a socket error."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError | OSError | TimeoutError):
+            return True
+        code = str(getattr(seen, "sqlstate", "") or getattr(seen, "pgcode", "") or "")
+        if code.startswith(("08", "57")):
+            return True
+        if type(seen).__name__ in ("ConnectionDoesNotExistError", "InterfaceError"):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
+_UNAVAILABLE_DETAIL = "データベースに接続できません。しばらくしてから再度お試しください"
+
+
+async def _connection_lost(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(
+        exc, FileNotFoundError | PermissionError | IsADirectoryError | NotADirectoryError
+    ):
+        return await _unexpected(request, exc)  # a file problem is a bug, not the database
+    log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+    return problem(
+        503, _UNAVAILABLE_DETAIL, instance=request.url.path, headers={"Retry-After": "5"}
+    )
+
+
 async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
     # A lost or refused connection is the database being away, not a bug: answer 503
     # so that clients retry, and never claim that a write succeeded.
@@ -183,7 +221,11 @@ async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
             "同じデータが既に登録されているか、関連するデータと矛盾します",
             instance=request.url.path,
         )
-    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+    if (
+        isinstance(exc, OperationalError | InterfaceError)
+        or exc.connection_invalidated
+        or _is_connection_loss(exc)
+    ):
         log.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
         return problem(
             503,
@@ -222,4 +264,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, _db_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(StaleDataError, _stale)  # type: ignore[arg-type]
     app.add_exception_handler(OverflowError, _overflow)  # type: ignore[arg-type]
+    # A connection refused or reset before SQLAlchemy could wrap it (pool connect, asyncpg).
+    app.add_exception_handler(ConnectionError, _connection_lost)
+    app.add_exception_handler(OSError, _connection_lost)
     app.add_exception_handler(Exception, _unexpected)

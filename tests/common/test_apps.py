@@ -190,3 +190,45 @@ class TestOutOfRangeInput:
             r = await c.get("/api/v1/programs/51597303480491259131505702946650193920")
         assert r.status_code == 422
         assert r.headers["content-type"] == "application/problem+json"
+
+
+class TestDatabaseAway:
+    """A database that restarts answers 503 problem+json (found by the PostgreSQL-restart
+    drill, which saw 500s for errors SQLAlchemy does not class as OperationalError)."""
+
+    @pytest.mark.parametrize(
+        "exc",
+        [
+            ConnectionRefusedError(111, "refused"),
+            OSError("Multiple exceptions: [Errno 111] Connect call failed"),
+        ],
+    )
+    async def test_connection_errors_are_503(self, svc: ServiceHarness, exc: Exception) -> None:
+        main, settings_mod, _ = _service_modules(svc.service)
+        app = main.create_app(
+            settings_mod.Settings(database_url="sqlite+aiosqlite://", common=common_settings())
+        )
+
+        @app.get("/down")
+        async def down() -> None:
+            raise exc
+
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://x"
+        ) as c:
+            r = await c.get("/down")
+        assert r.status_code == 503 and r.headers["retry-after"] == "5"
+        assert r.headers["content-type"] == "application/problem+json"
+
+    def test_sqlstate_classes_08_and_57_mean_the_database_is_away(self) -> None:
+        from services.common.errors import _is_connection_loss
+
+        class PgError(Exception):
+            def __init__(self, sqlstate: str) -> None:
+                self.sqlstate = sqlstate
+
+        for code in ("57P01", "57P03", "08006"):
+            outer = RuntimeError("wrapped")
+            outer.__cause__ = PgError(code)
+            assert _is_connection_loss(outer)
+        assert not _is_connection_loss(PgError("23505"))
