@@ -6,7 +6,7 @@ highest of an alternatives group counts once), Python rolls the few category sum
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +84,31 @@ class Computed:
         return total / self.max_points if self.max_points else 0.0
 
 
+# compute() per (database, framework, updated_at): a framework's results change only when its
+# scores are written, and every score write moves updated_at (scores/service.py upsert_cells).
+# The key comes from the database, so replicas behind the gateway never serve stale totals.
+_COMPUTED: OrderedDict[tuple[str, int, str], Computed] = OrderedDict()
+_COMPUTED_MAX = 64
+
+
 async def compute(session: AsyncSession, tree: Tree) -> Computed:
+    """Every entity's total and category subtotals (cached until the scores change)."""
+    fw = tree.framework
+    conn = await session.connection()
+    key = (str(conn.engine.url), fw.id, fw.updated_at.isoformat() if fw.updated_at else "")  # type: ignore[arg-type]
+    hit = _COMPUTED.get(key)
+    if hit is not None:
+        _COMPUTED.move_to_end(key)
+        return Computed(tree, hit.totals, hit.cats)
+    out = await _compute(session, tree)
+    if not session.dirty and not session.new:  # never cache a transaction's unflushed state
+        _COMPUTED[key] = out
+        if len(_COMPUTED) > _COMPUTED_MAX:
+            _COMPUTED.popitem(last=False)
+    return out
+
+
+async def _compute(session: AsyncSession, tree: Tree) -> Computed:
     """Every entity's total and category subtotals, from one grouped query."""
     group_key = func.coalesce(Item.alternatives, Item.code).label("g")
     inner = (

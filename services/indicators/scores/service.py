@@ -136,6 +136,9 @@ async def upsert_cells(
     # Plain locals: ORM attribute reads per cell cost a noticeable part of a bulk import.
     fw_id, ev_fy, gr_fy, now, who = fw.id, fw.evaluation_fy, fw.grant_fy, utcnow(), actor.label
     records = [(fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells]
+    # The framework's updated_at marks its scores as changed: results cached for the old
+    # value are not used again (results/service.py compute()).
+    fw.updated_at = now
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
         await _copy_upsert(session, records)
