@@ -18,7 +18,8 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.fiscal import fiscal_year_of
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.common.registry import get_registry
-from services.training.attendance.service import attended_days_by_registration, required_days
+from services.training.attendance.models import ATTENDED, Attendance
+from services.training.attendance.service import required_days
 from services.training.programs.models import Kind, Program, SessionDay, TrainingSession
 from services.training.programs.service import CANCELLED, CONFIRMED, get_program, get_session_row
 from services.training.registrations.models import Registration
@@ -111,13 +112,25 @@ async def load_facts(
             )
         ).all()
     )
-    rq = select(Registration).where(
-        col(Registration.session_id).in_(ids), Registration.status == CONFIRMED
-    )
+    # Only the columns the figures need (20,000 registrations as ORM objects cost ~0.3 s),
+    # and attendance counted by a join on the sessions, not an IN list of every registration.
+    where = [col(Registration.session_id).in_(ids), Registration.status == CONFIRMED]
     if municipality_code is not None:
-        rq = rq.where(Registration.municipality_code == municipality_code)
-    facts.regs = list((await session.exec(rq)).all())
-    facts.attended = await attended_days_by_registration(session, [r.id for r in facts.regs])  # type: ignore[misc]
+        where.append(Registration.municipality_code == municipality_code)
+    rq = select(
+        Registration.id,
+        Registration.session_id,
+        Registration.municipality_code,
+        Registration.email,
+    ).where(*where)
+    facts.regs = list((await session.exec(rq)).all())  # type: ignore[arg-type]
+    aq = (
+        select(Attendance.registration_id, func.count())
+        .join(Registration, Registration.id == Attendance.registration_id)
+        .where(*where, col(Attendance.status).in_(ATTENDED))
+        .group_by(Attendance.registration_id)
+    )
+    facts.attended = dict((await session.exec(aq)).all())  # type: ignore[arg-type]
     return facts
 
 
