@@ -8,7 +8,6 @@ update and delete of its other tables at flush time, with the actor of the reque
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import decimal
 import enum
@@ -38,11 +37,6 @@ from services.common.models import UTCDateTime
 from services.common.observability import current_request_id
 
 AUDIT_TABLE = "audit_log"
-
-# Extra facts for the next audit rows of this request (e.g. an import's file name and hash).
-_pending_note: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
-    "audit_note", default=None
-)
 
 
 def audit_table(metadata: MetaData) -> Table:
@@ -83,13 +77,6 @@ APPEND_ONLY_POSTGRES = [
 
 def append_only_ddl(dialect: str) -> list[str]:
     return APPEND_ONLY_POSTGRES if dialect == "postgresql" else APPEND_ONLY_SQLITE
-
-
-def note(**facts: Any) -> None:
-    """Attach facts to the audit rows this request writes next (file name, hash, row count)."""
-    current = dict(_pending_note.get() or {})
-    current.update(facts)
-    _pending_note.set(current)
 
 
 def _plain(value: Any) -> Any:
@@ -187,7 +174,7 @@ def _row(entity: str, ident: str, action: str, changes: dict[str, Any]) -> dict[
         "entity_id": ident[:64],
         "action": action,
         "changes": changes,
-        "note": _pending_note.get(),
+        "note": None,
         "request_id": current_request_id(),
     }
 
@@ -197,7 +184,7 @@ async def record_event(
 ) -> None:
     """An explicit audit row for an action that is more than its row changes (e.g. an import)."""
     row = _row(entity_type, entity_id, action, {})
-    row["note"] = {**(row["note"] or {}), **_plain(facts)}
+    row["note"] = _plain(facts)
     # Core insert: through the session's connection (SQLModel deprecates session.execute).
     conn = await session.connection()
     await conn.execute(insert(table).values(**row))
@@ -253,4 +240,4 @@ def audit_router(table: Table) -> APIRouter:
     return router
 
 
-__all__ = ["append_only_ddl", "audit_router", "audit_table", "install_audit", "note"]
+__all__ = ["append_only_ddl", "audit_router", "audit_table", "install_audit", "record_event"]

@@ -27,10 +27,6 @@ def fiscal_year_end(fy: int) -> date:
     return date(fy + 1, 3, 31)
 
 
-def fiscal_year_range(fy: int) -> tuple[date, date]:
-    return fiscal_year_start(fy), fiscal_year_end(fy)
-
-
 def _era_of_fiscal_year(fy: int) -> tuple[str, int]:
     # A fiscal year takes the name of the era that holds most of it: FY2019 (April 2019 –
     # March 2020) is 令和元年度 although April 2019 was still 平成31年.

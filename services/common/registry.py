@@ -195,11 +195,5 @@ def _valid_municipality(code: str) -> str:
     return code
 
 
-def _valid_entity(code: str) -> str:
-    get_registry().require_entity(code)
-    return code
-
-
-# Field types: a wrong check digit or an unknown code is a 422 wherever it is accepted.
+# Field type: a wrong check digit or an unknown code is a 422 wherever it is accepted.
 MunicipalityCode = Annotated[str, AfterValidator(_valid_municipality)]
-EntityCode = Annotated[str, AfterValidator(_valid_entity)]
