@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from services.common import clock
 from services.common.fiscal import (
     fiscal_year_of,
     format_date_ja,
@@ -25,15 +26,25 @@ def _date_ja(value: date | datetime | str | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
+        # A timestamp ("2027-03-31T15:30:00+00:00") is an instant: its day is Tokyo's.
+        value = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
     if isinstance(value, datetime):
-        value = value.date()
+        value = clock.to_tokyo(value).date()
     return format_date_ja(value)
+
+
+def _time_ja(value: datetime | str | None) -> str:
+    """An instant as Tokyo's wall-clock time, "15:30"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return f"{clock.to_tokyo(value):%H:%M}"
 
 
 def _context(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
-    today = date.today()
+    today = clock.today()
     return {
         "demo": settings.demo,
         "today": today,
@@ -44,7 +55,11 @@ def _context(request: Request) -> dict[str, Any]:
 
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_context])
 templates.env.filters.update(
-    fy=format_fy, fy_wareki=format_fy_wareki, fy_full=format_fy_full, date_ja=_date_ja
+    fy=format_fy,
+    fy_wareki=format_fy_wareki,
+    fy_full=format_fy_full,
+    date_ja=_date_ja,
+    time_ja=_time_ja,
 )
 
 

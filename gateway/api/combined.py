@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -21,10 +20,11 @@ from gateway.clients.base import ServiceError
 from gateway.combine import Parts, gather, require_complete
 from gateway.reports import grant_report_csv, grant_report_xlsx
 from gateway.services import Services
+from services.common import clock
 from services.common.access import ensure_visible
 from services.common.actor import Actor, Role
 from services.common.errors import Forbidden
-from services.common.fiscal import fiscal_year_of, format_fy_full
+from services.common.fiscal import format_fy_full
 
 router = APIRouter(tags=["統合 (交付金の報告・区市町村の概要)"])
 
@@ -44,7 +44,7 @@ def _actor(request: Request) -> Actor:
 
 
 def _fy(fiscal_year: int | None) -> int:
-    return fiscal_year or fiscal_year_of(date.today())
+    return fiscal_year or clock.current_fiscal_year()
 
 
 def _unavailable(parts: Parts) -> list[str]:

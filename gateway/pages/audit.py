@@ -12,7 +12,6 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -20,11 +19,12 @@ from fastapi.responses import HTMLResponse
 from gateway.auth.deps import AdminActor
 from gateway.clients.base import ServiceClient, ServiceError, ServiceRejected
 from gateway.templating import render
+from services.common import clock
 from services.common.actor import Actor
 
 router = APIRouter(include_in_schema=False)
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = clock.TOKYO
 PER_SERVICE = 200  # newest rows asked of each service
 SERVICE_LABELS = {"indicators": "評価指標", "support_cases": "伴走支援", "training": "研修"}
 ACTION_LABELS = {"create": "作成", "update": "更新", "delete": "削除"}

@@ -18,6 +18,7 @@ from gateway.charts import Series, line, radar
 from gateway.combine import gather
 from gateway.services import Services
 from gateway.templating import render
+from services.common import clock
 from services.common.access import ensure_visible
 from services.common.actor import Actor, Role
 from services.common.fiscal import fiscal_year_of, format_fy_wareki
@@ -141,7 +142,7 @@ async def home(
     registry = registry_of(request)
     actor = _actor(request)
     services = _services(request)
-    today = date.today()
+    today = clock.today()
     fy = fiscal_year_of(today)
     # Unknown filter values are dropped rather than refused: the page still answers.
     region_class = region_class if region_class in REGION_CLASSES else ""
@@ -437,7 +438,7 @@ async def municipality_page(
     m = lookup(registry, code)
     actor = _actor(request)
     ensure_visible(actor, m.code, what="区市町村の情報")
-    fy = fiscal_year or fiscal_year_of(date.today())
+    fy = fiscal_year or clock.current_fiscal_year()
     services = _services(request)
     calls = overview_calls(services, registry, m, actor, fy)
     calls["history"] = ("indicators", _history(services, registry.home_prefecture, m.code, actor))

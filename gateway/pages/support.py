@@ -5,7 +5,6 @@ initiatives, roadmap timeline, report preview with lessons and the Word download
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,8 +16,8 @@ from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.support_cases import SupportCasesClient
 from gateway.combine import gather
 from gateway.templating import render, wants_fragment
+from services.common import clock
 from services.common.errors import AppError
-from services.common.fiscal import fiscal_year_of
 from services.common.registry import CodeError, get_registry
 
 router = APIRouter(include_in_schema=False)
@@ -72,7 +71,7 @@ def _message(exc: ServiceRejected) -> str:
 
 
 def _fy_param(value: int | None) -> int:
-    return value if value and 2000 <= value <= 2100 else fiscal_year_of(date.today())
+    return value if value and 2000 <= value <= 2100 else clock.current_fiscal_year()
 
 
 def _status_code(request: Request, status: int) -> int:
@@ -358,7 +357,7 @@ async def _case_context(request: Request, case_id: int, **extra: Any) -> dict[st
     )
     case = parts.get("case")
     tree = parts.get("tree")
-    fy = (case or {}).get("fiscal_year") or fiscal_year_of(date.today())
+    fy = (case or {}).get("fiscal_year") or clock.current_fiscal_year()
     ctx: dict[str, Any] = {
         "case_id": case_id,
         "case": case,
@@ -409,7 +408,7 @@ async def support_roadmap(request: Request, case_id: int) -> HTMLResponse:
         }
     )
     case = parts.get("case")
-    fy = (case or {}).get("fiscal_year") or fiscal_year_of(date.today())
+    fy = (case or {}).get("fiscal_year") or clock.current_fiscal_year()
     return render(
         request,
         "support/roadmap.html",

@@ -24,6 +24,7 @@ from gateway.clients.training import (
 )
 from gateway.combine import gather
 from gateway.templating import render, wants_fragment
+from services.common import clock
 from services.common.errors import AppError
 from services.common.fiscal import fiscal_year_of, format_date_ja
 from services.common.registry import CodeError, get_registry
@@ -119,7 +120,7 @@ def _shift(year: int, month: int, by: int) -> str:
 async def training_calendar(
     request: Request, month: Annotated[str, Query(max_length=7)] = ""
 ) -> HTMLResponse:
-    year, mon = _parse_month(month, date.today())
+    year, mon = _parse_month(month, clock.today())
     first = date(year, mon, 1)
     fy = fiscal_year_of(first)
     client, actor = _client(request), _actor(request)
@@ -169,7 +170,7 @@ async def training_calendar(
             "over_subscribed": demand.over_subscribed if demand else [],
             "prev_month": _shift(year, mon, -1),
             "next_month": _shift(year, mon, 1),
-            "this_month": f"{date.today():%Y-%m}",
+            "this_month": f"{clock.today():%Y-%m}",
             "unavailable": parts.unavailable,
         },
         block="calendar",
@@ -522,7 +523,7 @@ async def training_file(request: Request, session_id: int, name: str) -> Respons
 
 
 def _fy_param(value: int | None) -> int:
-    return value if value and 2000 <= value <= 2100 else fiscal_year_of(date.today())
+    return value if value and 2000 <= value <= 2100 else clock.current_fiscal_year()
 
 
 @router.get("/training/programs", name="training_programs", response_class=HTMLResponse)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from services.common import clock
 from services.common.access import require_roles
 from services.common.actor import Actor, Role, current_actor
 from services.common.models import UTCDateTime
@@ -166,7 +167,7 @@ def install_audit(session_class: type[Session], table: Table) -> None:
 def _row(entity: str, ident: str, action: str, changes: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor.get()
     return {
-        "at": dt.datetime.now(dt.UTC),
+        "at": clock.now(),
         "actor_id": actor.id if actor else "system",
         "actor_name": actor.name if actor else "システム",
         "actor_role": actor.role.value if actor else "system",

@@ -10,12 +10,14 @@ from sqlalchemy.orm import registry as sa_registry
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from services.common import clock
 from services.common.actor import Actor
 from services.common.errors import Conflict
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """This instant in UTC, from the product's one clock (services/common/clock.py)."""
+    return clock.now()
 
 
 def make_base(service: str) -> type[SQLModel]:

@@ -13,8 +13,8 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common import clock
 from services.common.actor import Actor, Role
-from services.common.fiscal import fiscal_year_of
 from services.common.models import stamp_created
 from services.support_cases.advisors.models import Advisor
 from services.support_cases.cases import service as cases
@@ -66,7 +66,7 @@ async def _advance(session: AsyncSession, case_id: int, *steps: CaseStatus) -> N
 async def load(session: AsyncSession) -> str | None:
     if (await session.exec(select(SupportRound).limit(1))).first() is not None:
         return None
-    fy = fiscal_year_of(date.today())
+    fy = clock.current_fiscal_year()
     await rounds.create_round(
         session,
         actor=DEMO,

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from services.common import clock
+from services.common.clock import TOKYO
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def today() -> date:
     """Today in Tokyo (a server in UTC would otherwise be a day behind until 09:00)."""
-    return datetime.now(TOKYO).date()
+    return clock.today()
 
 
 def aware(dt: datetime | None) -> datetime | None:
