@@ -1,4 +1,5 @@
-"""Demo data (サンプル): generated scores, allocation inputs and the prefecture's PDCA sheet.
+"""Demo data (サンプル): generated scores, allocation inputs, the prefecture's PDCA sheet, some
+municipalities' sheets (pdca/demo.py) and the centres with their evaluations (centres/demo.py).
 
 Everything here is made up but deterministic (seeded random): scores for Tokyo's 62
 municipalities and the 47 prefectures in the shipped FY2019 frameworks and in FY2020 copies
@@ -17,9 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor, Role
 from services.common.registry import get_registry
 from services.indicators.allocation.service import upsert_inputs
+from services.indicators.centres import demo as centres_demo
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import FrameworkDoc
 from services.indicators.frameworks.service import Tree, create_framework, load_tree
+from services.indicators.pdca import demo as pdca_demo
 from services.indicators.pdca.models import PdcaSheet
 from services.indicators.pdca.schemas import SheetIn
 from services.indicators.pdca.service import create_sheet
@@ -155,7 +158,7 @@ async def _pdca(session: AsyncSession) -> None:
                 "end_fy": 2020,
                 "text": "1,350人",
             },
-            "metric_source": "training.completers:地域ケア会議推進事業:2018-2020",
+            "metric_source": "training.completers:地域ケア会議 司会者・助言者養成:2018-2020",
             "current_issues": "区市町村は地域ケア会議の個別事例の検討を通じて"
             "高齢者の課題解決を支援する"
             "ことが求められている",
@@ -347,8 +350,10 @@ async def load(session: AsyncSession) -> str | None:
                 )
             await upsert_inputs(session, Grant(fw.grant), fw.grant_fy, rows, actor=DEMO)
     await _pdca(session)
+    municipal_sheets = await pdca_demo.load(session, DEMO)
+    centres = await centres_demo.load(session, DEMO)
     await session.flush()
     return (
         f"評価指標の得点 {sum(counts):,}件 (東京都62区市町村・47都道府県 × 2019・2020年度)、"
-        "配分の入力、東京都の取組と目標シート"
+        f"配分の入力、東京都の取組と目標シート、{municipal_sheets}、{centres}"
     )

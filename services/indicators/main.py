@@ -6,6 +6,7 @@ from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
+from services.indicators.centres.routes import router as centres_router
 from services.indicators.frameworks.routes import router as frameworks_router
 from services.indicators.pdca.routes import router as pdca_router
 from services.indicators.results.routes import router as results_router
@@ -19,7 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         audit=tables.audit,
         title="Bansō 評価指標サービス",
-        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標",
+        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標、地域包括支援センターの事業評価",
         api_routers=[
             me_router,
             frameworks_router,
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             results_router,
             allocation_router,
             pdca_router,
+            centres_router,
         ],
         on_startup=on_startup,
     )

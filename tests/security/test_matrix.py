@@ -125,12 +125,17 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
             )
             assert r.status_code == 201, r.text
             sheets = await _get(c, "/api/v1/pdca/sheets")
+            centres = await _get(c, "/api/v1/centres", municipality_code=m)
             return {
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
                 "peer_set_id": r.json()["id"],
-                "sheet_id": sheets[0]["id"],
+                "sheet_id": sheets[0]["id"],  # the Tokyo sheet (130001), a draft
+                "good_practice_id": _pick(await _get(c, "/api/v1/pdca/good-practices")),
+                "centre_id": centres[0]["id"],  # a centre of 八王子市
+                "fiscal_year": (await _get(c, "/api/v1/centres/catalogues"))[0]["fiscal_year"],
+                "municipality_code": m,
             }
         if svc == "support_cases":
             cases = await _get(c, "/api/v1/cases", municipality_code=m)
