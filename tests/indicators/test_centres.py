@@ -484,6 +484,42 @@ class TestImportAnswers:
         ]
         assert s["centres"][0]["rate"] == 2 / 3 and s["municipality_rate"] == 0.5
 
+    async def test_a_second_import_replaces_the_answers_and_the_stored_rates(self, indicators):
+        head = ["区市町村コード", "センター名", "項目コード", "結果"]
+        async with indicators.client() as c:
+            await make_catalogue(c)
+            a = await make_centre(c, CHIYODA, "千代田 第1")
+            b = await make_centre(c, CHIYODA, "千代田 第2")
+
+            def rows(b_a2: str) -> bytes:
+                return csv_bytes(
+                    [head]
+                    + [[CHIYODA, "千代田 第1", i, "○"] for i in ("a1", "a2", "b1")]
+                    + [[CHIYODA, "千代田 第2", "a1", "×"], [CHIYODA, "千代田 第2", "a2", b_a2]]
+                    + [[CHIYODA, "千代田 第2", "b1", "×"]]
+                )
+
+            first = await c.post(
+                f"/api/v1/centres/evaluations/{FY}/import", files={"file": ("a.csv", rows("×"))}
+            )
+            before = (await c.get(f"/api/v1/centres/evaluations/{FY}/areas")).json()
+            second = await c.post(
+                f"/api/v1/centres/evaluations/{FY}/import", files={"file": ("a.csv", rows("○"))}
+            )
+            sheet_b = (await c.get(f"/api/v1/centres/{b}/evaluations/{FY}")).json()
+            s = (
+                await c.get(f"/api/v1/centres/evaluations/{FY}/summary?municipality_code={CHIYODA}")
+            ).json()
+            after = (await c.get(f"/api/v1/centres/evaluations/{FY}/areas")).json()
+            radar = (await c.get(f"/api/v1/centres/{a}/evaluations/{FY}/radar")).json()
+        assert first.status_code == 200 and second.status_code == 200
+        assert before["prefecture_rate"] == 0.5
+        assert sheet_b["version"] == 2 and sheet_b["rate"] == 1 / 3
+        assert [x["rate"] for x in s["centres"]] == [1.0, 1 / 3]
+        assert s["prefecture_rate"] == (1 + 1 / 3) / 2 == after["prefecture_rate"]
+        assert {x["code"]: x["mean_rate"] for x in after["areas"]} == {"A": 0.75, "B": 0.5}
+        assert radar["municipality_mean_rate"] == (1 + 1 / 3) / 2
+
     async def test_wide_xlsx_and_a_missing_item_is_named(self, indicators):
         async with indicators.client() as c:
             await make_catalogue(c)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
@@ -110,24 +110,35 @@ async def load(session: AsyncSession, actor: Actor) -> str:
     rng = random.Random(20200401)
     now, who = utcnow(), actor.label
     centres = plan(rng)
-    rows = []
-    for c in centres:
-        centre = Centre(
-            municipality_code=c["municipality_code"],
-            name=c["name"],
-            sample=True,
-            created_at=now,
-            updated_at=now,
-            created_by=who,
-            updated_by=who,
-        )
-        session.add(centre)
-        rows.append((centre, c))
-    await session.flush()
+    conn = await session.connection()
+    # Set-based: 457 centres through the ORM would each be audited row by row.
+    await conn.execute(
+        insert(Centre),
+        [
+            {
+                "municipality_code": c["municipality_code"],
+                "name": c["name"],
+                "sample": True,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": who,
+                "updated_by": who,
+                "version": 1,
+            }
+            for c in centres
+        ],
+    )
+    ids = {
+        (code, name): cid
+        for cid, code, name in (
+            await conn.execute(select(Centre.id, Centre.municipality_code, Centre.name))
+        ).all()
+    }
+    rows = [(ids[(c["municipality_code"], c["name"])], c) for c in centres]
     years = []
-    for centre, c in rows:
+    for centre_id, c in rows:
         base = {
-            "centre_id": centre.id,
+            "centre_id": centre_id,
             "operation": c["operation"],
             "operator": c["operator"],
             "area_served": c["area_served"],
@@ -157,18 +168,17 @@ async def load(session: AsyncSession, actor: Actor) -> str:
                     "staff_total": sum(staff.values()),
                 }
             )
-    # Bulk insert: 457+ rows through the ORM would each be audited one by one.
-    await (await session.connection()).execute(insert(CentreYear), years)
+    await conn.execute(insert(CentreYear), years)
     doc = sample_catalogue()
     cat = await put_catalogue(session, DEMO_FY, CatalogueIn(**doc), actor=actor)
     writes = []
-    for centre, _ in rows:
+    for centre_id, c in rows:
         ability = rng.gauss(0, 0.1)
         writes.append(
             SheetWrite(
                 "centre",
-                centre.municipality_code,
-                centre.id,
+                c["municipality_code"],
+                centre_id,
                 _answers(cat.of("centre"), ability, rng),
                 sample=True,
             )

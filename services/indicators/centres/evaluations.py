@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, delete, func, insert, literal
+from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, insert, literal
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.access import is_staff
 from services.common.actor import Actor, Role
 from services.common.errors import Conflict, Forbidden, Invalid
-from services.common.models import check_version, stamp_created, stamp_updated
+from services.common.models import check_version, stamp_created, stamp_updated, utcnow
 from services.common.registry import get_registry
 from services.indicators.centres.catalogue import Catalogue, load
 from services.indicators.centres.models import (
@@ -72,65 +72,29 @@ def _chunks(seq: list[Any], n: int = 500) -> list[list[Any]]:
 
 async def write_sheets(
     session: AsyncSession, cat: Catalogue, writes: list[SheetWrite], *, actor: Actor
-) -> list[EvalSheet]:
+) -> list[int]:
     """Store whole sheets (answers replaced), their counts and area rates, then refresh the
-    prefecture's means once: the summary and charts read stored figures."""
+    prefecture's means once: the summary and charts read stored figures. One sheet goes
+    through the ORM (audited row by row, version checked); many (an import) are written
+    set-based and the caller records one audit event. Returns the sheets' ids in order."""
     fy = cat.row.fiscal_year
-    keys = [w.key for w in writes]
-    existing: dict[str, EvalSheet] = {}
-    for chunk in _chunks(keys):
-        q = select(EvalSheet).where(
-            EvalSheet.fiscal_year == fy, col(EvalSheet.subject_key).in_(chunk)
-        )
-        if len(writes) == 1:
-            q = q.with_for_update()
-        for s in (await session.exec(q)).all():
-            existing[s.subject_key] = s
-    sheets: list[EvalSheet] = []
-    for w in writes:
-        met = sum(1 for m, _ in w.answers.values() if m)
-        total = len(w.answers)
-        s = existing.get(w.key)
-        if s is None:
-            s = EvalSheet(
-                fiscal_year=fy,
-                subject=w.subject,
-                subject_key=w.key,
-                municipality_code=w.municipality_code,
-                prefecture=w.municipality_code[:2],
-                centre_id=w.centre_id,
-                sample=w.sample,
-            )
-            stamp_created(s, actor)
-        else:
-            if w.check_version:
-                if w.expected_version is None:
-                    raise Conflict(
-                        f"{fy}年度の回答は既にあります (版 {s.version})。"
-                        "更新するには version を指定してください",
-                        current_version=s.version,
-                    )
-                check_version(s, w.expected_version, what=f"{fy}年度の回答")
-            s.sample = w.sample
-            stamp_updated(s, actor)
-        s.item_count, s.met_count, s.rate = total, met, met / total
-        session.add(s)
-        sheets.append(s)
-    await session.flush()
-    ids = [s.id for s in sheets]
+    if len(writes) == 1:
+        ids = [await _write_one(session, fy, writes[0], actor)]
+    else:
+        ids = await _write_many(session, fy, writes, actor)
     conn = await session.connection()
     for chunk in _chunks(ids):
         await conn.execute(delete(EvalAnswer).where(col(EvalAnswer.sheet_id).in_(chunk)))
         await conn.execute(delete(EvalSheetArea).where(col(EvalSheetArea.sheet_id).in_(chunk)))
     answers: list[dict[str, Any]] = []
     areas: list[dict[str, Any]] = []
-    for s, w in zip(sheets, writes, strict=True):
+    for sheet_id, w in zip(ids, writes, strict=True):
         per_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for item in cat.of(w.subject):
             met_, note = w.answers[item.code]
             answers.append(
                 {
-                    "sheet_id": s.id,
+                    "sheet_id": sheet_id,
                     "item_code": item.code,
                     "area_code": item.area_code,
                     "met": met_,
@@ -140,7 +104,7 @@ async def write_sheets(
             per_area[item.area_code][0] += 1
             per_area[item.area_code][1] += int(met_)
         areas += [
-            {"sheet_id": s.id, "area_code": a, "items": n, "met": m, "rate": m / n}
+            {"sheet_id": sheet_id, "area_code": a, "items": n, "met": m, "rate": m / n}
             for a, (n, m) in per_area.items()
         ]
     if answers:
@@ -149,7 +113,114 @@ async def write_sheets(
         await conn.execute(insert(EvalSheetArea), areas)
     for pref, subject in sorted({(w.municipality_code[:2], w.subject) for w in writes}):
         await refresh_prefecture(session, fy, pref, subject)
-    return sheets
+    return ids
+
+
+def _counts(w: SheetWrite) -> tuple[int, int, float]:
+    met = sum(1 for m, _ in w.answers.values() if m)
+    total = len(w.answers)
+    return total, met, met / total
+
+
+async def _write_one(session: AsyncSession, fy: int, w: SheetWrite, actor: Actor) -> int:
+    q = select(EvalSheet).where(EvalSheet.fiscal_year == fy, EvalSheet.subject_key == w.key)
+    s = (await session.exec(q.with_for_update())).first()
+    if s is None:
+        s = EvalSheet(
+            fiscal_year=fy,
+            subject=w.subject,
+            subject_key=w.key,
+            municipality_code=w.municipality_code,
+            prefecture=w.municipality_code[:2],
+            centre_id=w.centre_id,
+            sample=w.sample,
+        )
+        stamp_created(s, actor)
+    else:
+        if w.check_version:
+            if w.expected_version is None:
+                raise Conflict(
+                    f"{fy}年度の回答は既にあります (版 {s.version})。"
+                    "更新するには version を指定してください",
+                    current_version=s.version,
+                )
+            check_version(s, w.expected_version, what=f"{fy}年度の回答")
+        s.sample = w.sample
+        stamp_updated(s, actor)
+    s.item_count, s.met_count, s.rate = _counts(w)
+    session.add(s)
+    await session.flush()
+    return s.id  # type: ignore[return-value]
+
+
+async def _write_many(
+    session: AsyncSession, fy: int, writes: list[SheetWrite], actor: Actor
+) -> list[int]:
+    conn = await session.connection()
+    table = EvalSheet.__table__  # type: ignore[attr-defined]
+    now, who = utcnow(), actor.label
+
+    async def ids_of(keys: list[str]) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for chunk in _chunks(keys):
+            rows = await conn.execute(
+                sa_select(table.c.subject_key, table.c.id, table.c.version).where(
+                    table.c.fiscal_year == fy, table.c.subject_key.in_(chunk)
+                )
+            )
+            found.update({k: (i, v) for k, i, v in rows.all()})
+        return found
+
+    existing = await ids_of([w.key for w in writes])
+    new = [w for w in writes if w.key not in existing]
+    old = [w for w in writes if w.key in existing]
+    if old:
+        await conn.execute(
+            table.update()
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                item_count=bindparam("b_items"),
+                met_count=bindparam("b_met"),
+                rate=bindparam("b_rate"),
+                sample=bindparam("b_sample"),
+                version=bindparam("b_version"),
+                updated_at=now,
+                updated_by=who,
+            ),
+            [
+                {
+                    "b_id": existing[w.key][0],
+                    "b_version": existing[w.key][1] + 1,
+                    "b_sample": w.sample,
+                    **dict(zip(("b_items", "b_met", "b_rate"), _counts(w), strict=True)),
+                }
+                for w in old
+            ],
+        )
+    if new:
+        await conn.execute(
+            insert(EvalSheet),
+            [
+                {
+                    "fiscal_year": fy,
+                    "subject": w.subject,
+                    "subject_key": w.key,
+                    "municipality_code": w.municipality_code,
+                    "prefecture": w.municipality_code[:2],
+                    "centre_id": w.centre_id,
+                    "sample": w.sample,
+                    **dict(zip(("item_count", "met_count", "rate"), _counts(w), strict=True)),
+                    "created_at": now,
+                    "created_by": who,
+                    "updated_at": now,
+                    "updated_by": who,
+                    "version": 1,
+                }
+                for w in new
+            ],
+        )
+        existing |= await ids_of([w.key for w in new])
+    return [existing[w.key][0] for w in writes]
 
 
 async def refresh_prefecture(
@@ -264,7 +335,7 @@ async def put_centre_answers(
     version: int | None,
     *,
     actor: Actor,
-) -> EvalSheet:
+) -> None:
     centre = await get_centre(session, centre_id)
     ensure_answer_write(actor, centre.municipality_code)
     if not operating(centre, fiscal_year):
@@ -280,7 +351,7 @@ async def put_centre_answers(
         check_version=True,
         sample=centre.sample,
     )
-    return (await write_sheets(session, cat, [w], actor=actor))[0]
+    await write_sheets(session, cat, [w], actor=actor)
 
 
 async def put_municipality_answers(
@@ -291,7 +362,7 @@ async def put_municipality_answers(
     version: int | None,
     *,
     actor: Actor,
-) -> EvalSheet:
+) -> None:
     check_municipality(municipality_code, ["path", "municipality_code"])
     ensure_answer_write(actor, municipality_code)
     cat = await load(session, fiscal_year)
@@ -304,7 +375,7 @@ async def put_municipality_answers(
         expected_version=version,
         check_version=True,
     )
-    return (await write_sheets(session, cat, [w], actor=actor))[0]
+    await write_sheets(session, cat, [w], actor=actor)
 
 
 # --- reading ----------------------------------------------------------------------------------

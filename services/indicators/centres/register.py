@@ -208,9 +208,11 @@ async def list_centres(
     centres = list((await session.exec(q.order_by(Centre.municipality_code, Centre.id))).all())
     if not centres:
         return []
-    yq = select(CentreYear)
+    yq = select(CentreYear).join(Centre, col(Centre.id) == CentreYear.centre_id)
     if municipality_code:
-        yq = yq.where(col(CentreYear.centre_id).in_([c.id for c in centres]))
+        yq = yq.where(Centre.municipality_code == municipality_code)
+    elif prefecture:
+        yq = yq.where(col(Centre.municipality_code).startswith(prefecture))
     if fiscal_year is not None:
         yq = yq.where(CentreYear.fiscal_year <= fiscal_year)
     latest: dict[int, CentreYear] = {}
