@@ -131,6 +131,11 @@ async def update_centre(
         raise NotFound(f"地域包括支援センター (id {centre_id}) が見つかりません")
     check_version(c, body.version, what="このセンター")
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    if "name" in changes and changes["name"] is None:
+        raise Invalid(
+            "名称は空にできません",
+            errors=[{"loc": ["body", "name"], "msg": "名称は1〜200文字で入力してください"}],
+        )
     opened = changes.get("opened_fy", c.opened_fy)
     closed = changes.get("closed_fy", c.closed_fy)
     if opened and closed and closed < opened:

@@ -164,7 +164,7 @@ SHEETS: dict[str, tuple[bool, list[dict[str, Any]]]] = {
             ),
         ],
     ),
-    "132012": (  # 八王子市: a draft, hidden from the other municipalities
+    "132047": (  # 三鷹市: a draft, hidden from the other municipalities
         False,
         [
             _item(
