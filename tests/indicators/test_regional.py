@@ -506,3 +506,39 @@ class TestTrendAndEvidence:
                 "national_figures": 0,
             },
         ]
+
+
+class TestDemo:
+    async def test_sample_values_for_the_62_marked_sample(self, indicators):
+        from services.indicators import demo
+
+        async with indicators.db.session(write=True) as s:
+            first = await demo.load(s)
+            await s.commit()
+        async with indicators.db.session(write=True) as s:
+            second = await demo.load(s)
+        async with indicators.client("municipality", CHIYODA) as c:
+            years = (await c.get("/api/v1/regional/years")).json()
+            across = (await c.get("/api/v1/regional/2023/measures/certification_rate")).json()
+            body = await compare(c, CHIYODA)
+            premium = (
+                await c.get(
+                    "/api/v1/regional/trend",
+                    params={"entity_code": CHIYODA, "measures": "premium_base"},
+                )
+            ).json()
+        assert "地域分析のサンプル値" in first and second is None
+        assert [(y["fiscal_year"], y["sample"], y["national_figures"]) for y in years] == [
+            (2023, True, 0),
+            (2022, True, 0),
+            (2021, True, 0),
+        ]
+        assert across["count"] == 62 and across["sample"] is True
+        rows = [m for g in across["groups"] for m in g["municipalities"]]
+        assert all(m["sample"] and "サンプル" in m["source"] for m in rows)
+        assert sorted(m["rank_in_prefecture"] for m in rows)[0] == 1
+        cert = measure(body, "certification_rate")
+        assert cert["value"] is not None and cert["prefecture_mean"] is not None
+        assert cert["national_mean"] is None  # no invented national figure
+        # one premium for the three years of the 8th plan period
+        assert len({p["value"] for p in premium["measures"][0]["points"]}) == 1

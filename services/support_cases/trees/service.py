@@ -186,8 +186,9 @@ async def update_node(
     node = await _node_of_case(session, case_id, node_id)
     check_version(node, body.version, what="このノード")
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
-    if "measure_evidence" in changes and changes["measure_evidence"] is None:
-        changes["measure_evidence"] = []  # null clears the citations
+    if "measure_evidence" in changes:
+        # null clears the citations; each citation keeps its defaults (exclude_unset drops them)
+        changes["measure_evidence"] = [c.model_dump() for c in body.measure_evidence or []]
     node.sqlmodel_update(changes)
     stamp_updated(node, actor)
     await session.flush()
