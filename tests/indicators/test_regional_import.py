@@ -24,10 +24,11 @@ from tests.indicators.test_regional import (  # noqa: F401 - the fixture
 
 
 async def upload(c, name: str, data: bytes, **form: Any):
-    fields = {k: (json.dumps(v, ensure_ascii=False) if k == "mapping" else str(v)) for k, v in form.items()}
-    return await c.post(
-        "/api/v1/regional/imports", files={"file": (name, data)}, data=fields
-    )
+    fields = {
+        k: (json.dumps(v, ensure_ascii=False) if k == "mapping" else str(v))
+        for k, v in form.items()
+    }
+    return await c.post("/api/v1/regional/imports", files={"file": (name, data)}, data=fields)
 
 
 def mieruka_csv() -> bytes:
@@ -61,7 +62,9 @@ def xlsx(rows: list[list[Any]], title: str = "指標") -> bytes:
 class TestPreviewAndCommit:
     async def test_cp932_export_detected_previewed_and_committed(self, regional):
         async with regional.client() as c:
-            r = await upload(c, "mieruka.csv", mieruka_csv(), fiscal_year=FY, source="見える化 2024-03-15 取得")
+            r = await upload(
+                c, "mieruka.csv", mieruka_csv(), fiscal_year=FY, source="見える化 2024-03-15 取得"
+            )
             assert r.status_code == 201, r.text
             p = r.json()
             # nothing written before commit
@@ -79,7 +82,13 @@ class TestPreviewAndCommit:
             "調整済み認定率(%)": {"measure_code": "adjusted_certification_rate"},
             "第1号被保険者数(人)": {"measure_code": "first_insured"},
         }
-        assert [h["role"] for h in p["headers"]] == ["entity", "name", "measure", "measure", "measure"]
+        assert [h["role"] for h in p["headers"]] == [
+            "entity",
+            "name",
+            "measure",
+            "measure",
+            "measure",
+        ]
         assert p["problems"] == [] and p["ready"] is True
         assert p["rows"] == 6  # title lines above the header are not data
         assert p["values"] == 8  # 3 × 3 minus the '-' cell
@@ -111,7 +120,9 @@ class TestPreviewAndCommit:
         async with regional.client() as c:
             p = (await upload(c, "multi.xlsx", data)).json()
             assert p["ready"] is True, p["problems"]
-            await c.post(f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]})
+            await c.post(
+                f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]}
+            )
             trend = (
                 await c.get(
                     "/api/v1/regional/trend",
@@ -125,7 +136,10 @@ class TestPreviewAndCommit:
             "fiscal_year": 2022,
         }
         cert, aging = trend["measures"]
-        assert [(x["fiscal_year"], x["value"]) for x in cert["points"]] == [(2022, 17.0), (2023, 17.8)]
+        assert [(x["fiscal_year"], x["value"]) for x in cert["points"]] == [
+            (2022, 17.0),
+            (2023, 17.8),
+        ]
         assert [x["value"] for x in aging["points"]] == [None, 16.0]
 
     async def test_long_format_utf8_bom_with_a_year_column(self, regional):
@@ -137,7 +151,9 @@ class TestPreviewAndCommit:
         )
         async with regional.client() as c:
             p = (await upload(c, "long.csv", text.encode("utf-8-sig"))).json()
-            await c.post(f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]})
+            await c.post(
+                f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]}
+            )
             body = await compare(c, CHUO)
         assert p["format"] == "long" and p["problems"] == []
         assert [(s["measure_code"], s["fiscal_year"], s["value"]) for s in p["sample"]] == [
@@ -157,10 +173,14 @@ class TestPreviewAndCommit:
                     "ratio.csv",
                     text.encode(),
                     fiscal_year=FY,
-                    mapping={"columns": {"B": {"measure_code": "certification_rate", "scale": 100}}},
+                    mapping={
+                        "columns": {"B": {"measure_code": "certification_rate", "scale": 100}}
+                    },
                 )
             ).json()
-            await c.post(f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]})
+            await c.post(
+                f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]}
+            )
             body = await compare(c, CHIYODA)
         assert first["ready"] is False
         assert first["problems"][0]["loc"] == ["mapping", "columns"]
@@ -214,7 +234,9 @@ class TestProblems:
                 f"/api/v1/regional/imports/{p['id']}/commit", json={"version": p["version"]}
             )
             f = fixed.json()
-            ok = await c.post(f"/api/v1/regional/imports/{p['id']}/commit", json={"version": f["version"]})
+            ok = await c.post(
+                f"/api/v1/regional/imports/{p['id']}/commit", json={"version": f["version"]}
+            )
             twice = await c.post(
                 f"/api/v1/regional/imports/{p['id']}/commit", json={"version": ok.json()["version"]}
             )

@@ -36,10 +36,14 @@ class TestMeasureEvidence:
             n = await add_node(c, cid, "認定率が高い")
             base = f"/api/v1/cases/{cid}/tree/nodes/{n['id']}"
             two = [CITE, {"measure_code": "certification_rate", "fiscal_year": 2022}]
-            r1 = await ok(await c.patch(base, json={"version": n["version"], "measure_evidence": two}))
+            r1 = await ok(
+                await c.patch(base, json={"version": n["version"], "measure_evidence": two})
+            )
             stale = await c.patch(base, json={"version": n["version"], "measure_evidence": []})
             kept = await ok(await c.get(f"/api/v1/cases/{cid}/tree"))
-            r2 = await ok(await c.patch(base, json={"version": r1["version"], "measure_evidence": None}))
+            r2 = await ok(
+                await c.patch(base, json={"version": r1["version"], "measure_evidence": None})
+            )
         assert [x["measure_code"] for x in r1["measure_evidence"]] == [
             "kayoinoba_rate",
             "certification_rate",

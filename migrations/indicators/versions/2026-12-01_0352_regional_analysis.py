@@ -75,6 +75,10 @@ def upgrade() -> None:
         sa.Column("rank_of", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("fiscal_year", "measure_code", "entity_code"),
     )
+    with op.batch_alter_table("regional_rank", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_regional_rank_entity", ["entity_code", "fiscal_year"], unique=False
+        )
     op.create_table(
         "regional_stat",
         sa.Column("fiscal_year", sa.Integer(), nullable=False),
@@ -151,6 +155,9 @@ def downgrade() -> None:
     op.drop_table("regional_measure_definition")
     op.drop_table("regional_import_file")
     op.drop_table("regional_stat")
+    with op.batch_alter_table("regional_rank", schema=None) as batch_op:
+        batch_op.drop_index("ix_regional_rank_entity")
+
     op.drop_table("regional_rank")
     op.drop_table("regional_measure")
     op.drop_table("regional_import")

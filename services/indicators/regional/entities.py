@@ -12,6 +12,7 @@ the kernel's.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from services.common.registry import Municipality, check_digit, get_registry
@@ -31,6 +32,8 @@ def insurer_number(code: str) -> str:
 
 
 def _clean(raw: Any) -> str:
+    if isinstance(raw, str) and len(raw) == 6 and raw.isascii() and raw.isdigit():
+        return raw  # the common case, without normalising
     if raw is None or isinstance(raw, bool):
         return ""
     if isinstance(raw, float) and raw.is_integer():
@@ -71,7 +74,13 @@ def resolve_entity(raw: Any) -> tuple[Municipality | None, str | None]:
     Accepted: a 6-digit local government code (131016), the municipality's 6-digit insurer
     number (131011), a 5-digit code without check digit (13101, as many statistics print
     it) and a 6-digit code whose leading zero a spreadsheet dropped (11002 for 011002)."""
-    code = _clean(raw)
+    return _resolve(_clean(raw))
+
+
+@lru_cache(maxsize=8192)
+def _resolve(code: str) -> tuple[Municipality | None, str | None]:
+    # Memoised: a bulk write names each municipality once per measure (the registry never
+    # changes within a process).
     if not code:
         return None, "団体コード (または保険者番号) がありません"
     if not code.isdigit() or len(code) not in (5, 6):

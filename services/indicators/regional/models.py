@@ -88,6 +88,7 @@ class RegionalRank(Base, table=True):  # type: ignore[call-arg]
     """Read model: a value's rank in its prefecture (1 = highest, ties share a rank)."""
 
     __tablename__ = "regional_rank"
+    __table_args__ = (Index("ix_regional_rank_entity", "entity_code", "fiscal_year"),)
 
     fiscal_year: int = Field(primary_key=True)
     measure_code: str = Field(primary_key=True, max_length=64)
