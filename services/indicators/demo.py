@@ -353,6 +353,5 @@ async def load(session: AsyncSession) -> str | None:
     await session.flush()
     return (
         f"評価指標の得点 {sum(counts):,}件 (東京都62区市町村・47都道府県 × 2019・2020年度)、"
-        "配分の入力、東京都の取組と目標シート"
-        + (f"、{regional}" if regional else "")
+        "配分の入力、東京都の取組と目標シート" + (f"、{regional}" if regional else "")
     )

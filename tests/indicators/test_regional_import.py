@@ -8,19 +8,22 @@ import io
 import json
 from typing import Any
 
+import pytest
 from openpyxl import Workbook
 
+from services.indicators.regional.catalogue import load_shipped_catalogue
 from services.indicators.regional.entities import insurer_number
-from tests.indicators.test_regional import (  # noqa: F401 - the fixture
-    CHIYODA,
-    CHUO,
-    FY,
-    HACHIOJI,
-    MINATO,
-    compare,
-    measure,
-    regional,
-)
+from tests.helpers import COORDINATOR
+from tests.indicators.test_regional import CHIYODA, CHUO, FY, HACHIOJI, MINATO, compare, measure
+
+
+@pytest.fixture
+async def regional(indicators):
+    """The indicators service with the shipped measure catalogue (tests truncate tables)."""
+    async with indicators.db.session(write=True) as s:
+        await load_shipped_catalogue(s, actor=COORDINATOR)
+        await s.commit()
+    return indicators
 
 
 async def upload(c, name: str, data: bytes, **form: Any):

@@ -58,9 +58,7 @@ def _values(base: dict[str, float], step: int, rng: random.Random) -> dict[str, 
         "adjusted_severe_certification_rate": round(adjusted * base["severe_share"], 1),
         "benefit_per_first_insured": round(benefit),
         "benefit_per_first_insured_facility": round(benefit * base["facility_share"]),
-        "benefit_per_first_insured_home_residential": round(
-            benefit * (1 - base["facility_share"])
-        ),
+        "benefit_per_first_insured_home_residential": round(benefit * (1 - base["facility_share"])),
         "receipt_rate_facility": round(base["receipt_rate_facility"] + rng.gauss(0, 0.03), 2),
         "receipt_rate_residential": round(
             base["receipt_rate_residential"] + 0.05 * step + rng.gauss(0, 0.03), 2
