@@ -145,6 +145,32 @@ class TestPreviewAndCommit:
         ]
         assert [x["value"] for x in aging["points"]] == [None, 16.0]
 
+    async def test_wide_rows_of_several_years_with_a_year_column(self, regional):
+        text = (
+            "保険者番号,年度,認定率,通いの場参加率\n"
+            f"{CHIYODA},令和4年度,19.9,4.1\n"
+            f"{CHIYODA},2023,20.1,4.4\n"
+            f"{CHUO},R5,17.8,\n"
+            f"{CHUO},来年,17.9,1\n"  # line 5: no year
+        )
+        async with regional.client() as c:
+            p = (await upload(c, "years.csv", text.encode("cp932"), fiscal_year=2020)).json()
+        assert p["mapping"]["year_column"] == "年度"
+        assert [h["role"] for h in p["headers"]] == ["entity", "year", "measure", "measure"]
+        assert p["problems"] == [
+            {
+                "loc": ["line", 5, "column", "年度"],
+                "msg": "年度が読めません: '来年' (例: 2023, 令和5年度, R5)",
+            }
+        ]
+        assert [(s["fiscal_year"], s["measure_code"], s["value"]) for s in p["sample"]] == [
+            (2022, "certification_rate", 19.9),
+            (2022, "kayoinoba_rate", 4.1),
+            (2023, "certification_rate", 20.1),
+            (2023, "kayoinoba_rate", 4.4),
+            (2023, "certification_rate", 17.8),
+        ]
+
     async def test_long_format_utf8_bom_with_a_year_column(self, regional):
         text = (
             "団体コード,年度,指標名,値\n"

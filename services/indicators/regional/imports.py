@@ -344,8 +344,14 @@ def parse(
             if val_col is not None
             else next((i for i, n in enumerate(normed) if n in VALUE_HEADERS), None)
         )
-    if fmt == "long" and year_col is None and mapping.year_column is None:
+    # A column of years (long format, or a wide file holding several years in rows).
+    if year_col is None and mapping.year_column is None:
         year_col = next((i for i, n in enumerate(normed) if n in YEAR_HEADERS), None)
+    if mapping.year_column and year_col is None:
+        out.problems.append(
+            {"loc": ["mapping", "year_column"], "msg": f"列 {mapping.year_column!r} がありません"}
+        )
+        return out
     out.format = fmt
     roles: dict[int, dict[str, Any]] = {ent: {"role": "entity"}}
     if name_col is not None:
@@ -364,20 +370,13 @@ def parse(
                         f"{f' {ref!r}' if ref else ''}がありません",
                     }
                 )
-        if mapping.year_column and year_col is None:
-            out.problems.append(
-                {
-                    "loc": ["mapping", "year_column"],
-                    "msg": f"列 {mapping.year_column!r} がありません",
-                }
-            )
         if out.problems:
             return out
         roles[meas_col] = {"role": "measure_name"}  # type: ignore[index]
         roles[val_col] = {"role": "value"}  # type: ignore[index]
-        if year_col is not None:
-            roles[year_col] = {"role": "year"}
-    else:
+    if year_col is not None:
+        roles[year_col] = {"role": "year"}
+    if fmt == "wide":
         explicit: dict[int, ColumnMap] = {}
         for ref, target in mapping.columns.items():
             col = _find_col(ref, header, normed)
@@ -438,6 +437,8 @@ def parse(
             seen_targets[key] = i
         for i, cm in sorted(columns.items()):
             fy = cm.fiscal_year or default_fy
+            if cm.fiscal_year is None and year_col is not None:
+                continue  # each row's year: checked per cell
             if fy is None:
                 out.problems.append(
                     {
@@ -474,7 +475,7 @@ def parse(
         "ignore": list(mapping.ignore),
         "measure_column": where(meas_col) if fmt == "long" and meas_col is not None else None,
         "value_column": where(val_col) if fmt == "long" and val_col is not None else None,
-        "year_column": where(year_col) if fmt == "long" and year_col is not None else None,
+        "year_column": where(year_col) if year_col is not None else None,
         "measure_names": dict(mapping.measure_names),
     }
     if out.problems:
@@ -547,8 +548,28 @@ def _read_rows(
             continue
         targets: list[tuple[int, str, int | None, float]] = []
         if fmt == "wide":
+            row_fy = default_fy
+            if year_col is not None and any(cm.fiscal_year is None for cm in columns.values()):
+                row_fy = year_of_cell(row[year_col])
+                if row_fy is None:
+                    out.problems.append(
+                        {
+                            "loc": ["line", line, "column", where(year_col)],
+                            "msg": f"年度が読めません: {row[year_col]!r} (例: 2023, 令和5年度, R5)",
+                        }
+                    )
+                    continue
             for i, cm in columns.items():
-                targets.append((i, cm.measure_code, cm.fiscal_year or default_fy, cm.scale))
+                fy = cm.fiscal_year or row_fy
+                if cm.fiscal_year is None and not catalogue[cm.measure_code].in_force(fy):  # type: ignore[arg-type]
+                    out.problems.append(
+                        {
+                            "loc": ["line", line, "column", where(i)],
+                            "msg": f"指標 {cm.measure_code} は{fy}年度には定義されていません",
+                        }
+                    )
+                    continue
+                targets.append((i, cm.measure_code, fy, cm.scale))
         else:
             label = row[meas_col]  # type: ignore[index]
             key = norm(label)

@@ -168,10 +168,11 @@ def validate_rows(
 
 
 def refuse(errors: list[dict[str, Any]], *, index: int = 1) -> Invalid:
-    rows = sorted({e["loc"][index] for e in errors if len(e["loc"]) > index}, key=str)
+    rows = sorted({e["loc"][index] for e in errors if len(e["loc"]) > index})
     shown = ", ".join(map(str, rows[:20])) + (" …" if len(rows) > 20 else "")
     return Invalid(
-        f"{len(rows)}行に誤りがあります ({shown})。何も書き込んでいません", errors=errors
+        f"{len(rows)}行に誤りがあります (0から数えた番号: {shown})。何も書き込んでいません",
+        errors=errors,
     )
 
 
