@@ -26,6 +26,7 @@ from services.indicators.pdca import demo as pdca_demo
 from services.indicators.pdca.models import PdcaSheet
 from services.indicators.pdca.schemas import SheetIn
 from services.indicators.pdca.service import create_sheet
+from services.indicators.regional import demo as regional_demo
 from services.indicators.scores.models import Score
 from services.indicators.scores.service import Cell, upsert_cells
 from services.indicators.shipped import load_shipped, shipped_documents
@@ -286,11 +287,13 @@ async def _pdca(session: AsyncSession) -> None:
 
 
 async def load(session: AsyncSession) -> str | None:
-    """Load the demo once (skipped when any score or PDCA sheet exists)."""
+    """Load the demo once (skipped when any score or PDCA sheet exists; the regional sample
+    values load on their own, once)."""
+    regional = await regional_demo.load(session)
     if (await session.exec(select(Score.entity_code).limit(1))).first() is not None:
-        return None
+        return regional
     if (await session.exec(select(PdcaSheet.id).limit(1))).first() is not None:
-        return None
+        return regional
     await load_shipped(session, actor=DEMO)
     reg = get_registry()
     rng = random.Random(20190927)
@@ -356,4 +359,5 @@ async def load(session: AsyncSession) -> str | None:
     return (
         f"評価指標の得点 {sum(counts):,}件 (東京都62区市町村・47都道府県 × 2019・2020年度)、"
         f"配分の入力、東京都の取組と目標シート、{municipal_sheets}、{centres}"
+        + (f"、{regional}" if regional else "")
     )

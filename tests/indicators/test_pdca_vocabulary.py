@@ -8,6 +8,7 @@ import asyncio
 import json
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -15,7 +16,7 @@ from services.common import migrate
 from services.indicators.pdca.vocabulary import check_metric_source, training_kinds
 from services.training.programs.models import Kind
 
-MIGRATION_BEFORE = "5961be12cd2b"  # the audit trail; the next revision renames the kind
+RENAMING = "ae126e9afc00"  # the revision that renames the kind in stored sheets
 
 
 def test_training_kinds_match_the_training_service() -> None:
@@ -46,7 +47,10 @@ def test_metric_source_check(source: str, ok: bool) -> None:
 
 async def test_the_migration_renames_the_demo_kind_in_stored_sheets(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'ind.db'}"
-    await asyncio.to_thread(migrate.upgrade, "indicators", url, MIGRATION_BEFORE)
+    before = ScriptDirectory.from_config(migrate.alembic_config("indicators")).get_revision(
+        RENAMING
+    )
+    await asyncio.to_thread(migrate.upgrade, "indicators", url, str(before.down_revision))
     old = "training.completers:地域ケア会議推進事業:2018-2020"
     items = [{"code": "x", "title": "t", "metric_source": old, "years": []}]
     engine = create_async_engine(url)

@@ -2,7 +2,7 @@
 published flag, digest and good practices; the demo's metric source renamed to the real kind
 
 Revision ID: ae126e9afc00
-Revises: 5961be12cd2b
+Revises: d9f8b243ed27
 Create Date: 2026-12-01 03:54:18.660805+00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "ae126e9afc00"
-down_revision: str | Sequence[str] | None = "5961be12cd2b"
+down_revision: str | Sequence[str] | None = "d9f8b243ed27"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
