@@ -12,13 +12,14 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor, Role
 from services.common.registry import get_registry
 from services.indicators.allocation.service import upsert_inputs
 from services.indicators.centres import demo as centres_demo
+from services.indicators.centres.models import Centre
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import FrameworkDoc
 from services.indicators.frameworks.service import Tree, create_framework, load_tree
@@ -287,13 +288,27 @@ async def _pdca(session: AsyncSession) -> None:
 
 
 async def load(session: AsyncSession) -> str | None:
-    """Load the demo once (skipped when any score or PDCA sheet exists; the regional sample
-    values load on their own, once)."""
-    regional = await regional_demo.load(session)
+    """Load the demo once (skipped when any score or PDCA sheet exists). The regional sample
+    values, the municipalities' PDCA sheets and the centres load on their own, once each, so
+    that a database holding an older demo gets them too."""
+    loaded = [await regional_demo.load(session)]
+    loaded.append(await _scores_and_prefecture_sheet(session))
+    municipal = select(PdcaSheet.id).where(
+        col(PdcaSheet.entity_code).in_([m.code for m in get_registry().home()])
+    )
+    if (await session.exec(municipal.limit(1))).first() is None:
+        loaded.append(await pdca_demo.load(session, DEMO))
+    if (await session.exec(select(Centre.id).limit(1))).first() is None:
+        loaded.append(await centres_demo.load(session, DEMO))
+    await session.flush()
+    return "、".join(x for x in loaded if x) or None
+
+
+async def _scores_and_prefecture_sheet(session: AsyncSession) -> str | None:
     if (await session.exec(select(Score.entity_code).limit(1))).first() is not None:
-        return regional
+        return None
     if (await session.exec(select(PdcaSheet.id).limit(1))).first() is not None:
-        return regional
+        return None
     await load_shipped(session, actor=DEMO)
     reg = get_registry()
     rng = random.Random(20190927)
@@ -353,11 +368,8 @@ async def load(session: AsyncSession) -> str | None:
                 )
             await upsert_inputs(session, Grant(fw.grant), fw.grant_fy, rows, actor=DEMO)
     await _pdca(session)
-    municipal_sheets = await pdca_demo.load(session, DEMO)
-    centres = await centres_demo.load(session, DEMO)
     await session.flush()
     return (
         f"評価指標の得点 {sum(counts):,}件 (東京都62区市町村・47都道府県 × 2019・2020年度)、"
-        f"配分の入力、東京都の取組と目標シート、{municipal_sheets}、{centres}"
-        + (f"、{regional}" if regional else "")
+        "配分の入力、東京都の取組と目標シート"
     )
