@@ -136,7 +136,7 @@ def service_call_goals(doc: dict[str, Any]) -> list[dict[str, Any]]:
         failed = [r for r in mine if r["errors"]]
         measured = f"worst {_ms(cpu)} ({worst['name'].split(' ', 1)[1]}); {len(over)} of {len(mine)} calls over"
         if failed:
-            measured += f"; {len(failed)} calls answered errors"
+            measured += f"; {len(failed)} of them answered errors"
         unknown = [
             VIEW_LABELS[v]
             for v, ok in ((doc.get("pg") or {}).get("discovery_complete") or {}).items()
@@ -416,7 +416,7 @@ def data_lines(doc: dict[str, Any]) -> list[str]:
         if not d:
             continue
         out += [
-            f"**Data ({PHASE_LABELS[phase]}):** {d['municipalities']:,} municipalities; both "
+            f"**Data ({'PostgreSQL' if phase == 'pg' else 'SQLite'}):** {d['municipalities']:,} municipalities; both "
             f"grants' municipal frameworks of {d['items_per_framework']} items for 3 grant "
             "years, each scored for every municipality (6 × 174,100 cells through the import "
             f"API, {', '.join(str(s) for s in d['seed_imports_s'])} s); {d['support_cases']} "
@@ -429,10 +429,9 @@ def data_lines(doc: dict[str, Any]) -> list[str]:
 
 
 def endpoint_table(doc: dict[str, Any]) -> list[str]:
-    has_pg = any("postgresql" in r["cpu_ms_per_request"] for r in doc.get("runs", []))
-    has_sup = any("supervisor" in r["cpu_ms_per_request"] for r in doc.get("runs", []))
-    extra = (["PostgreSQL"] if has_pg else []) + (["supervisor"] if has_sup else [])
-    cols = [*APPS, *extra]
+    names = {"postgresql": "PostgreSQL", "supervisor": "supervisor", "floor": "floor app"}
+    seen = {k for r in doc.get("runs", []) for k in r["cpu_ms_per_request"]}
+    cols = [*APPS, *(k for k in names if k in seen)]
     lines = [
         "",
         "## Per endpoint",
@@ -440,7 +439,7 @@ def endpoint_table(doc: dict[str, Any]) -> list[str]:
         "CPU columns: ms of CPU per request of each process group.",
         "",
         "| phase | endpoint | clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors "
-        "| degraded | " + " | ".join(cols) + " |",
+        "| degraded | " + " | ".join(names.get(c, c) for c in cols) + " |",
         "|" + "---|" * (10 + len(cols)),
     ]
     order = {"floor": 0, "gateway": 1, "service": 2, "write": 3}
@@ -632,8 +631,9 @@ def processes_table(doc: dict[str, Any]) -> list[str]:
             ps = p.get("processes", [])
             peaks = ", ".join(f"{x['peak_mb']:.0f}" + ("" if x["role"] == "main" else f" ({x['role']})") for x in ps)  # fmt: skip
             rss = ", ".join(f"{x['rss_mb']:.0f}" for x in ps)
+            label = {"postgresql": "PostgreSQL backends (a lower bound)"}.get(app, app)
             lines.append(
-                f"| {phase} | {app} | {p.get('workers') or '—'} | {_n(p['cpu_seconds'])} | "
+                f"| {phase} | {label} | {p.get('workers') or '—'} | {_n(p['cpu_seconds'])} | "
                 f"{peaks or '—'} | {rss or '—'} |"
             )
             n += 1
@@ -686,7 +686,11 @@ def reading(doc: dict[str, Any]) -> list[str]:
                 )
             bad = incomplete(r)
             if bad:
-                s += f" {bad} of {r['requests']} answers were degraded or failed."
+                s += (
+                    f" {bad} of {r['requests']} answers were degraded or failed: calls cut off "
+                    "at the deadline or skipped by an open circuit breaker are partly missing "
+                    "from the CPU above."
+                )
             calls = r.get("service_calls") or {}
             many = [f"{svc} ×{a['calls_per_request']:g}" for svc, a in calls.items()
                     if a["calls_per_request"] > 1.05]  # fmt: skip

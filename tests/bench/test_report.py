@@ -341,3 +341,27 @@ class TestProcs:
             if child.poll() is None:
                 child.kill()
                 child.wait()
+
+
+def test_an_app_with_two_workers_is_counted_whole() -> None:
+    """uvicorn --workers 2: a supervising process and two spawned workers (plus, on some
+    versions, multiprocessing's resource tracker); CPU and memory are read over all of them."""
+    from tests.e2e.system import ROOT, free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while procs.workers(server.pid) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert procs.workers(server.pid) == 2
+        roles = sorted(m.role for m in procs.tree_memory(server.pid))
+        assert roles.count("main") == 1 and roles.count("worker") == 2
+        assert procs.tree_cpu_seconds(server.pid) > procs.cpu_seconds(server.pid)
+    finally:
+        server.terminate()
+        server.wait(20)
