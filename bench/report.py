@@ -230,6 +230,8 @@ def workers_goal(doc: dict[str, Any]) -> dict[str, Any]:
         if one and two and one["req_per_s"]:
             ratios.append(f"{VIEW_LABELS[view]} ×{two['req_per_s'] / one['req_per_s']:.2f}")
     seen = w.get("seen", {})
+    if not ratios:
+        ratios = ["no one-worker rows to compare with (phase pg not run)"]
     measured = (
         "; ".join(ratios) + "; workers seen " + ", ".join(f"{a} {n}" for a, n in seen.items())
     )
@@ -577,13 +579,15 @@ def workers_table(doc: dict[str, Any]) -> list[str]:
     ]
     for view in VIEW_LABELS:
         one, two = view_run(doc, "pg", view, 20), view_run(doc, "workers", view, 20)
-        if not one or not two:
+        if not two:
             continue
-        ratio = two["req_per_s"] / one["req_per_s"] if one["req_per_s"] else None
+        ratio = two["req_per_s"] / one["req_per_s"] if one and one["req_per_s"] else None
+        o = one or {}
         lines.append(
-            f"| {VIEW_LABELS[view]} | {_n(one['req_per_s'])} | {_n(two['req_per_s'])} | "
-            f"{_n(ratio)} | {_n(one['p99_ms'])} → {_n(two['p99_ms'])} | "
-            f"{incomplete(one)} → {incomplete(two)} | {_n(total_cpu(one))} → {_n(total_cpu(two))} |"
+            f"| {VIEW_LABELS[view]} | {_n(o.get('req_per_s'))} | {_n(two['req_per_s'])} | "
+            f"{_n(ratio)} | {_n(o.get('p99_ms'))} → {_n(two['p99_ms'])} | "
+            f"{incomplete(one) if one else '—'} → {incomplete(two)} | "
+            f"{_n(total_cpu(one)) if one else '—'} → {_n(total_cpu(two))} |"
         )
     return lines
 
