@@ -10,9 +10,8 @@ Create Date: 2026-12-01 03:48:37.637991+00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel  # noqa: F401 - autogenerate renders sqlmodel column types
+import sqlmodel
 from alembic import op
-
 
 # revision identifiers, used by Alembic.
 revision: str = "1cec1b473dc9"
