@@ -7,6 +7,7 @@ from services.common.me import router as me_router
 from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
 from services.indicators.frameworks.routes import router as frameworks_router
+from services.indicators.insurers.routes import router as insurers_router
 from services.indicators.pdca.routes import router as pdca_router
 from services.indicators.results.routes import router as results_router
 from services.indicators.scores.routes import router as scores_router
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_routers=[
             me_router,
             frameworks_router,
+            insurers_router,
             scores_router,
             results_router,
             allocation_router,

@@ -19,11 +19,11 @@ from services.common.registry import get_registry
 from services.indicators.allocation.models import AllocationInput
 from services.indicators.frameworks.models import Grant, Level
 from services.indicators.frameworks.service import load_tree
+from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.results.service import compute, entity_name, item_cells, totals_of_cells
 from services.indicators.scores.service import (
     _s,
     check_points,
-    entity_checker,
     normalise_code,
     parse_points,
     read_table,
@@ -41,10 +41,11 @@ def _level_of(code: str) -> Level:
 
 
 def validate_inputs(
-    rows: list[Any], *, source: str = "rows"
+    rows: list[Any], directory: Directory, *, source: str = "rows"
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of {entity_code, first_insured, requested}; errors by index (or line)."""
-    checks = {lv: entity_checker(lv) for lv in Level}
+    """Rows of {entity_code, first_insured, requested}; errors by index (or line).
+    ``entity_code``: a prefecture code, a municipality code or an insurer number."""
+    checks = {lv: directory.checker(lv) for lv in Level}
     good: dict[str, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
@@ -53,11 +54,13 @@ def validate_inputs(
             errors.append({"loc": loc, "msg": "行はオブジェクトで指定してください"})
             continue
         code = normalise_code(row.get("entity_code", ""))
-        msg = checks[_level_of(code)](code)
+        resolved, msg = checks[_level_of(code)](code)
         bad = False
         if msg:
             errors.append({"loc": [*loc, "entity_code"], "msg": msg})
             bad = True
+        else:
+            code = resolved.entity_code  # type: ignore[union-attr]
         vals = {}
         for f, label in (("first_insured", "第1号被保険者数"), ("requested", "所要見込額")):
             v = parse_points(row.get(f))
@@ -110,7 +113,7 @@ async def upsert_inputs(
 async def write_inputs(
     session: AsyncSession, grant: Grant, grant_fy: int, rows: list[Any], *, actor: Actor
 ) -> int:
-    good, errors = validate_inputs(rows)
+    good, errors = validate_inputs(rows, await load_directory(session))
     if errors:
         raise Invalid("配分の入力に誤りがあります。何も書き込んでいません", errors=errors)
     return await upsert_inputs(session, grant, grant_fy, good, actor=actor)
@@ -139,7 +142,7 @@ async def import_inputs(
         row = list(row) + [None] * len(header)
         rows.append({k: row[i] for k, i in idx.items()})
         lines.append(line)
-    good, errors = validate_inputs(rows)
+    good, errors = validate_inputs(rows, await load_directory(session))
     if errors:
         for e in errors:  # index → line and column
             i, field = e["loc"][1], e["loc"][2] if len(e["loc"]) > 2 else None
