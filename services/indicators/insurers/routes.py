@@ -41,19 +41,31 @@ async def get_insurer(code: str, session: Session) -> dict[str, Any]:
     d = await service.load_directory(session)
     try:
         r = d.resolve(code)
+        entity, form = r.entity_code, r.form
     except CodeError as exc:
-        raise NotFound(str(exc)) from None
+        # a member municipality of a union (by either form) answers with its union
+        member = _member_of(d, code)
+        if member is None:
+            raise NotFound(str(exc)) from None
+        entity, form = member, "member"
     row = next(
-        (
-            x
-            for x in service.insurer_rows(d, prefecture=r.entity_code[:2])
-            if x["entity_code"] == r.entity_code
-        ),
+        (x for x in service.insurer_rows(d, prefecture=entity[:2]) if x["entity_code"] == entity),
         None,
     )
     if row is None:  # pragma: no cover - every resolved code is an insurer
         raise NotFound(f"{code} の保険者が見つかりません")
-    return {**row, "given": code, "given_form": r.form}
+    return {**row, "given": code, "given_form": form}
+
+
+def _member_of(d: service.Directory, code: str) -> str | None:
+    from services.common.registry import get_registry
+
+    try:
+        m, _ = get_registry().resolve_municipality(service.code_text(code))
+    except CodeError:
+        return None
+    number = d.member_of.get(m.code)
+    return number if number is not None and number in d.unions else None
 
 
 @router.post(

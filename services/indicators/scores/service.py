@@ -173,6 +173,8 @@ ENTITY_HEADERS = {
     "entity_code",
     "団体コード",
     "保険者コード",
+    "保険者番号",
+    "insurer_number",
     "地方公共団体コード",
     "コード",
     "code",
