@@ -17,7 +17,7 @@ from services.indicators.frameworks.schemas import FrameworkDoc
 from services.indicators.frameworks.service import create_framework
 
 log = logging.getLogger("banso.indicators")
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent / "data" / "frameworks"
 SYSTEM = Actor(id="system", name="初期データ", role=Role.admin)
 
 
@@ -29,9 +29,19 @@ def shipped_documents() -> list[FrameworkDoc]:
 
 
 async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[str]:
-    """Create the shipped frameworks that are not there yet (idempotent; a concurrent start
-    that created one first is tolerated via a savepoint). Returns the codes created."""
+    """Create the shipped frameworks, budgets and rules that are not there yet (idempotent;
+    a concurrent start that created one first is tolerated via a savepoint). Returns what
+    was created."""
+    from services.indicators.allocation import reference
+    from services.indicators.scores import deduction
+
     created: list[str] = []
+    try:
+        async with session.begin_nested():
+            created += await reference.load_shipped(session, actor=actor)
+            created += await deduction.load_shipped_rules(session)
+    except IntegrityError:  # another replica loaded them meanwhile
+        pass
     for doc in shipped_documents():
         exists = (
             await session.exec(
@@ -46,7 +56,8 @@ async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[
             continue
         try:
             async with session.begin_nested():
-                await create_framework(session, doc, actor=actor)
+                fw = await create_framework(session, doc, actor=actor)
+                await deduction.refresh(session, fw)
             created.append(doc.code)
         except (IntegrityError, Conflict):  # another replica created it meanwhile
             continue

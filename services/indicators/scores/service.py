@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor
 from services.common.errors import Invalid
 from services.common.models import utcnow
-from services.indicators.frameworks.models import Item
+from services.indicators.frameworks.models import Item, Level
 from services.indicators.frameworks.service import ItemInfo, Tree
 from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.scores.models import Score
@@ -101,7 +101,18 @@ async def upsert_cells(
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
         await _copy_upsert(session, records)
-        return len(records)
+    else:
+        await _sqlite_upsert(session, records)
+    if fw.level == Level.municipality:
+        # the prefecture's deduction item follows the municipal results (compute on write)
+        from services.indicators.scores.deduction import refresh
+
+        await refresh(session, fw)
+    return len(records)
+
+
+async def _sqlite_upsert(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
     values = [dict(zip(COLUMNS, r, strict=True)) for r in records]
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Score.__table__  # type: ignore[attr-defined]
@@ -119,7 +130,6 @@ async def upsert_cells(
     batch = 20_000
     for start in range(0, len(values), batch):
         await (await session.connection()).execute(stmt, values[start : start + batch])
-    return len(values)
 
 
 COLUMNS = (
