@@ -1,8 +1,9 @@
 """Framework endpoints: list, detail, create/import, export, reload of the shipped files."""
 
+import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,7 +13,7 @@ from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import NotFound
 from services.common.models import check_version, get_for_update
-from services.indicators.frameworks import service
+from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import (
     FrameworkCopy,
@@ -174,3 +175,45 @@ async def copy_framework(
     fw = await service.copy_framework(session, framework_id, body, actor=actor)
     await after_tree_change(session, fw)
     return await _detail(session, fw.id)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/frameworks/{framework_id}/items/import",
+    summary="評価指標の一覧を取り込む (列の対応づけ → dry_run=true で確認 → 全件一括で反映)",
+)
+async def import_items(
+    framework_id: int,
+    session: Session,
+    actor: Staff,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[
+        str | None,
+        Form(
+            description='列の対応 (JSON): {"category": 列名, "code": 列名, "text": 列名, '
+            '"max_points": 列名, "min_points"…}; 省略時は見出しから推測'
+        ),
+    ] = None,
+    dry_run: bool = False,
+    drop_scored: bool = False,
+) -> dict[str, Any]:
+    fw = await get_for_update(session, Framework, framework_id)
+    if fw is None:
+        raise NotFound(f"評価指標の体系 {framework_id} が見つかりません")
+    content = await file.read()
+    out = await item_import.run(
+        session, fw, file.filename or "", content, mapping_raw=mapping, actor=actor,
+        dry_run=dry_run, drop_scored=drop_scored,
+    )  # fmt: skip
+    if not dry_run:
+        await record_event(
+            session,
+            audit,
+            entity_type="FrameworkTree",
+            entity_id=str(framework_id),
+            action="import_items",
+            file_name=file.filename or "",
+            sha256=hashlib.sha256(content).hexdigest(),
+            rows=out["written"],
+        )
+        await after_tree_change(session, fw)
+    return out

@@ -3,7 +3,7 @@
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
@@ -17,7 +17,7 @@ from services.common.errors import Invalid
 from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
-from services.indicators.scores import deduction, service
+from services.indicators.scores import deduction, published, service
 from services.indicators.scores.models import DeductionRule
 from services.indicators.tables import audit
 
@@ -175,3 +175,74 @@ async def put_deduction_rule(
     if fw is not None:
         await deduction.refresh(session, fw)
     return deduction.rule_out(rule)
+
+
+# --- the ministry's published results (one row per insurer) ----------------------------------
+
+
+@router.post(
+    "/frameworks/{framework_id}/published-results/import",
+    summary="公表された結果を取り込む (保険者ごとに1行、指標または区分ごとの列; "
+    "dry_run=true で確認のみ)",
+)
+async def import_published(
+    framework_id: int,
+    session: Session,
+    actor: Staff,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[
+        str | None,
+        Form(description='列の対応 (JSON): {"entity_column": 列名, "columns": {列名: 指標コード}}'),
+    ] = None,
+    dry_run: bool = False,
+    save_mapping: Annotated[bool, Query(description="取り込めたら列の対応を保存する")] = True,
+) -> dict[str, Any]:
+    tree = await load_tree(session, framework_id)
+    content = await file.read()
+    out = await published.run(
+        session, tree, file.filename or "", content, mapping_raw=mapping, actor=actor,
+        dry_run=dry_run, save=save_mapping,
+    )  # fmt: skip
+    if not dry_run:
+        await record_event(
+            session,
+            audit,
+            entity_type="Scores",
+            entity_id=str(framework_id),
+            action="import_published",
+            file_name=file.filename or "",
+            sha256=hashlib.sha256(content).hexdigest(),
+            rows=out["written"],
+        )
+    return out
+
+
+class MappingIn(BaseModel):
+    entity_column: str = Field(min_length=1, max_length=200)
+    columns: dict[str, str | None] = Field(
+        description="列名 → 指標コード | category:区分コード | total | null (無視)"
+    )
+
+
+@router.get(
+    "/frameworks/{framework_id}/published-results/mapping",
+    summary="保存された列の対応 (交付金 × 区分 × 交付年度ごと)",
+)
+async def get_mapping(framework_id: int, session: Session) -> dict[str, Any] | None:
+    tree = await load_tree(session, framework_id)
+    row = await published.saved_mapping(session, tree)
+    if row is None:
+        return None
+    return {"mapping": row.mapping, "updated_by": row.updated_by, "updated_at": row.updated_at}
+
+
+@router.put(
+    "/frameworks/{framework_id}/published-results/mapping",
+    summary="列の対応を保存 (同じ交付金・区分・交付年度の取り込みで使う)",
+)
+async def put_mapping(
+    framework_id: int, body: MappingIn, session: Session, actor: Staff
+) -> dict[str, Any]:
+    tree = await load_tree(session, framework_id)
+    row = await published.save_mapping(session, tree, body.model_dump(), actor=actor)
+    return {"mapping": row.mapping, "updated_by": row.updated_by, "updated_at": row.updated_at}
