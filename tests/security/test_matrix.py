@@ -129,6 +129,9 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
+                "level": fw["level"],
+                "fiscal_year": fw["grant_fy"],
+                "code": m,
                 "peer_set_id": r.json()["id"],
                 "sheet_id": sheets[0]["id"],
             }
