@@ -68,7 +68,7 @@ def upgrade() -> None:
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("override_amount", sa.BigInteger(), nullable=True),
         sa.Column("override_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.CheckConstraint("grant IN ('suishin', 'doryoku')", name="budget_grant"),
+        sa.CheckConstraint("\"grant\" IN ('suishin', 'doryoku')", name="budget_grant"),
         sa.CheckConstraint("level IN ('municipality', 'prefecture', 'all')", name="budget_level"),
         sa.CheckConstraint("state IN ('provisional', 'confirmed')", name="budget_state"),
         sa.CheckConstraint(

@@ -35,7 +35,7 @@ class Budget(Tracked, Base, table=True):  # type: ignore[call-arg]
     __tablename__ = "budget"
     __table_args__ = (
         UniqueConstraint("grant", "level", "grant_fy"),
-        CheckConstraint("grant IN ('suishin', 'doryoku')", name="budget_grant"),
+        CheckConstraint("\"grant\" IN ('suishin', 'doryoku')", name="budget_grant"),
         CheckConstraint(LEVELS_SQL, name="budget_level"),
         CheckConstraint(STATE_SQL, name="budget_state"),
         CheckConstraint("published_amount IS NULL OR published_amount >= 0", name="budget_pub"),
