@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,7 +29,12 @@ def shipped_documents() -> list[FrameworkDoc]:
     ]
 
 
-async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[str]:
+async def load_shipped(
+    session: AsyncSession,
+    *,
+    actor: Actor = SYSTEM,
+    only: Callable[[FrameworkDoc], bool] | None = None,
+) -> list[str]:
     """Create the shipped frameworks, budgets and rules that are not there yet (idempotent;
     a concurrent start that created one first is tolerated via a savepoint). Returns what
     was created."""
@@ -43,6 +49,8 @@ async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[
     except IntegrityError:  # another replica loaded them meanwhile
         pass
     for doc in shipped_documents():
+        if only is not None and not only(doc):
+            continue
         exists = (
             await session.exec(
                 select(Framework.id).where(
