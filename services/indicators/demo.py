@@ -24,6 +24,7 @@ from services.indicators.frameworks.service import Tree, create_framework, load_
 from services.indicators.pdca.models import PdcaSheet
 from services.indicators.pdca.schemas import SheetIn
 from services.indicators.pdca.service import create_sheet
+from services.indicators.regional import demo as regional_demo
 from services.indicators.scores.models import Score
 from services.indicators.scores.service import Cell, upsert_cells
 from services.indicators.shipped import load_shipped, shipped_documents
@@ -351,11 +352,13 @@ async def _demo_bases(session: AsyncSession) -> None:
 
 
 async def load(session: AsyncSession) -> str | None:
-    """Load the demo once (skipped when any score or PDCA sheet exists)."""
+    """Load the demo once (skipped when any score or PDCA sheet exists; the regional sample
+    values load on their own, once)."""
+    regional = await regional_demo.load(session)
     if (await session.exec(select(Score.entity_code).limit(1))).first() is not None:
-        return None
+        return regional
     if (await session.exec(select(PdcaSheet.id).limit(1))).first() is not None:
-        return None
+        return regional
     # The demo's frameworks are FY2019 and its FY2020 copies; the FY2023 skeletons come with
     # every start (shipped.on_startup), not with the demo's snapshot.
     await load_shipped(session, actor=DEMO, only=lambda d: d.grant_fy == 2019)
@@ -425,5 +428,5 @@ async def load(session: AsyncSession) -> str | None:
     await session.flush()
     return (
         f"評価指標の得点 {sum(counts):,}件 (東京都62区市町村・47都道府県 × 2019・2020年度)、"
-        "配分の入力、東京都の取組と目標シート"
+        "配分の入力、東京都の取組と目標シート" + (f"、{regional}" if regional else "")
     )

@@ -110,6 +110,23 @@ MATRIX: dict[str, dict[str, str]] = {
         # computes progress from the values passed; writes nothing
         "POST /api/v1/pdca/sheets/{sheet_id}/progress": "all; municipality=404",
         "GET /api/v1/pdca/sheets/{sheet_id}/export.xlsx": "all; municipality=404",
+        # regional analysis: prefecture-level statistics; staff write, everybody reads
+        # (a municipality too, for every municipality: they are published figures)
+        "GET /api/v1/regional/measures": READ,
+        "PUT /api/v1/regional/measures": "staff",
+        "GET /api/v1/regional/years": READ,
+        "PUT /api/v1/regional/{fiscal_year}/values": "staff",
+        "GET /api/v1/regional/{fiscal_year}/compare": READ,
+        "GET /api/v1/regional/{fiscal_year}/measures/{measure_code}": READ,
+        "GET /api/v1/regional/trend": READ,
+        "GET /api/v1/regional/evidence": READ,
+        "GET /api/v1/regional/{fiscal_year}/national": READ,
+        "PUT /api/v1/regional/{fiscal_year}/national": "staff",
+        "POST /api/v1/regional/imports": "staff",
+        "GET /api/v1/regional/imports": "staff",
+        "GET /api/v1/regional/imports/{import_id}": "staff",
+        "PUT /api/v1/regional/imports/{import_id}": "staff",
+        "POST /api/v1/regional/imports/{import_id}/commit": "staff",
     },
     "support_cases": {
         "GET /api/v1/me": READ,
@@ -238,6 +255,12 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
         "GET /api/v1/frameworks/{framework_id}/recover": {"entity_code": OWN_MUNICIPALITY},
         "GET /api/v1/frameworks/{framework_id}/compare": {"previous_id": "{framework_id}"},
         "GET /api/v1/frameworks/combined": {"grant_fy": 2019},
+        "GET /api/v1/regional/{fiscal_year}/compare": {"entity_code": OWN_MUNICIPALITY},
+        "GET /api/v1/regional/trend": {"entity_code": OWN_MUNICIPALITY},
+        "GET /api/v1/regional/evidence": {
+            "entity_code": OWN_MUNICIPALITY,
+            "cite": "certification_rate:2023",
+        },
     },
     "support_cases": {
         "DELETE /api/v1/cases/{case_id}/visits/{visit_id}": {"version": STALE},

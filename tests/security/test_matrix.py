@@ -125,15 +125,24 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
             )
             assert r.status_code == 201, r.text
             sheets = await _get(c, "/api/v1/pdca/sheets")
+            years = await _get(c, "/api/v1/regional/years")
+            imp = await c.post(
+                "/api/v1/regional/imports",
+                files={"file": ("m.csv", f"団体コード,認定率\n{m},19.5\n".encode())},
+                data={"fiscal_year": str(years[0]["fiscal_year"])},
+            )
+            assert imp.status_code == 201, imp.text
             return {
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
                 "level": fw["level"],
-                "fiscal_year": fw["grant_fy"],
                 "code": m,
                 "peer_set_id": r.json()["id"],
                 "sheet_id": sheets[0]["id"],
+                "fiscal_year": years[0]["fiscal_year"],
+                "measure_code": "certification_rate",
+                "import_id": imp.json()["id"],
             }
         if svc == "support_cases":
             cases = await _get(c, "/api/v1/cases", municipality_code=m)
