@@ -6,6 +6,7 @@ from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
+from services.indicators.centres.routes import router as centres_router
 from services.indicators.frameworks.routes import router as frameworks_router
 from services.indicators.insurers.routes import router as insurers_router
 from services.indicators.pdca.routes import router as pdca_router
@@ -27,7 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         audit=tables.audit,
         title="Bansō 評価指標サービス",
-        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標、地域分析",
+        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標、地域分析、"
+        "地域包括支援センターの事業評価",
         api_routers=[
             me_router,
             frameworks_router,
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allocation_router,
             pdca_router,
             regional_router,
+            centres_router,
         ],
         on_startup=startup,
     )

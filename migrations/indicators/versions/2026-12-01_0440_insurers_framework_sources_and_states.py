@@ -2,7 +2,7 @@
 national basis, allocation and deduction rules, saved column mappings
 
 Revision ID: 1cec1b473dc9
-Revises: d9f8b243ed27
+Revises: ae126e9afc00
 Create Date: 2026-12-01 03:48:37.637991+00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "1cec1b473dc9"
-down_revision: str | Sequence[str] | None = "d9f8b243ed27"
+down_revision: str | Sequence[str] | None = "ae126e9afc00"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
