@@ -246,6 +246,7 @@ async def run(
     seen: dict[str, int] = {}
     rows = 0
     item_targets = [(i, h, t) for i, h, t in targets if t != "total"]
+    bounds = [(i, h, t.id, t.min_points, t.max_points, t) for i, h, t in item_targets]
     total_cols = [(i, h) for i, h, t in targets if t == "total"]
     if ent_idx is not None:
         for line, row in enumerate(table[1:], start=2):
@@ -275,16 +276,23 @@ async def run(
             seen[code] = line
             n = len(row)
             row_cells = []
-            for i, h, item in item_targets:
+            # the hot loop of a national file (174,100 cells): bounds are plain locals
+            for i, h, item_id, lo, hi, item in bounds:
                 raw = row[i] if i < n else None
-                if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                if raw is None or raw == "":
                     continue
-                pts = number(raw)
-                pmsg = check_points(item, pts)
-                if pmsg:
-                    problems.append({"loc": ["line", line, "column", h], "msg": pmsg})
+                try:
+                    pts = float(raw)
+                except (TypeError, ValueError):
+                    if isinstance(raw, str) and not raw.strip():
+                        continue
+                    pts = number(raw)  # type: ignore[assignment]
+                if pts is None or pts != pts or pts < lo or pts > hi or isinstance(raw, bool):
+                    problems.append(
+                        {"loc": ["line", line, "column", h], "msg": check_points(item, pts)}
+                    )
                     continue
-                row_cells.append(Cell(code, item.id, pts))  # type: ignore[arg-type]
+                row_cells.append(Cell(code, item_id, pts))
             if total_cols:
                 got = _total(tree, row_cells)
                 for i, h in total_cols:
