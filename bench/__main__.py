@@ -13,7 +13,8 @@ training), load from a separate driver process:
 2. ``workers``: the same databases, the apps restarted with ``<APP>_WORKERS=2``; the views
    at 20 clients again.
 3. ``sqlite``: the embedded default, as ``make run`` runs it (SQLite files, the apps under
-   the supervisor script), with the same national data loaded through the API.
+   the supervisor script, or honcho where there is none), with the same national data loaded
+   through the API (the registrations, as in phase 1, straight into the training database).
 
 --scale shrinks the support cases, training sessions and registrations and the request
 budgets (the 1,741 municipalities × 100 items × 3 years × 2 grants stay).
@@ -880,6 +881,7 @@ def pg_phases(
             running.extra["floor"] = floor["pid"]
             driver.running = running
             time.sleep(2)  # every worker up, not only the first that answered
+            cookies = asyncio.run(session_cookies(system.url))  # a fresh session (idle expiry)
             cpu0 = running.cpu()
             measure_views(bench, system, tuple(VIEWS), (20,), "workers", cookies, api, False)
             serve_py = (ROOT / "scripts" / "serve.py").read_text()
