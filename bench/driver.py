@@ -2,8 +2,8 @@
 stdin/stdout, one JSON line per command, so that load and measurement never share a process
 with the apps.
 
-Command: {"name", "method", "url", "headers", "cookies", "json" | "json_template" | "file",
-"concurrency", "requests", "max_seconds", "warmup"}. The driver warms up, prints
+Command: {"name", "method", "url", "headers", "cookies", "json" | "json_template" | "body" |
+"file", "concurrency", "requests", "max_seconds", "warmup", "timeout"}. The driver warms up, prints
 {"warm": true}, waits for a "go" line, runs at most ``requests`` requests (or until
 ``max_seconds``) with ``concurrency`` clients, and prints the figures as one JSON line.
 """
@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+# Combined JSON is complete when its ``unavailable`` list is empty.
+_COMPLETE = re.compile(rb'"unavailable"\s*:\s*\[\s*\]')
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
@@ -31,22 +35,28 @@ async def one(
     client: httpx.AsyncClient, cmd: dict[str, Any], i: int, body: bytes | None
 ) -> tuple[int, bool]:
     """Status, and whether the answer was degraded: a page with the degraded notice
-    (``degraded_if``) or combined JSON without ``"unavailable":[]`` (``complete_if``)."""
+    (``degraded_if``) or combined JSON whose ``unavailable`` is not empty (``combined``)."""
     kw: dict[str, Any] = {"headers": cmd.get("headers") or {}}
     if "json" in cmd:
         kw["json"] = cmd["json"]
     elif "json_template" in cmd:
         kw["content"] = cmd["json_template"].replace("{i}", str(i)).encode()
         kw["headers"] = {**kw["headers"], "Content-Type": "application/json"}
+    elif "body" in cmd:
+        kw["content"] = cmd["body"].encode()
+        kw["headers"] = {
+            **kw["headers"],
+            "Content-Type": cmd.get("content_type", "application/json"),
+        }
     elif body is not None:
         kw["files"] = {"file": (Path(cmd["file"]).name, body)}
     r = await client.request(cmd.get("method", "GET"), cmd["url"], **kw)
     await r.aread()
     degraded = False
     if r.status_code == 200 and cmd.get("degraded_if"):
-        degraded = cmd["degraded_if"] in r.text
-    if r.status_code == 200 and cmd.get("complete_if"):
-        degraded = cmd["complete_if"] not in r.text
+        degraded = cmd["degraded_if"].encode() in r.content
+    if r.status_code == 200 and cmd.get("combined"):
+        degraded = _COMPLETE.search(r.content) is None
     return r.status_code, degraded
 
 
