@@ -7,6 +7,7 @@ from services.common.me import router as me_router
 from services.training import tables
 from services.training.attendance.routes import router as attendance_router
 from services.training.exports.routes import router as exports_router
+from services.training.history.routes import router as history_router
 from services.training.kotei_hyo.routes import router as kotei_hyo_router
 from services.training.programs.routes import router as programs_router
 from services.training.registrations.routes import router as registrations_router
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reporting_router,
             kotei_hyo_router,
             exports_router,
+            history_router,
         ],
     )
 

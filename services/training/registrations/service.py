@@ -17,6 +17,7 @@ from services.common.access import ensure_municipality_write, ensure_visible, mu
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.models import get_for_update, stamp_created, stamp_updated
+from services.training.figures.service import keep
 from services.training.programs.models import TrainingSession
 from services.training.programs.service import CANCELLED, CONFIRMED, WAITLISTED
 from services.training.registrations.models import (
@@ -108,6 +109,8 @@ async def register(
     stamp_created(reg, actor)
     session.add(reg)
     await session.flush()
+    # A new registration has no attendance yet: who attended is unchanged (persons=False).
+    await keep(session, sessions=[session_id], codes=[reg.municipality_code], persons=False)
     return reg
 
 
@@ -116,7 +119,8 @@ async def promote_waitlisted(
 ) -> list[Registration]:
     """Give free seats to the waitlist in arrival order (the caller holds the session lock).
 
-    A person whose municipality has used its quota is passed over and keeps their place."""
+    A person whose municipality has used its quota is passed over and keeps their place.
+    The caller refreshes the read models for the promoted people's municipalities."""
     promoted: list[Registration] = []
     free = ts.capacity - await _confirmed_count(session, ts.id)  # type: ignore[arg-type]
     if free <= 0:
@@ -165,9 +169,15 @@ async def cancel(
     found.cancelled_at = now()
     stamp_updated(found, actor)
     await session.flush()
-    if was_confirmed:
-        return await promote_waitlisted(session, ts, actor=actor)
-    return []
+    promoted = await promote_waitlisted(session, ts, actor=actor) if was_confirmed else []
+    await keep(
+        session,
+        sessions=[ts.id],  # type: ignore[list-item]
+        codes={found.municipality_code, *(r.municipality_code for r in promoted)},
+        # a confirmed person may have attended: 実人数 can change
+        persons=was_confirmed,
+    )
+    return promoted
 
 
 async def waitlist_positions(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:

@@ -21,14 +21,42 @@ router = APIRouter(tags=["実績と目標"])
 FY = Query(ge=2018, le=2100, description="年度 (例 2025 = 令和7年度)")
 
 
+class StatsPart(BaseModel):
+    """One source's part of the year's figures (every kind a key)."""
+
+    sessions_held_by_kind: dict[str, int]
+    completers_by_kind: dict[str, int]
+    persons_by_kind: dict[str, int]
+    municipalities_reached: list[str]
+
+
+class HistorySource(BaseModel):
+    fiscal_year: int
+    kind: str
+    municipality_code: str | None
+    source: str
+
+
 class Stats(BaseModel):
+    """The year's figures: per-person records plus imported history (過去の実績), each part
+    also given apart in ``from_records`` and ``from_history``."""
+
     fiscal_year: int
     sessions_held_by_kind: dict[str, int]
     completers_by_kind: dict[str, int]
     persons_by_kind: dict[str, int]
-    attendances_by_kind: dict[str, int]
+    attendances_by_kind: dict[str, int]  # records only (history carries no person-days)
     municipalities_reached: list[str]
     municipalities_not_reached: list[str]
+    from_records: StatsPart
+    from_history: StatsPart
+    history_sources: list[HistorySource]
+
+
+class HistoryPart(BaseModel):
+    participants: int
+    completers: int
+    sessions: int
 
 
 class MunicipalityParticipation(BaseModel):
@@ -41,6 +69,7 @@ class MunicipalityParticipation(BaseModel):
     attendances: int
     registrations: int
     reached: bool
+    from_history: HistoryPart | None = None  # the imported part of persons and completers
 
 
 class Participation(BaseModel):
