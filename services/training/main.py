@@ -13,6 +13,7 @@ from services.training.programs.routes import router as programs_router
 from services.training.registrations.routes import router as registrations_router
 from services.training.reporting.routes import router as reporting_router
 from services.training.settings import Settings
+from services.training.views.routes import router as views_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             kotei_hyo_router,
             exports_router,
             history_router,
+            views_router,
         ],
     )
 

@@ -42,7 +42,7 @@ class HistoryRowIn(BaseModel):
     )
     participants: int | None = pydantic.Field(default=None, ge=0, le=10_000_000)
     completers: int | None = pydantic.Field(default=None, ge=0, le=10_000_000)
-    sessions: int | None = pydantic.Field(default=None, ge=0, le=100_000)
+    sessions: int | None = pydantic.Field(default=None, ge=0, le=10_000_000)
     source: str = pydantic.Field(min_length=1, max_length=500)
     note: str = pydantic.Field(default="", max_length=1000)
 

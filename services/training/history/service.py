@@ -222,8 +222,8 @@ def _number(v: Any, label: str) -> tuple[int | None, str | None]:
         s = s.removesuffix(unit)
     if not s:
         return None, None
-    if not s.isdigit():
-        return None, f"{label}「{_text(v)}」は0以上の整数にしてください"
+    if not s.isdigit() or int(s) > 10_000_000:
+        return None, f"{label}「{_text(v)}」は0以上の整数 (1000万以下) にしてください"
     return int(s), None
 
 
@@ -279,7 +279,8 @@ def parse_file(
             )
         code = _text(cell("municipality_code"))
         if code:
-            data["municipality_code"] = code.zfill(6) if code.isdigit() else code
+            # Codes of prefectures 01–09 lose their leading zero in Excel.
+            data["municipality_code"] = "0" + code if code.isdigit() and len(code) == 5 else code
         for name in FIGURES:
             value, problem = _number(cell(name), LABELS[name])
             if problem:
@@ -287,6 +288,12 @@ def parse_file(
             data[name] = value
         data["source"] = _text(cell("source")) or default_source.strip()
         data["note"] = _text(cell("note"))
+        if not data["source"]:
+            problems.append("出典 (資料名・日付・ページ) を入れてください")
+        elif len(data["source"]) > 500:
+            problems.append("出典は500文字以内にしてください")
+        if len(data["note"]) > 1000:
+            problems.append("備考は1000文字以内にしてください")
         if not problems:
             try:
                 rows.append(HistoryRowIn.model_validate(data))
