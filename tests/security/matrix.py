@@ -144,6 +144,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/cases/{case_id}/report": READ_OWN,
         "GET /api/v1/cases/{case_id}/report.html": READ_OWN,
         "GET /api/v1/cases/{case_id}/report.docx": READ_OWN,
+        # one call per gateway view (applications scoped inside: none for an advisor)
+        "GET /api/v1/views/rounds/{fiscal_year}": READ,
+        "GET /api/v1/views/round-summaries": READ,
     },
     "training": {
         "GET /api/v1/me": READ,
@@ -231,6 +234,7 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
         "DELETE /api/v1/cases/{case_id}/initiatives/{initiative_id}": {"version": STALE},
         "DELETE /api/v1/cases/{case_id}/roadmap/{item_id}": {"version": STALE},
         "DELETE /api/v1/cases/{case_id}/tree/nodes/{node_id}": {"version": STALE},
+        "GET /api/v1/views/round-summaries": {"fy_from": 2024, "fy_to": 2026},
     },
     "training": {
         "GET /api/v1/demand": {"fiscal_year": 2026},
