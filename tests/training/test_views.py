@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from services.common import clock
 from tests.training.factories import CHIYODA, CHUO, program, register, session
 
 DAYS = [date(2025, 6, 10), date(2025, 6, 17)]
@@ -32,14 +33,20 @@ async def _year(c) -> dict:
 
 
 class TestViews:
-    async def test_dashboard_equals_stats_and_sessions(self, training):
+    async def test_dashboard_holds_the_stats_and_the_sessions_of_this_month(self, training):
         async with training.client() as c:
             await _year(c)
-            view = (await c.get("/api/v1/views/dashboard", params={"fiscal_year": 2025})).json()
-            stats = (await c.get("/api/v1/stats", params={"fiscal_year": 2025})).json()
+            # 15 June 2025 in Tokyo: the session of 10 and 17 June is this month's
+            with clock.frozen_at(datetime(2025, 6, 15, 9, 0)):
+                view = (await c.get("/api/v1/views/dashboard", params={"fiscal_year": 2025})).json()
+                stats = (await c.get("/api/v1/stats", params={"fiscal_year": 2025})).json()
+            # 1 July 00:30 in Tokyo is still 30 June in UTC: the month is Tokyo's
+            with clock.frozen_at(datetime(2025, 6, 30, 15, 30, tzinfo=UTC)):
+                july = (await c.get("/api/v1/views/dashboard", params={"fiscal_year": 2025})).json()
             sessions = (await c.get("/api/v1/sessions", params={"fiscal_year": 2025})).json()
         assert view["stats"] == stats
-        assert view["sessions"] == sessions
+        assert (view["month"], view["sessions_this_month"]) == ("2025-06", 1)
+        assert (july["month"], july["sessions_this_month"]) == ("2025-07", 0)
         assert (sessions[0]["confirmed"], sessions[0]["waitlisted"]) == (2, 1)
         assert stats["municipalities_reached"] == [CHIYODA]
 

@@ -1,4 +1,5 @@
-"""read models and history: the training figures kept on write (per session, per session ×
+"""read models and history: the training figures kept on write, the write generation their
+read cache checks (per session, per session ×
 municipality, per municipality × year × kind, per municipality × year, per year × kind), filled
 from the existing records; and history_actual, aggregate actuals from before the product.
 
@@ -132,6 +133,12 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "figures_generation",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("generation", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
     # ### end Alembic commands ###
     # Fill the read models from the records already there (the same code the service runs
     # after a write; it reads only columns that exist at this revision).
@@ -147,6 +154,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_session_municipality_figures_year")
         batch_op.drop_index(batch_op.f("ix_session_municipality_figures_program_id"))
 
+    op.drop_table("figures_generation")
     op.drop_table("session_municipality_figures")
     with op.batch_alter_table("session_figures", schema=None) as batch_op:
         batch_op.drop_index("ix_session_figures_year_kind")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Index
+from sqlalchemy import BigInteger, Index
 from sqlmodel import Field
 
 from services.training.base import Base
@@ -110,3 +110,16 @@ READ_MODELS = (
     MunicipalityYearFigures,
     KindYearFigures,
 )
+
+
+class FiguresGeneration(Base, table=True):  # type: ignore[call-arg]
+    """One row: a counter every write of this service adds one to, in its own transaction.
+
+    A reader's answer cached in process memory (figures/cache.py) is served only while the
+    counter it was made at is still the database's: every process and replica checks the same
+    row, so none serves an answer older than the last committed write."""
+
+    __tablename__ = "figures_generation"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    generation: int = Field(default=0, sa_type=BigInteger)  # type: ignore[call-overload]

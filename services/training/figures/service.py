@@ -23,12 +23,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, exists, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.training.attendance.models import Attendance
+from services.training.figures.cache import bump
 from services.training.figures.models import (
     READ_MODELS,
     KindYearFigures,
@@ -82,6 +84,10 @@ def _has_attended():  # type: ignore[no-untyped-def]
 
 
 def _lock(conn: Connection) -> None:
+    # Count the write first (the one-row generation the read cache checks), then serialize
+    # the figures' refresh: always in this order, so two writes never wait on each other
+    # in opposite orders.
+    bump(conn)
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
@@ -460,6 +466,71 @@ def rebuild(conn: Connection) -> None:
     _refresh_shared(conn, pairs=pairs, codes=None, persons=True)
 
 
+def _upsert_add(
+    conn: Connection,
+    table: Any,
+    keys: dict[str, Any],
+    adds: dict[str, int],
+    *,
+    fixed: dict[str, Any] | None = None,
+) -> None:
+    """Add to counters of a row, creating it (other counters zero, ``fixed`` columns set) when
+    it is not there: INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(table).values(**keys, **(fixed or {}), **adds)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={k: table.c[k] + stmt.excluded[k] for k in adds},
+        )
+    )
+
+
+def registered(
+    conn: Connection, *, session_id: int, municipality_code: str, confirmed: bool
+) -> None:
+    """A new registration, confirmed or waitlisted: add it to every counter it changes.
+
+    The hot path of a registration burst (every request holds the session's row lock): a
+    handful of additions instead of a recomputation. A new registration has no attendance, so
+    実人数, 延べ人数 and completers cannot change; a waitlisted one touches no municipality
+    figure (those count confirmed registrations)."""
+    _lock(conn)
+    fy, kind, program_id = conn.execute(
+        select(SF.c.fiscal_year, SF.c.kind, SF.c.program_id).where(SF.c.session_id == session_id)
+    ).one()
+    name = "confirmed" if confirmed else "waitlisted"
+    conn.execute(SF.update().where(SF.c.session_id == session_id).values({name: SF.c[name] + 1}))
+    conn.execute(
+        KYF.update()
+        .where(KYF.c.fiscal_year == fy, KYF.c.kind == kind)
+        .values({name: KYF.c[name] + 1})
+    )
+    _upsert_add(
+        conn,
+        SMF,
+        {"session_id": session_id, "municipality_code": municipality_code},
+        {name: 1},
+        fixed={"program_id": program_id, "fiscal_year": fy, "kind": kind},
+    )
+    if confirmed:
+        _upsert_add(
+            conn,
+            MKF,
+            {"fiscal_year": fy, "kind": kind, "municipality_code": municipality_code},
+            {"registrations": 1},
+        )
+        _upsert_add(
+            conn,
+            MYF,
+            {"fiscal_year": fy, "municipality_code": municipality_code},
+            {"registrations": 1},
+        )
+
+
 async def keep(
     session: AsyncSession,
     *,
@@ -473,6 +544,21 @@ async def keep(
     await session.flush()
     await session.run_sync(
         lambda s: refresh(s.connection(), sessions=ids, codes=code_list, persons=persons)
+    )
+
+
+async def keep_registered(
+    session: AsyncSession, *, session_id: int, municipality_code: str, confirmed: bool
+) -> None:
+    """``registered`` from a request's session, after flushing the new registration."""
+    await session.flush()
+    await session.run_sync(
+        lambda s: registered(
+            s.connection(),
+            session_id=session_id,
+            municipality_code=municipality_code,
+            confirmed=confirmed,
+        )
     )
 
 

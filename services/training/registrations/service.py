@@ -17,7 +17,7 @@ from services.common.access import ensure_municipality_write, ensure_visible, mu
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.models import get_for_update, stamp_created, stamp_updated
-from services.training.figures.service import keep
+from services.training.figures.service import keep, keep_registered
 from services.training.programs.models import TrainingSession
 from services.training.programs.service import CANCELLED, CONFIRMED, WAITLISTED
 from services.training.registrations.models import (
@@ -109,8 +109,12 @@ async def register(
     stamp_created(reg, actor)
     session.add(reg)
     await session.flush()
-    # A new registration has no attendance yet: who attended is unchanged (persons=False).
-    await keep(session, sessions=[session_id], codes=[reg.municipality_code], persons=False)
+    await keep_registered(
+        session,
+        session_id=session_id,
+        municipality_code=reg.municipality_code,
+        confirmed=confirmed,
+    )
     return reg
 
 

@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, RootModel
 
 from services.training.deps import CurrentActor, Session, Staff
+from services.training.figures import cache
 from services.training.reporting import service
 from services.training.reporting.models import (
     ProgramSurveySummary,
@@ -105,6 +106,9 @@ class Demand(BaseModel):
     over_subscribed: list[DemandProgram]
 
 
+TargetList = RootModel[list[TargetProgress]]
+
+
 class SurveyCreated(BaseModel):
     id: int
     session_id: int
@@ -117,8 +121,12 @@ class SurveyCreated(BaseModel):
     response_model=Stats,
     summary="年度の実績: 種類別の開催回数・修了者、受講した/していない区市町村 (都内62)",
 )
-async def stats(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -> Any:
-    return await service.stats(session, fiscal_year=fiscal_year)
+async def stats(
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int = FY
+) -> Any:
+    return await cache.answer(
+        session, request, actor, Stats, lambda: service.stats(session, fiscal_year=fiscal_year)
+    )
 
 
 @router.get(
@@ -129,19 +137,32 @@ async def stats(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -
 async def participation(
     session: Session,
     actor: CurrentActor,
+    request: Request,
     fiscal_year: int = FY,
     municipality_code: str | None = None,
 ) -> Any:
-    return await service.participation(
-        session, fiscal_year=fiscal_year, municipality_code=municipality_code, actor=actor
+    return await cache.answer(
+        session,
+        request,
+        actor,
+        Participation,
+        lambda: service.participation(
+            session, fiscal_year=fiscal_year, municipality_code=municipality_code, actor=actor
+        ),
     )
 
 
 @router.get("/targets", response_model=list[TargetProgress], summary="目標と進捗 (年度で絞り込み)")
 async def list_targets(
-    session: Session, _actor: CurrentActor, fiscal_year: int | None = None
-) -> list[TargetProgress]:
-    return await service.list_targets(session, fiscal_year=fiscal_year)
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int | None = None
+) -> Any:
+    return await cache.answer(
+        session,
+        request,
+        actor,
+        TargetList,
+        lambda: service.list_targets(session, fiscal_year=fiscal_year),
+    )
 
 
 @router.post("/targets", status_code=201, response_model=TargetProgress, summary="目標を登録")
@@ -168,8 +189,12 @@ async def update_target(
     response_model=Demand,
     summary="需要: 開催回・研修ごとの申込者数と定員、定員超過の研修と翌年度の定員案",
 )
-async def demand(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -> Any:
-    return await service.demand(session, fiscal_year=fiscal_year)
+async def demand(
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int = FY
+) -> Any:
+    return await cache.answer(
+        session, request, actor, Demand, lambda: service.demand(session, fiscal_year=fiscal_year)
+    )
 
 
 @router.post(

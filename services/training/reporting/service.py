@@ -172,50 +172,50 @@ async def participation(
     municipality is added and shown apart."""
     code = municipality_filter(actor, municipality_code)
     codes = [] if code == "__none__" else [code] if code else home_codes()
-    year_q = select(MunicipalityYearFigures).where(
-        MunicipalityYearFigures.fiscal_year == fiscal_year
-    )
-    kind_q = select(MunicipalityKindFigures).where(
-        MunicipalityKindFigures.fiscal_year == fiscal_year
+    # Columns, not ORM objects: up to 62 × (1 + kinds) rows per call.
+    Y, K = MunicipalityYearFigures, MunicipalityKindFigures
+    year_q = select(
+        Y.municipality_code,
+        Y.registrations,
+        Y.persons,
+        Y.attendances,
+        Y.completers,
+        Y.sessions_attended,
+    ).where(Y.fiscal_year == fiscal_year)
+    kind_q = select(K.municipality_code, K.kind, K.completers, K.sessions_attended).where(
+        K.fiscal_year == fiscal_year
     )
     if code is not None:
-        year_q = year_q.where(MunicipalityYearFigures.municipality_code == code)
-        kind_q = kind_q.where(MunicipalityKindFigures.municipality_code == code)
-    years = {
-        r.municipality_code: r
-        for r in (await session.exec(year_q.execution_options(populate_existing=True))).all()
-    }
-    by_kind: dict[str, list[MunicipalityKindFigures]] = defaultdict(list)
-    for r in (await session.exec(kind_q.execution_options(populate_existing=True))).all():
-        by_kind[r.municipality_code].append(r)
+        year_q = year_q.where(Y.municipality_code == code)
+        kind_q = kind_q.where(K.municipality_code == code)
+    years = {r[0]: r for r in (await session.exec(year_q)).all()}
+    by_kind: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for c, kind, comps, attended in (await session.exec(kind_q)).all():
+        by_kind[c].append((kind, comps, attended))
     past = (await history.years(session, [fiscal_year]))[fiscal_year]
     rows = []
     for c in codes:
-        y = years.get(c)
-        ks = sorted(
-            by_kind.get(c, []), key=lambda r: KINDS.index(r.kind) if r.kind in KINDS else 99
-        )
+        _, regs, people, atts, comps, attended = years.get(c) or (c, 0, 0, 0, 0, 0)
+        ks = sorted(by_kind.get(c, []), key=lambda r: KINDS.index(r[0]) if r[0] in KINDS else 99)
         old = past.municipalities.get(c, {})
-        completers_by_kind = {r.kind: r.completers for r in ks if r.completers}
+        completers_by_kind = {k: n for k, n, _ in ks if n}
         for kind, v in old.items():
             if v.get("completers"):
                 completers_by_kind[kind] = completers_by_kind.get(kind, 0) + v["completers"]
         old_completers = sum(v.get("completers", 0) for v in old.values())
         old_participants = sum(v.get("participants", 0) for v in old.values())
         old_sessions = sum(v.get("sessions", 0) for v in old.values())
-        persons = (y.persons if y else 0) + old_participants
+        persons = people + old_participants
         rows.append(
             {
                 "municipality_code": c,
-                "sessions_attended_by_kind": {
-                    r.kind: r.sessions_attended for r in ks if r.sessions_attended
-                },
-                "sessions_attended": y.sessions_attended if y else 0,
+                "sessions_attended_by_kind": {k: n for k, _, n in ks if n},
+                "sessions_attended": attended,
                 "completers_by_kind": completers_by_kind,
-                "completers": (y.completers if y else 0) + old_completers,
+                "completers": comps + old_completers,
                 "persons": persons,
-                "attendances": y.attendances if y else 0,
-                "registrations": y.registrations if y else 0,
+                "attendances": atts,
+                "registrations": regs,
                 "reached": persons > 0 or old_completers > 0,
                 "from_history": {
                     "participants": old_participants,
