@@ -287,6 +287,7 @@ async def _seed_reads(c: httpx.AsyncClient, url: str) -> dict[str, object]:
 
 
 READS = (
+    "/api/v1/me",  # the floor: token check and a JSON answer, no database
     f"/api/v1/stats?fiscal_year={FY}",
     f"/api/v1/participation?fiscal_year={FY}",
     f"/api/v1/targets?fiscal_year={FY}",

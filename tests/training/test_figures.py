@@ -78,6 +78,9 @@ class TestRebuild:
         assert await stored(training.db.engine) == kept
         await _equal(training)
         assert {r[1:] for r in kept["municipality_kind_figures"]} == {
-            ("全体研修・情報交換会", CHIYODA, 1, 0, 0, 0, 0),
-            ("全体研修・情報交換会", CHUO, 1, 1, 1, 1, 1),
+            ("全体研修・情報交換会", CHUO, 1, 1, 1, 1),
+        }
+        assert {r[1:] for r in kept["municipality_year_figures"]} == {
+            (CHIYODA, 1, 0, 0, 0, 0),
+            (CHUO, 1, 1, 1, 1, 1),
         }

@@ -162,8 +162,7 @@ async def from_scratch(engine: Any) -> dict[str, set[tuple[Any, ...]]]:
         pid, fy, kind, *_ = info[sid]
         k = per_k[(fy, kind)]
         k["sessions"] += 1
-        k["capacity"] += info[sid][5]
-        for name in ("confirmed", "waitlisted", "attendances", "completers"):
+        for name in ("attendances", "completers"):
             k[name] += s[name]
     counts = ("confirmed", "waitlisted", "persons", "attendances", "completers")
     out: dict[str, set[tuple[Any, ...]]] = {
@@ -179,9 +178,6 @@ async def from_scratch(engine: Any) -> dict[str, set[tuple[Any, ...]]]:
                 fy,
                 kind,
                 k["sessions"],
-                k["capacity"],
-                k["confirmed"],
-                k["waitlisted"],
                 len(emails_k[(fy, kind)]),
                 k["attendances"],
                 k["completers"],
@@ -189,22 +185,21 @@ async def from_scratch(engine: Any) -> dict[str, set[tuple[Any, ...]]]:
             for (fy, kind), k in per_k.items()
         },
     }
-    mk_rows = set()
-    for (fy, kind, code), d in per_mk.items():
-        row = (
+    # per kind: only municipalities whose people attended
+    out["municipality_kind_figures"] = {
+        (
             fy,
             kind,
             code,
-            d["confirmed"],
             len(emails_mk[(fy, kind, code)]),
             d["attendances"],
             d["completers"],
             len(sessions_mk[(fy, kind, code)]),
         )
-        if any(row[3:]):
-            mk_rows.add(row)
-    out["municipality_kind_figures"] = mk_rows
-    present = {(r[0], r[2]) for r in mk_rows}
+        for (fy, kind, code), d in per_mk.items()
+        if emails_mk[(fy, kind, code)]
+    }
+    # per year: municipalities with a confirmed registration or a person who attended
     out["municipality_year_figures"] = {
         (
             fy,
@@ -216,7 +211,7 @@ async def from_scratch(engine: Any) -> dict[str, set[tuple[Any, ...]]]:
             sum(len(v) for (y, _k, c), v in sessions_mk.items() if (y, c) == (fy, code)),
         )
         for (fy, code), d in per_my.items()
-        if (fy, code) in present
+        if d["confirmed"] or emails_my[(fy, code)]
     }
     return out
 
@@ -227,10 +222,10 @@ STORED = {
     "FROM session_figures",
     "session_municipality_figures": "SELECT session_id, municipality_code, program_id, fiscal_year, "
     "kind, confirmed, waitlisted, persons, attendances, completers FROM session_municipality_figures",
-    "kind_year_figures": "SELECT fiscal_year, kind, sessions, capacity, confirmed, waitlisted, "
-    "persons, attendances, completers FROM kind_year_figures",
-    "municipality_kind_figures": "SELECT fiscal_year, kind, municipality_code, registrations, "
-    "persons, attendances, completers, sessions_attended FROM municipality_kind_figures",
+    "kind_year_figures": "SELECT fiscal_year, kind, sessions, persons, attendances, completers "
+    "FROM kind_year_figures",
+    "municipality_kind_figures": "SELECT fiscal_year, kind, municipality_code, persons, "
+    "attendances, completers, sessions_attended FROM municipality_kind_figures",
     "municipality_year_figures": "SELECT fiscal_year, municipality_code, registrations, persons, "
     "attendances, completers, sessions_attended FROM municipality_year_figures",
 }
@@ -261,9 +256,9 @@ async def check(training: Any, c: Any, step: str) -> None:
         kinds = {r[1]: r for r in expected["kind_year_figures"] if r[0] == fy}
         for kind in KINDS:
             row = kinds.get(kind)
-            assert body["completers_by_kind"][kind] == (row[8] if row else 0), step
-            assert body["persons_by_kind"][kind] == (row[6] if row else 0), step
-            assert body["attendances_by_kind"][kind] == (row[7] if row else 0), step
+            assert body["completers_by_kind"][kind] == (row[5] if row else 0), step
+            assert body["persons_by_kind"][kind] == (row[3] if row else 0), step
+            assert body["attendances_by_kind"][kind] == (row[4] if row else 0), step
         reached = sorted(
             r[1] for r in expected["municipality_year_figures"] if r[0] == fy and r[3] > 0
         )

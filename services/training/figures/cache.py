@@ -17,8 +17,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
-from sqlalchemy import event
-from sqlmodel import select
+from sqlalchemy import event, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common import clock
@@ -63,8 +62,15 @@ def install(db: Any) -> None:
         session.info.pop("figures_bumped", None)
 
 
-async def generation(session: AsyncSession) -> int | None:
-    return (await session.exec(select(FiguresGeneration.generation))).first()
+async def generation(db: Any) -> int | None:
+    """The write generation, read on its own connection outside the request's transaction
+    (one round trip on PostgreSQL, no BEGIN/COMMIT): a hit then never opens the request's
+    session. Read before the figures, so an answer is never older than the generation it is
+    cached at."""
+    async with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        return (await conn.execute(select(GEN.c.generation))).scalar_one_or_none()
 
 
 async def answer(
@@ -76,7 +82,7 @@ async def answer(
 ) -> Response:
     """The JSON answer of ``produce()`` as ``model`` serialises it, from the cache while the
     write generation is unchanged."""
-    gen = await generation(session)
+    gen = await generation(request.app.state.db)
     if gen is None:  # no write counted yet (an emptied database): answer without caching
         return Response(
             model.model_validate(await produce()).model_dump_json().encode(),

@@ -8,12 +8,12 @@ transaction of the write (registration, cancellation, attendance, session or pro
   capacity, days and the days needed to complete, and the counts (確定, キャンセル待ち,
   実人数 = people who attended at least one day, 延べ人数 = person-days, 修了者).
 - ``session_municipality_figures``: the same counts per session and municipality.
-- ``municipality_kind_figures``: per fiscal year × kind × municipality: registrations
-  (confirmed), 実人数 (distinct e-mail addresses), 延べ人数, completers, sessions attended.
-- ``municipality_year_figures``: the same per fiscal year × municipality over every kind
-  (実人数 counted once across kinds).
-- ``kind_year_figures``: per fiscal year × kind over every municipality: sessions, capacity,
-  confirmed, waitlisted, 実人数 (distinct across municipalities), 延べ人数, completers.
+- ``municipality_kind_figures``: per fiscal year × kind × municipality whose people attended:
+  実人数 (distinct e-mail addresses), 延べ人数, completers, sessions attended.
+- ``municipality_year_figures``: per fiscal year × municipality over every kind: confirmed
+  registrations, 実人数 (counted once across kinds), 延べ人数, completers, sessions attended.
+- ``kind_year_figures``: per fiscal year × kind over every municipality: sessions, 実人数
+  (distinct across municipalities), 延べ人数, completers.
 """
 
 from __future__ import annotations
@@ -70,7 +70,6 @@ class MunicipalityKindFigures(Base, table=True):  # type: ignore[call-arg]
     fiscal_year: int = Field(primary_key=True)
     kind: str = Field(primary_key=True, max_length=60)
     municipality_code: str = Field(primary_key=True, max_length=6)
-    registrations: int = 0
     persons: int = 0
     attendances: int = 0
     completers: int = 0
@@ -95,9 +94,6 @@ class KindYearFigures(Base, table=True):  # type: ignore[call-arg]
     fiscal_year: int = Field(primary_key=True)
     kind: str = Field(primary_key=True, max_length=60)
     sessions: int = 0
-    capacity: int = 0
-    confirmed: int = 0
-    waitlisted: int = 0
     persons: int = 0
     attendances: int = 0
     completers: int = 0

@@ -83,11 +83,12 @@ def _has_attended():  # type: ignore[no-untyped-def]
     )
 
 
-def _lock(conn: Connection) -> None:
+def _lock(conn: Connection, *, bump_generation: bool = True) -> None:
     # Count the write first (the one-row generation the read cache checks), then serialize
     # the figures' refresh: always in this order, so two writes never wait on each other
     # in opposite orders.
-    bump(conn)
+    if bump_generation:
+        bump(conn)
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
 
@@ -190,7 +191,6 @@ def _municipality_kind_rows(
     sums = conn.execute(
         select(
             SMF.c.municipality_code,
-            func.sum(SMF.c.confirmed),
             func.sum(SMF.c.attendances),
             func.sum(SMF.c.completers),
             func.sum(case((SMF.c.persons > 0, 1), else_=0)),
@@ -200,18 +200,18 @@ def _municipality_kind_rows(
     ).all()
     persons = _distinct_persons(conn, fy=fy, kind=kind, codes=codes, by_municipality=True)
     out = []
-    for code, regs, atts, comps, sessions in sums:
+    for code, atts, comps, sessions in sums:
         row = {
             "fiscal_year": fy,
             "kind": kind,
             "municipality_code": code,
-            "registrations": int(regs or 0),
             "persons": persons.get(code, 0),
             "attendances": int(atts or 0),
             "completers": int(comps or 0),
             "sessions_attended": int(sessions or 0),
         }
-        if _nonzero(row, ("registrations", "persons", "attendances", "completers")):
+        # Only municipalities whose people attended (registrations are counted per year).
+        if row["persons"]:
             out.append(row)
     return out
 
@@ -251,44 +251,55 @@ def _distinct_persons(
 def _municipality_year_rows(
     conn: Connection, fy: int, codes: set[str] | None
 ) -> list[dict[str, object]]:
-    where = [MKF.c.fiscal_year == fy]
+    regs_where = [SMF.c.fiscal_year == fy]
+    kind_where = [MKF.c.fiscal_year == fy]
     if codes is not None:
-        where.append(MKF.c.municipality_code.in_(sorted(codes)))
-    sums = conn.execute(
-        select(
-            MKF.c.municipality_code,
-            func.sum(MKF.c.registrations),
-            func.sum(MKF.c.attendances),
-            func.sum(MKF.c.completers),
-            func.sum(MKF.c.sessions_attended),
-        )
-        .where(*where)
-        .group_by(MKF.c.municipality_code)
-    ).all()
+        regs_where.append(SMF.c.municipality_code.in_(sorted(codes)))
+        kind_where.append(MKF.c.municipality_code.in_(sorted(codes)))
+    regs = dict(
+        conn.execute(
+            select(SMF.c.municipality_code, func.sum(SMF.c.confirmed))
+            .where(*regs_where)
+            .group_by(SMF.c.municipality_code)
+        ).all()
+    )
+    sums = {
+        code: rest
+        for code, *rest in conn.execute(
+            select(
+                MKF.c.municipality_code,
+                func.sum(MKF.c.attendances),
+                func.sum(MKF.c.completers),
+                func.sum(MKF.c.sessions_attended),
+            )
+            .where(*kind_where)
+            .group_by(MKF.c.municipality_code)
+        ).all()
+    }
     persons = _distinct_persons(conn, fy=fy, kind=None, codes=codes, by_municipality=True)
-    return [
-        {
+    out = []
+    for code in sorted(set(regs) | set(sums)):
+        atts, comps, sessions = sums.get(code, (0, 0, 0))
+        row = {
             "fiscal_year": fy,
             "municipality_code": code,
-            "registrations": int(regs or 0),
+            "registrations": int(regs.get(code) or 0),
             "persons": persons.get(code, 0),
             "attendances": int(atts or 0),
             "completers": int(comps or 0),
             "sessions_attended": int(sessions or 0),
         }
-        for code, regs, atts, comps, sessions in sums
-    ]
+        if row["registrations"] or row["persons"]:
+            out.append(row)
+    return out
 
 
 def _kind_year_row(
     conn: Connection, fy: int, kind: str, *, persons: bool
 ) -> dict[str, object] | None:
-    n, cap, conf, wait, atts, comps = conn.execute(
+    n, atts, comps = conn.execute(
         select(
             func.count(),
-            func.sum(SF.c.capacity),
-            func.sum(SF.c.confirmed),
-            func.sum(SF.c.waitlisted),
             func.sum(SF.c.attendances),
             func.sum(SF.c.completers),
         ).where(SF.c.fiscal_year == fy, SF.c.kind == kind)
@@ -299,7 +310,8 @@ def _kind_year_row(
         distinct = _distinct_persons(conn, fy=fy, kind=kind, codes=None, by_municipality=False)
         people = next(iter(distinct.values()), 0)
     else:
-        # Registrations and promotions never change who attended: keep the stored figure.
+        # Registrations, promotions and capacity changes never change who attended: keep
+        # the stored figure.
         people = (
             conn.execute(
                 select(KYF.c.persons).where(KYF.c.fiscal_year == fy, KYF.c.kind == kind)
@@ -310,9 +322,6 @@ def _kind_year_row(
         "fiscal_year": fy,
         "kind": kind,
         "sessions": int(n),
-        "capacity": int(cap or 0),
-        "confirmed": int(conf or 0),
-        "waitlisted": int(wait or 0),
         "persons": people,
         "attendances": int(atts or 0),
         "completers": int(comps or 0),
@@ -325,6 +334,7 @@ def refresh(
     sessions: Iterable[int],
     codes: Iterable[str] | None = None,
     persons: bool = True,
+    counted: bool = False,
 ) -> None:
     """Recompute the read models a write to ``sessions`` can have changed.
 
@@ -337,7 +347,7 @@ def refresh(
     if not session_ids:
         return
     scope = None if codes is None else set(codes)
-    _lock(conn)
+    _lock(conn, bump_generation=not counted)
     before = conn.execute(
         select(SF.c.session_id, SF.c.fiscal_year, SF.c.kind).where(SF.c.session_id.in_(session_ids))
     ).all()
@@ -480,7 +490,9 @@ def _upsert_add(
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(table).values(**keys, **(fixed or {}), **adds)
+    given = {**keys, **(fixed or {}), **adds}
+    zeros = {c.name: 0 for c in table.c if c.name not in given}  # the other counters
+    stmt = dialect_insert(table).values(**given, **zeros)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=list(keys),
@@ -490,25 +502,27 @@ def _upsert_add(
 
 
 def registered(
-    conn: Connection, *, session_id: int, municipality_code: str, confirmed: bool
+    conn: Connection,
+    *,
+    session_id: int,
+    municipality_code: str,
+    confirmed: bool,
+    counted: bool = False,
 ) -> None:
-    """A new registration, confirmed or waitlisted: add it to every counter it changes.
+    """A new registration, confirmed or waitlisted: add it to the counters it changes.
 
-    The hot path of a registration burst (every request holds the session's row lock): a
-    handful of additions instead of a recomputation. A new registration has no attendance, so
-    実人数, 延べ人数 and completers cannot change; a waitlisted one touches no municipality
-    figure (those count confirmed registrations)."""
-    _lock(conn)
-    fy, kind, program_id = conn.execute(
-        select(SF.c.fiscal_year, SF.c.kind, SF.c.program_id).where(SF.c.session_id == session_id)
-    ).one()
+    The hot path of a registration burst (every request holds the session's row lock): three
+    additions instead of a recomputation. A new registration has no attendance, so 実人数,
+    延べ人数 and completers cannot change; the year's registrations of its municipality count
+    confirmed ones only. ``counted``: the write generation was already bumped."""
+    _lock(conn, bump_generation=not counted)
     name = "confirmed" if confirmed else "waitlisted"
-    conn.execute(SF.update().where(SF.c.session_id == session_id).values({name: SF.c[name] + 1}))
-    conn.execute(
-        KYF.update()
-        .where(KYF.c.fiscal_year == fy, KYF.c.kind == kind)
-        .values({name: KYF.c[name] + 1})
-    )
+    program_id, fy, kind = conn.execute(
+        SF.update()
+        .where(SF.c.session_id == session_id)
+        .values({name: SF.c[name] + 1})
+        .returning(SF.c.program_id, SF.c.fiscal_year, SF.c.kind)
+    ).one()
     _upsert_add(
         conn,
         SMF,
@@ -517,12 +531,6 @@ def registered(
         fixed={"program_id": program_id, "fiscal_year": fy, "kind": kind},
     )
     if confirmed:
-        _upsert_add(
-            conn,
-            MKF,
-            {"fiscal_year": fy, "kind": kind, "municipality_code": municipality_code},
-            {"registrations": 1},
-        )
         _upsert_add(
             conn,
             MYF,
@@ -543,7 +551,13 @@ async def keep(
     code_list = None if codes is None else list(codes)
     await session.flush()
     await session.run_sync(
-        lambda s: refresh(s.connection(), sessions=ids, codes=code_list, persons=persons)
+        lambda s: refresh(
+            s.connection(),
+            sessions=ids,
+            codes=code_list,
+            persons=persons,
+            counted=bool(s.info.get("figures_bumped")),
+        )
     )
 
 
@@ -558,6 +572,7 @@ async def keep_registered(
             session_id=session_id,
             municipality_code=municipality_code,
             confirmed=confirmed,
+            counted=bool(s.info.get("figures_bumped")),
         )
     )
 
