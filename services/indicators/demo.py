@@ -1,4 +1,5 @@
-"""Demo data (サンプル): generated scores, allocation inputs and the prefecture's PDCA sheet.
+"""Demo data (サンプル): generated scores, allocation inputs, the prefecture's PDCA sheet, some
+municipalities' sheets (pdca/demo.py) and the centres with their evaluations (centres/demo.py).
 
 Everything here is made up but deterministic (seeded random): scores for Tokyo's 62
 municipalities and the 47 prefectures in the shipped FY2019 frameworks and in FY2020 copies
@@ -11,18 +12,22 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor, Role
 from services.common.registry import get_registry
 from services.indicators.allocation.service import upsert_inputs
+from services.indicators.centres import demo as centres_demo
+from services.indicators.centres.models import Centre
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import FrameworkDoc
 from services.indicators.frameworks.service import Tree, create_framework, load_tree
+from services.indicators.pdca import demo as pdca_demo
 from services.indicators.pdca.models import PdcaSheet
 from services.indicators.pdca.schemas import SheetIn
 from services.indicators.pdca.service import create_sheet
+from services.indicators.regional import demo as regional_demo
 from services.indicators.scores.models import Score
 from services.indicators.scores.service import Cell, upsert_cells
 from services.indicators.shipped import load_shipped, shipped_documents
@@ -155,7 +160,7 @@ async def _pdca(session: AsyncSession) -> None:
                 "end_fy": 2020,
                 "text": "1,350人",
             },
-            "metric_source": "training.completers:地域ケア会議推進事業:2018-2020",
+            "metric_source": "training.completers:地域ケア会議 司会者・助言者養成:2018-2020",
             "current_issues": "区市町村は地域ケア会議の個別事例の検討を通じて"
             "高齢者の課題解決を支援する"
             "ことが求められている",
@@ -283,7 +288,23 @@ async def _pdca(session: AsyncSession) -> None:
 
 
 async def load(session: AsyncSession) -> str | None:
-    """Load the demo once (skipped when any score or PDCA sheet exists)."""
+    """Load the demo once (skipped when any score or PDCA sheet exists). The regional sample
+    values, the municipalities' PDCA sheets and the centres load on their own, once each, so
+    that a database holding an older demo gets them too."""
+    loaded = [await regional_demo.load(session)]
+    loaded.append(await _scores_and_prefecture_sheet(session))
+    municipal = select(PdcaSheet.id).where(
+        col(PdcaSheet.entity_code).in_([m.code for m in get_registry().home()])
+    )
+    if (await session.exec(municipal.limit(1))).first() is None:
+        loaded.append(await pdca_demo.load(session, DEMO))
+    if (await session.exec(select(Centre.id).limit(1))).first() is None:
+        loaded.append(await centres_demo.load(session, DEMO))
+    await session.flush()
+    return "、".join(x for x in loaded if x) or None
+
+
+async def _scores_and_prefecture_sheet(session: AsyncSession) -> str | None:
     if (await session.exec(select(Score.entity_code).limit(1))).first() is not None:
         return None
     if (await session.exec(select(PdcaSheet.id).limit(1))).first() is not None:

@@ -6,12 +6,20 @@ from services.common.app import create_service_app
 from services.common.me import router as me_router
 from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
+from services.indicators.centres.routes import router as centres_router
 from services.indicators.frameworks.routes import router as frameworks_router
 from services.indicators.pdca.routes import router as pdca_router
+from services.indicators.regional.catalogue import on_startup as regional_startup
+from services.indicators.regional.routes import router as regional_router
 from services.indicators.results.routes import router as results_router
 from services.indicators.scores.routes import router as scores_router
 from services.indicators.settings import Settings
 from services.indicators.shipped import on_startup
+
+
+async def startup(app: FastAPI) -> None:
+    await on_startup(app)
+    await regional_startup(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         audit=tables.audit,
         title="Bansō 評価指標サービス",
-        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標",
+        description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標、地域分析、"
+        "地域包括支援センターの事業評価",
         api_routers=[
             me_router,
             frameworks_router,
@@ -27,8 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             results_router,
             allocation_router,
             pdca_router,
+            regional_router,
+            centres_router,
         ],
-        on_startup=on_startup,
+        on_startup=startup,
     )
 
 

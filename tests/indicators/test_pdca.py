@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from tests.indicators.factories import CHIYODA, CHUO
 
-COMPLETERS = "training.completers:地域ケア会議:2018-2020"
+COMPLETERS = "training.completers:地域ケア会議 司会者・助言者養成:2018-2020"
 
 
 def sheet(entity: str = "130001") -> dict:

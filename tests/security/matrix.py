@@ -88,6 +88,61 @@ MATRIX: dict[str, dict[str, str]] = {
         # computes progress from the values passed; writes nothing
         "POST /api/v1/pdca/sheets/{sheet_id}/progress": "all; municipality=404",
         "GET /api/v1/pdca/sheets/{sheet_id}/export.xlsx": "all; municipality=404",
+        # publishing: the sheet's owners (the Tokyo sheet, a draft: hidden from a municipality)
+        "PUT /api/v1/pdca/sheets/{sheet_id}/published": "staff; municipality=404",
+        "GET /api/v1/pdca/themes": READ,
+        "GET /api/v1/pdca/metric-sources": READ,
+        # the 62 side by side: a municipality gets the others' published sheets only
+        "GET /api/v1/pdca/municipalities": READ,
+        # 好事例: coordinators mark; everybody reads (a municipality: on published sheets)
+        "POST /api/v1/pdca/good-practices": "staff",
+        "GET /api/v1/pdca/good-practices": READ,
+        "GET /api/v1/pdca/good-practices/{good_practice_id}": READ,
+        "PATCH /api/v1/pdca/good-practices/{good_practice_id}": "staff",
+        "DELETE /api/v1/pdca/good-practices/{good_practice_id}": "staff",
+        # 地域包括支援センター: the register and the catalogue are the prefecture's to write;
+        # answers: staff, or the municipality for its own centres (a 八王子市 centre here) and
+        # its own answers; everybody reads
+        "GET /api/v1/centres": READ,
+        "POST /api/v1/centres": "staff",
+        "POST /api/v1/centres/import": "staff",
+        "GET /api/v1/centres/stats": READ,
+        "GET /api/v1/centres/work-areas": READ,
+        "GET /api/v1/centres/{centre_id}": READ,
+        "PATCH /api/v1/centres/{centre_id}": "staff",
+        "PUT /api/v1/centres/{centre_id}/years/{fiscal_year}": "staff",
+        "GET /api/v1/centres/catalogues": READ,
+        "GET /api/v1/centres/catalogues/{fiscal_year}": READ,
+        "PUT /api/v1/centres/catalogues/{fiscal_year}": "staff",
+        "POST /api/v1/centres/catalogues/{fiscal_year}/import": "staff",
+        "GET /api/v1/centres/catalogues/{fiscal_year}/export": READ,
+        "GET /api/v1/centres/evaluations/{fiscal_year}/summary": READ,
+        "GET /api/v1/centres/evaluations/{fiscal_year}/areas": READ,
+        "POST /api/v1/centres/evaluations/{fiscal_year}/import": "staff; municipality=own",
+        "GET /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": READ,
+        "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": (
+            "staff; municipality=own"
+        ),
+        "GET /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": READ,
+        "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": "staff; municipality=own",
+        "GET /api/v1/centres/{centre_id}/evaluations/{fiscal_year}/radar": READ,
+        # regional analysis: prefecture-level statistics; staff write, everybody reads
+        # (a municipality too, for every municipality: they are published figures)
+        "GET /api/v1/regional/measures": READ,
+        "PUT /api/v1/regional/measures": "staff",
+        "GET /api/v1/regional/years": READ,
+        "PUT /api/v1/regional/{fiscal_year}/values": "staff",
+        "GET /api/v1/regional/{fiscal_year}/compare": READ,
+        "GET /api/v1/regional/{fiscal_year}/measures/{measure_code}": READ,
+        "GET /api/v1/regional/trend": READ,
+        "GET /api/v1/regional/evidence": READ,
+        "GET /api/v1/regional/{fiscal_year}/national": READ,
+        "PUT /api/v1/regional/{fiscal_year}/national": "staff",
+        "POST /api/v1/regional/imports": "staff",
+        "GET /api/v1/regional/imports": "staff",
+        "GET /api/v1/regional/imports/{import_id}": "staff",
+        "PUT /api/v1/regional/imports/{import_id}": "staff",
+        "POST /api/v1/regional/imports/{import_id}/commit": "staff",
     },
     "support_cases": {
         "GET /api/v1/me": READ,
@@ -228,6 +283,18 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "indicators": {
         "GET /api/v1/frameworks/{framework_id}/recover": {"entity_code": OWN_MUNICIPALITY},
         "GET /api/v1/frameworks/{framework_id}/compare": {"previous_id": "{framework_id}"},
+        "GET /api/v1/pdca/municipalities": {"fiscal_year": "{fiscal_year}"},
+        "GET /api/v1/centres/stats": {"fiscal_year": "{fiscal_year}"},
+        "GET /api/v1/centres/evaluations/{fiscal_year}/summary": {
+            "municipality_code": OWN_MUNICIPALITY
+        },
+        "DELETE /api/v1/pdca/good-practices/{good_practice_id}": {"version": STALE},
+        "GET /api/v1/regional/{fiscal_year}/compare": {"entity_code": OWN_MUNICIPALITY},
+        "GET /api/v1/regional/trend": {"entity_code": OWN_MUNICIPALITY},
+        "GET /api/v1/regional/evidence": {
+            "entity_code": OWN_MUNICIPALITY,
+            "cite": "certification_rate:2023",
+        },
     },
     "support_cases": {
         "DELETE /api/v1/cases/{case_id}/visits/{visit_id}": {"version": STALE},
@@ -267,6 +334,15 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
             "version": STALE,
         },
         "POST /api/v1/pdca/sheets/{sheet_id}/progress": {"metrics": {}},
+        "PUT /api/v1/pdca/sheets/{sheet_id}/published": {"published": True, "version": STALE},
+        "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": {
+            "answers": [],
+            "version": STALE,
+        },
+        "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": {
+            "answers": [],
+            "version": STALE,
+        },
     },
     "support_cases": {
         "PATCH /api/v1/applications/{application_id}": {"version": STALE},

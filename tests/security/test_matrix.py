@@ -125,12 +125,30 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
             )
             assert r.status_code == 201, r.text
             sheets = await _get(c, "/api/v1/pdca/sheets")
+            centres = await _get(c, "/api/v1/centres", municipality_code=m)
+            years = await _get(c, "/api/v1/regional/years")
+            imp = await c.post(
+                "/api/v1/regional/imports",
+                files={"file": ("m.csv", f"団体コード,認定率\n{m},19.5\n".encode())},
+                data={"fiscal_year": str(years[0]["fiscal_year"])},
+            )
+            assert imp.status_code == 201, imp.text
             return {
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
                 "peer_set_id": r.json()["id"],
                 "sheet_id": sheets[0]["id"],
+                "fiscal_year": years[0]["fiscal_year"],
+                "measure_code": "certification_rate",
+                "import_id": imp.json()["id"],
+                "good_practice_id": _pick(await _get(c, "/api/v1/pdca/good-practices")),
+                "centre_id": centres[0]["id"],  # a centre of 八王子市
+                # the centres' routes name their own year (the demo evaluates FY2020)
+                "centres_fiscal_year": (await _get(c, "/api/v1/centres/catalogues"))[0][
+                    "fiscal_year"
+                ],
+                "municipality_code": m,
             }
         if svc == "support_cases":
             cases = await _get(c, "/api/v1/cases", municipality_code=m)
@@ -249,6 +267,8 @@ async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
     async def params(route: str, role: str) -> dict[str, Any]:
         if route == "DELETE /api/v1/registrations/{registration_id}":  # cancels: take a live one
             return await service_params_fresh(svc, h, base)
+        if route.split(" ", 1)[1].startswith("/api/v1/centres"):
+            return {**base, "fiscal_year": base["centres_fiscal_year"]}
         return base
 
     async with httpx.AsyncClient(

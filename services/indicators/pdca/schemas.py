@@ -49,6 +49,12 @@ class SheetItem(BaseModel):
         "", description="大項目 (例: 1 保険者による地域分析及び事業計画の策定等への支援)"
     )
     title: str = Field(min_length=1, description="事項の内容")
+    theme: str | None = Field(
+        None,
+        max_length=40,
+        description="テーマのコード (GET /pdca/themes の語彙: kaigo_yobo 介護予防、"
+        "kyufu_tekiseika 給付適正化、ninchisho 認知症 など)。空なら未分類",
+    )
     target: Target = Target()
     current_issues: str = Field("", description="目標設定するに至った現状と課題")
     vision: str = Field("", description="計画最終年度までに目指すべきビジョン")
@@ -68,6 +74,11 @@ class SheetIn(BaseModel):
     start_fy: int = Field(ge=2000, le=2100)
     end_fy: int = Field(ge=2000, le=2100)
     items: list[SheetItem] = []
+    published: bool | None = Field(
+        None,
+        description="公開 (他の区市町村が閲覧できる)。作成時に省略すると下書き、"
+        "更新時に省略すると変えない",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SheetIn:
@@ -165,6 +176,65 @@ def progress(
             }
         )
     return out
+
+
+def target_text(it: SheetItem) -> str:
+    t = it.target
+    if t.text:
+        return t.text
+    if t.value is None:
+        return ""
+    period = f" ({t.start_fy}〜{t.end_fy}年度)" if t.start_fy and t.end_fy else ""
+    return f"{t.value:g}{t.unit}{period}"
+
+
+EVALUATION_KEYS = ("達成", "一部達成", "未達成", "未評価")
+
+
+def digest(items: list[SheetItem], start_fy: int, end_fy: int) -> dict[str, Any]:
+    """The stored summary of a sheet (its read model): per item its theme, target and progress
+    on the entered values, and per fiscal year the count of each self-evaluation (an item with
+    no evaluation that year counts as 未評価)."""
+    prog = {p["code"]: p for p in progress(items)}
+    out_items = []
+    years: dict[str, dict[str, int]] = {
+        str(fy): dict.fromkeys(EVALUATION_KEYS, 0) for fy in range(start_fy, end_fy + 1)
+    }
+    for it in items:
+        evaluations = {str(y.fiscal_year): y.self_evaluation for y in it.years if y.self_evaluation}
+        for fy, counts in years.items():
+            counts[evaluations.get(fy) or "未評価"] += 1
+        p = prog[it.code]
+        out_items.append(
+            {
+                "code": it.code,
+                "title": it.title,
+                "section": it.section,
+                "theme": it.theme or None,
+                "target_text": target_text(it),
+                "kind": it.target.kind,
+                "target_value": it.target.value,
+                "unit": it.target.unit,
+                "actual": p["actual"],
+                "progress": p["progress"],
+                "achieved": p["achieved"],
+                "latest_self_evaluation": p["latest_self_evaluation"],
+                "evaluations": evaluations,
+                "metric_source": it.metric_source,
+            }
+        )
+    numeric = [i for i in out_items if i["kind"] != "qualitative"]
+    rates = [i["progress"] for i in numeric if i["progress"] is not None]
+    return {
+        "items": out_items,
+        "years": years,
+        "progress": {
+            "numeric_items": len(numeric),
+            "with_actual": len(rates),
+            "achieved": sum(1 for i in numeric if i["achieved"]),
+            "mean_progress": sum(rates) / len(rates) if rates else None,
+        },
+    }
 
 
 def metric_sources(items: list[SheetItem]) -> list[str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+import pydantic
+from pydantic import AfterValidator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
@@ -13,6 +15,44 @@ from services.support_cases.base import Base
 
 # The root problem is at depth 0; causes may go down to depth 6 ("why?" six times).
 MAX_DEPTH = 6
+# A node cites at most this many regional measures as evidence.
+MAX_MEASURE_EVIDENCE = 20
+
+
+class MeasureCitation(pydantic.BaseModel):
+    """A regional-analysis measure and year cited as evidence (地域分析の指標を根拠に引用).
+    The shape only is checked here: this service never calls the indicators service; the
+    gateway fetches the value (GET /api/v1/regional/evidence) to show beside the node."""
+
+    measure_code: str = pydantic.Field(
+        pattern=r"^[a-z][a-z0-9_]{1,63}$",
+        description="地域分析の指標コード (例: certification_rate)",
+    )
+    fiscal_year: int = pydantic.Field(ge=2000, le=2100, description="年度")
+    note: str = pydantic.Field(default="", max_length=500, description="読み取ったこと")
+
+    model_config = {"extra": "forbid"}
+
+
+def _unique_citations(items: list[MeasureCitation] | None) -> list[MeasureCitation] | None:
+    if items is None:
+        return None
+    seen: set[tuple[str, int]] = set()
+    for c in items:
+        key = (c.measure_code, c.fiscal_year)
+        if key in seen:
+            raise ValueError(f"{c.measure_code} の {c.fiscal_year}年度 が重複しています")
+        seen.add(key)
+    return items
+
+
+MeasureEvidence = Annotated[
+    list[MeasureCitation],
+    pydantic.Field(
+        max_length=MAX_MEASURE_EVIDENCE, description="根拠として引用する地域分析の指標・年度"
+    ),
+    AfterValidator(_unique_citations),
+]
 
 
 class NodeBase(SQLModel):
@@ -25,6 +65,11 @@ class NodeBase(SQLModel):
         default_factory=list, sa_column=Column(JSON, nullable=False), description="データの出典"
     )
     is_hypothesis: bool = Field(default=False, description="データで裏付けられていない仮説")
+    measure_evidence: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="根拠として引用する地域分析の指標・年度 [{measure_code, fiscal_year, note}]",
+    )
 
 
 class TreeNode(Tracked, NodeBase, Base, table=True):  # type: ignore[call-arg]
@@ -57,6 +102,7 @@ class NodeCreate(SQLModel):
     indicator_item_codes: list[str] = Field(default_factory=list)
     data_refs: list[str] = Field(default_factory=list)
     is_hypothesis: bool = False
+    measure_evidence: MeasureEvidence = Field(default_factory=list)
 
     model_config = {
         "json_schema_extra": {
@@ -68,6 +114,13 @@ class NodeCreate(SQLModel):
                     "indicator_item_codes": ["Ⅱ(3)①"],
                     "data_refs": ["通いの場参加者名簿 2024"],
                     "is_hypothesis": False,
+                    "measure_evidence": [
+                        {
+                            "measure_code": "kayoinoba_rate",
+                            "fiscal_year": 2023,
+                            "note": "都平均より低い",
+                        }
+                    ],
                 }
             ]
         }
@@ -81,6 +134,7 @@ class NodeUpdate(SQLModel):
     indicator_item_codes: list[str] | None = None
     data_refs: list[str] | None = None
     is_hypothesis: bool | None = None
+    measure_evidence: MeasureEvidence | None = None
 
     model_config = {
         "json_schema_extra": {

@@ -160,6 +160,7 @@ async def add_node(
         indicator_item_codes=body.indicator_item_codes,
         data_refs=body.data_refs,
         is_hypothesis=body.is_hypothesis,
+        measure_evidence=[c.model_dump() for c in body.measure_evidence],
         position=pos,
     )
     stamp_created(node, actor)
@@ -184,7 +185,11 @@ async def update_node(
     await load_case(session, actor, case_id, need=Need.work)
     node = await _node_of_case(session, case_id, node_id)
     check_version(node, body.version, what="このノード")
-    node.sqlmodel_update(body.model_dump(exclude_unset=True, exclude={"version"}))
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    if "measure_evidence" in changes:
+        # null clears the citations; each citation keeps its defaults (exclude_unset drops them)
+        changes["measure_evidence"] = [c.model_dump() for c in body.measure_evidence or []]
+    node.sqlmodel_update(changes)
     stamp_updated(node, actor)
     await session.flush()
     tree = await load_tree(session, case_id)

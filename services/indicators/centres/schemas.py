@@ -1,0 +1,149 @@
+"""Request bodies of the centres domain and the structure data it ships (centres/data/)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+DATA_DIR = Path(__file__).parent / "data"
+
+Operation = Literal["直営", "委託"]
+Subject = Literal["centre", "municipality"]
+State = Literal["暫定", "確定"]
+SUBJECTS: tuple[str, ...] = ("centre", "municipality")
+SUBJECT_LABELS = {"centre": "センター", "municipality": "市町村"}
+
+
+@cache
+def structure() -> dict[str, Any]:
+    """The work-area structure, professions and the published register figures (seed 001)."""
+    return json.loads((DATA_DIR / "structure.json").read_text(encoding="utf-8"))
+
+
+def sample_catalogue() -> dict[str, Any]:
+    return json.loads((DATA_DIR / "sample_catalogue.json").read_text(encoding="utf-8"))
+
+
+def professions() -> list[str]:
+    return list(structure()["professions"])
+
+
+def _check_staff(staff: dict[str, float]) -> dict[str, float]:
+    known = professions()
+    bad = [k for k in staff if k not in known]
+    if bad:
+        raise ValueError(
+            f"職種 {', '.join(bad)} は語彙にありません (使える職種: {'、'.join(known)})"
+        )
+    for k, v in staff.items():
+        if not (0 <= v <= 1000):
+            raise ValueError(f"職種 {k} の人数は 0〜1000 で入力してください ({v:g})")
+    return staff
+
+
+class CentreFacts(BaseModel):
+    """What a centre is in one fiscal year."""
+
+    operation: Operation = Field(description="設置形態: 直営 / 委託")
+    operator: str = Field("", max_length=200, description="運営法人 (委託先)")
+    area_served: str = Field("", max_length=500, description="担当圏域")
+    staff: dict[str, float] = Field(
+        default_factory=dict,
+        description="職種ごとの職員数 (保健師等、社会福祉士等、主任介護支援専門員等、"
+        "その他の専門職、事務職)",
+    )
+    note: str = Field("", max_length=1000)
+
+    @field_validator("staff")
+    @classmethod
+    def _staff(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_staff(v)
+
+
+class CentreIn(CentreFacts):
+    municipality_code: str = Field(pattern=r"^\d{6}$")
+    name: str = Field(min_length=1, max_length=200)
+    fiscal_year: int = Field(ge=2000, le=2100, description="最初に記録する年度")
+    opened_fy: int | None = Field(None, ge=2000, le=2100)
+    closed_fy: int | None = Field(None, ge=2000, le=2100)
+    sample: bool = False
+
+    @model_validator(mode="after")
+    def _years(self) -> CentreIn:
+        if self.opened_fy and self.closed_fy and self.closed_fy < self.opened_fy:
+            raise ValueError("廃止年度が開設年度より前です")
+        return self
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "municipality_code": "132012",
+                    "name": "八王子市 高齢者あんしん相談センター 元本郷",
+                    "fiscal_year": 2024,
+                    "operation": "委託",
+                    "operator": "社会福祉法人 例示会",
+                    "area_served": "元本郷町・平岡町",
+                    "staff": {"保健師等": 2, "社会福祉士等": 2, "主任介護支援専門員等": 2},
+                }
+            ]
+        }
+    }
+
+
+class CentreUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    opened_fy: int | None = Field(None, ge=2000, le=2100)
+    closed_fy: int | None = Field(None, ge=2000, le=2100)
+    version: int = Field(description="読み込んだときの版 (古ければ 409)")
+
+
+class CentreYearIn(CentreFacts):
+    version: int | None = Field(
+        None, description="その年度の記録を更新するときは読み込んだときの版 (新規なら省略)"
+    )
+
+
+class AreaIn(BaseModel):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = Field(min_length=1, max_length=100)
+    group: str = Field("", max_length=100)
+    training_kinds: list[str] = Field(
+        default_factory=list, description="この業務分野に関係する研修の種類 (研修の目標へのリンク)"
+    )
+
+
+class CatalogueIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    source_document: str = Field("", max_length=500)
+    source_date: str = Field("", max_length=40)
+    source_page: str = Field("", max_length=40)
+    state: State = "暫定"
+    sample: bool = False
+    note: str = Field("", max_length=2000)
+    areas: list[AreaIn] | None = Field(
+        None, description="業務分野 (省略すると通知の構成: GET /centres/work-areas)"
+    )
+    # Rows stay loose so that every bad row is reported by index.
+    items: list[Any] = Field(
+        description="[{subject: centre|municipality, code, area_code, text, note}]"
+    )
+    version: int | None = Field(None, description="既存の年度を置き換えるときは読み込んだ版")
+
+
+class AnswersIn(BaseModel):
+    # Rows stay loose so that every bad row is reported by index.
+    answers: list[Any] = Field(description="[{item_code, met: true|false, note}] 全項目")
+    version: int | None = Field(
+        None, description="既に回答があるときは読み込んだときの版 (古ければ 409)"
+    )
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"answers": [{"item_code": "C1-01", "met": True, "note": ""}]}]
+        }
+    }
