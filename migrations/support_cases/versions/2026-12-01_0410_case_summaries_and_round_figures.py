@@ -2,7 +2,7 @@
 every write; filled from the records already there.
 
 Revision ID: 69163055ad06
-Revises: 6cdff7ec01b2
+Revises: 9807d801c90f
 Create Date: 2026-12-01 04:10:49.897477+00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "69163055ad06"
-down_revision: str | Sequence[str] | None = "6cdff7ec01b2"
+down_revision: str | Sequence[str] | None = "9807d801c90f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
