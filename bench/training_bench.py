@@ -323,7 +323,7 @@ async def _reads(c: httpx.AsyncClient, server: psutil.Process) -> dict[str, dict
             "service_cpu_ms_per_call": round(cpu, 2),
             "bytes": len(r.content),
         }
-    stats = (await c.get(READS[0])).json()
+    stats = (await c.get(READS[1])).json()
     assert sum(stats["completers_by_kind"].values()) > 0 and stats["municipalities_reached"]
     return out
 

@@ -154,8 +154,12 @@ async def years(
     if fy_to < fy_from or fy_to - fy_from > 10:
         msg = "fy_to は fy_from 以降、10年度以内にしてください"
         raise Invalid(msg, errors=[{"loc": ["query", "fy_to"], "msg": msg}])
-    stats = await reporting.stats_of_years(session, fiscal_years=list(range(fy_from, fy_to + 1)))
-    return {"years": stats}
+
+    async def produce() -> dict[str, Any]:
+        years = list(range(fy_from, fy_to + 1))
+        return {"years": await reporting.stats_of_years(session, fiscal_years=years)}
+
+    return await cache.answer(session, request, actor, YearsView, produce)
 
 
 @router.get(
