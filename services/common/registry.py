@@ -30,6 +30,44 @@ def check_digit(first5: str) -> int:
     return (11 - s % 11) % 10
 
 
+def insurer_check_digit(first5: str) -> int:
+    """Check digit of a 介護保険 保険者番号 (insurer number): the five digits weighted 2, 1, 2,
+    1, 2 from the left, the digits of each product added (12 → 1 + 2), and the check digit is
+    (10 − sum mod 10) mod 10. 千代田区: 13101 → 1 (131011); 小野町: 07522 → 6 (075226)."""
+    s = 0
+    for w, d in zip((2, 1, 2, 1, 2), first5, strict=True):
+        p = w * int(d)
+        s += p // 10 + p % 10
+    return (10 - s % 10) % 10
+
+
+def insurer_number_of(municipality_code: str) -> str:
+    """The insurer number derived from a municipality's local government code: the same first
+    five digits with the insurer check digit. (A loaded insurer list may say otherwise.)"""
+    first5 = municipality_code[:5]
+    return f"{first5}{insurer_check_digit(first5)}"
+
+
+def is_insurer_number_form(code: str) -> bool:
+    """Six digits whose last is the insurer check digit of the first five."""
+    return (
+        isinstance(code, str)
+        and len(code) == 6
+        and code.isdigit()
+        and insurer_check_digit(code[:5]) == int(code[5])
+    )
+
+
+def is_municipality_code_form(code: str) -> bool:
+    """Six digits whose last is the local government check digit of the first five."""
+    return (
+        isinstance(code, str)
+        and len(code) == 6
+        and code.isdigit()
+        and check_digit(code[:5]) == int(code[5])
+    )
+
+
 class CodeError(ValueError):
     """A code that is malformed, has a wrong check digit, or is not in the registry."""
 
@@ -88,6 +126,8 @@ class Registry:
     prefectures: dict[str, Prefecture] = field(default_factory=dict)  # by 6-digit code
     municipalities: dict[str, Municipality] = field(default_factory=dict)  # by code
     areas: tuple[str, ...] = ()  # the home prefecture's areas, in CSV order
+    # Derived insurer number → municipality code (every municipality as its own insurer).
+    by_insurer_number: dict[str, str] = field(default_factory=dict)
 
     def prefecture(self, number: str) -> Prefecture | None:
         for p in self.prefectures.values():
@@ -112,6 +152,35 @@ class Registry:
         if code in self.prefectures:
             return self.prefectures[code]
         return self.require(code)
+
+    def insurer_number(self, code: str) -> str | None:
+        """The derived insurer number of a registered municipality (None otherwise)."""
+        return insurer_number_of(code) if code in self.municipalities else None
+
+    def resolve_municipality(self, code: str) -> tuple[Municipality, str]:
+        """The municipality a 6-digit code names, in either form, and which form it was
+        (``"municipality"`` or ``"insurer"``); CodeError saying what is wrong otherwise.
+
+        Both forms share the first five digits and differ only in the check digit, so a
+        string valid under both rules names the same municipality either way. Order: a
+        registered municipality code first, then a derived insurer number. (A loaded insurer
+        list that says otherwise is applied by the indicators service on top of this.)"""
+        if not isinstance(code, str) or len(code) != 6 or not code.isdigit():
+            raise CodeError(f"団体コードは6桁の数字です: {code!r}")
+        m = self.municipalities.get(code)
+        if m is not None:
+            return m, "municipality"
+        via = self.by_insurer_number.get(code)
+        if via is not None:
+            return self.municipalities[via], "insurer"
+        first5 = code[:5]
+        local, insurer = check_digit(first5), insurer_check_digit(first5)
+        if local != int(code[5]) and insurer != int(code[5]):
+            raise CodeError(
+                f"{code} は地方公共団体コードとしても保険者番号としても検査数字が正しくありません"
+                f" (地方公共団体コードなら {first5}{local}、保険者番号なら {first5}{insurer})"
+            )
+        raise CodeError(f"{code} の区市町村・保険者は登録されていません")
 
     def in_prefecture(self, number: str) -> list[Municipality]:
         return [m for m in self.municipalities.values() if m.prefecture == number]
@@ -155,6 +224,7 @@ def load_registry(home_prefecture: str = "13") -> Registry:
             kana=m.get("citykana", ""),
             kind=_kind_of(m["city"], code),
         )
+    reg.by_insurer_number = {insurer_number_of(c): c for c in reg.municipalities}
     home_csv = DATA_DIR / f"municipalities_{home_prefecture}.csv"
     if home_prefecture == "13":
         home_csv = DATA_DIR / "tokyo_municipalities.csv"

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor, Role
 from services.common.registry import get_registry
+from services.indicators.allocation.models import AllocationInput
 from services.indicators.allocation.service import upsert_inputs
 from services.indicators.centres import demo as centres_demo
 from services.indicators.centres.models import Centre
@@ -287,6 +288,73 @@ async def _pdca(session: AsyncSession) -> None:
     await create_sheet(session, body, actor=DEMO)
 
 
+async def _demo_bases(session: AsyncSession) -> None:
+    """Made-up national denominators (サンプル) so that the demo's allocation has a national
+    basis although only Tokyo's 62 are scored, and the FY2019 deduction rule copied to the
+    FY2020 demo frameworks; then the deduction is derived for both years."""
+    from services.indicators.allocation.reference import NationalBasisIn, put_basis
+    from services.indicators.allocation.service import _weight
+    from services.indicators.frameworks.schemas import Source
+    from services.indicators.results.service import compute
+    from services.indicators.scores import deduction
+    from services.indicators.scores.models import DeductionRule
+
+    rule19 = await deduction.rule_for(session, "suishin", 2019)
+    if rule19 is not None and await deduction.rule_for(session, "suishin", 2020) is None:
+        session.add(
+            DeductionRule(
+                grant="suishin",
+                grant_fy=2020,
+                item_code=rule19.item_code,
+                threshold=rule19.threshold,
+                points=rule19.points,
+                wording=rule19.wording,
+                state="provisional",
+                source_document="サンプル: 2019年度の規則をデモ用の2020年度の体系に複製",
+            )
+        )
+        await session.flush()
+    fws = (
+        await session.exec(
+            select(Framework).where(
+                Framework.level == Level.municipality,
+                Framework.grant_fy.in_((2019, 2020)),  # type: ignore[attr-defined]
+            )
+        )
+    ).all()
+    for fw in fws:
+        tree = await load_tree(session, fw.id)  # type: ignore[arg-type]
+        comp = await compute(session, tree)
+        inputs = {
+            r.entity_code: r.first_insured
+            for r in (
+                await session.exec(
+                    select(AllocationInput).where(
+                        AllocationInput.grant == fw.grant, AllocationInput.grant_fy == fw.grant_fy
+                    )
+                )
+            ).all()
+        }
+        tokyo = sum(
+            (_weight("score_x_first_insured", t, inputs.get(c)) or 0)
+            for c, t in comp.totals.items()
+        )
+        # Tokyo holds about a twelfth of the country's first-insured persons.
+        await put_basis(
+            session,
+            fw.grant,
+            "municipality",
+            fw.grant_fy,
+            NationalBasisIn(
+                denominator=float(round(tokyo * 12)),
+                source=Source(document="サンプル (デモ用の架空の値: 東京都62区市町村の12倍)"),
+                note="デモ用。実際の全国の値ではありません",
+            ),
+            actor=DEMO,
+        )
+        await deduction.refresh(session, fw)
+
+
 async def load(session: AsyncSession) -> str | None:
     """Load the demo once (skipped when any score or PDCA sheet exists). The regional sample
     values, the municipalities' PDCA sheets and the centres load on their own, once each, so
@@ -309,13 +377,17 @@ async def _scores_and_prefecture_sheet(session: AsyncSession) -> str | None:
         return None
     if (await session.exec(select(PdcaSheet.id).limit(1))).first() is not None:
         return None
-    await load_shipped(session, actor=DEMO)
+    # The demo's frameworks are FY2019 and its FY2020 copies; the FY2023 skeletons come with
+    # every start (shipped.on_startup), not with the demo's snapshot.
+    await load_shipped(session, actor=DEMO, only=lambda d: d.grant_fy == 2019)
     reg = get_registry()
     rng = random.Random(20190927)
     tokyo = sorted(m.code for m in reg.home())
     prefectures = sorted(reg.prefectures)
     counts = []
-    for doc in shipped_documents():
+    # Only the FY2019 frameworks get demo scores; the FY2023 skeletons stay empty (they take
+    # an import of the real item tables and results).
+    for doc in (d for d in shipped_documents() if d.grant_fy == 2019):
         fw19 = (
             await session.exec(
                 select(Framework).where(
@@ -343,13 +415,15 @@ async def _scores_and_prefecture_sheet(session: AsyncSession) -> str | None:
             cells = _cells(tree, ab, rng)
             if doc.level == Level.prefecture:
                 deduction = tree.by_code.get("Ⅲ-②")
-                if deduction is not None:  # Tokyo has municipalities at ~30% in the demo
+                if deduction is not None:
+                    # Tokyo's deduction is derived from its municipalities' results (two
+                    # villages under 30%); other prefectures get a made-up value.
                     cells = [
-                        Cell(c.entity_code, c.item_id, -10.0)
+                        Cell(c.entity_code, c.item_id, -10.0 if rng.random() < 0.08 else 0.0)
                         if c.item_id == deduction.id
-                        and (c.entity_code == "130001" or rng.random() < 0.08)
                         else c
                         for c in cells
+                        if not (c.item_id == deduction.id and c.entity_code == "130001")
                     ]
             counts.append(await upsert_cells(session, tree, cells, actor=DEMO))
             rows = []
@@ -367,6 +441,7 @@ async def _scores_and_prefecture_sheet(session: AsyncSession) -> str | None:
                     }
                 )
             await upsert_inputs(session, Grant(fw.grant), fw.grant_fy, rows, actor=DEMO)
+    await _demo_bases(session)
     await _pdca(session)
     await session.flush()
     return (

@@ -8,6 +8,7 @@ from services.indicators import tables
 from services.indicators.allocation.routes import router as allocation_router
 from services.indicators.centres.routes import router as centres_router
 from services.indicators.frameworks.routes import router as frameworks_router
+from services.indicators.insurers.routes import router as insurers_router
 from services.indicators.pdca.routes import router as pdca_router
 from services.indicators.regional.catalogue import on_startup as regional_startup
 from services.indicators.regional.routes import router as regional_router
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_routers=[
             me_router,
             frameworks_router,
+            insurers_router,
             scores_router,
             results_router,
             allocation_router,

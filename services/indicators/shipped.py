@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ from services.indicators.frameworks.schemas import FrameworkDoc
 from services.indicators.frameworks.service import create_framework
 
 log = logging.getLogger("banso.indicators")
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent / "data" / "frameworks"
 SYSTEM = Actor(id="system", name="初期データ", role=Role.admin)
 
 
@@ -28,11 +29,28 @@ def shipped_documents() -> list[FrameworkDoc]:
     ]
 
 
-async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[str]:
-    """Create the shipped frameworks that are not there yet (idempotent; a concurrent start
-    that created one first is tolerated via a savepoint). Returns the codes created."""
+async def load_shipped(
+    session: AsyncSession,
+    *,
+    actor: Actor = SYSTEM,
+    only: Callable[[FrameworkDoc], bool] | None = None,
+) -> list[str]:
+    """Create the shipped frameworks, budgets and rules that are not there yet (idempotent;
+    a concurrent start that created one first is tolerated via a savepoint). Returns what
+    was created."""
+    from services.indicators.allocation import reference
+    from services.indicators.scores import deduction
+
     created: list[str] = []
+    try:
+        async with session.begin_nested():
+            created += await reference.load_shipped(session, actor=actor)
+            created += await deduction.load_shipped_rules(session)
+    except IntegrityError:  # another replica loaded them meanwhile
+        pass
     for doc in shipped_documents():
+        if only is not None and not only(doc):
+            continue
         exists = (
             await session.exec(
                 select(Framework.id).where(
@@ -46,7 +64,8 @@ async def load_shipped(session: AsyncSession, *, actor: Actor = SYSTEM) -> list[
             continue
         try:
             async with session.begin_nested():
-                await create_framework(session, doc, actor=actor)
+                fw = await create_framework(session, doc, actor=actor)
+                await deduction.refresh(session, fw)
             created.append(doc.code)
         except (IntegrityError, Conflict):  # another replica created it meanwhile
             continue

@@ -5,6 +5,7 @@ from services.indicators.allocation import models as allocation  # noqa: F401
 from services.indicators.base import Base
 from services.indicators.centres import models as centres  # noqa: F401
 from services.indicators.frameworks import models as frameworks  # noqa: F401
+from services.indicators.insurers import models as insurers  # noqa: F401
 from services.indicators.pdca import models as pdca  # noqa: F401
 from services.indicators.regional import models as regional  # noqa: F401
 from services.indicators.results import models as results  # noqa: F401

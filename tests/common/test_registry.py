@@ -8,6 +8,10 @@ from services.common.registry import (
     MunicipalityCode,
     check_digit,
     get_registry,
+    insurer_check_digit,
+    insurer_number_of,
+    is_insurer_number_form,
+    is_municipality_code_form,
     validate_code_format,
 )
 
@@ -81,3 +85,59 @@ class TestMunicipalityCodeField:
     def test_refuses(self, code: str) -> None:
         with pytest.raises(ValidationError):
             self.Body(code=code)
+
+
+class TestInsurerNumber:
+    """介護保険 保険者番号: first five digits of the local government code, own check digit."""
+
+    @pytest.mark.parametrize(("code", "insurer"), [("131016", "131011"), ("075221", "075226")])
+    def test_documented_examples(self, code: str, insurer: str) -> None:
+        assert insurer_number_of(code) == insurer
+        m, form = get_registry().resolve_municipality(insurer)
+        assert (m.code, form) == (code, "insurer")
+
+    def test_weights_and_digit_sums_by_hand(self) -> None:
+        # 1,3,1,0,1 × 2,1,2,1,2 = 2,3,2,0,2 → 9 → (10 − 9) mod 10 = 1
+        assert insurer_check_digit("13101") == 1
+        # 0,7,5,2,2 × 2,1,2,1,2 = 0,7,10,2,4 → 0+7+1+0+2+4 = 14 → 6
+        assert insurer_check_digit("07522") == 6
+        # a sum that is a multiple of ten gives 0, not 10
+        assert insurer_check_digit("00000") == 0
+
+    def test_every_municipality_has_a_distinct_derived_number(self) -> None:
+        reg = get_registry()
+        numbers = {c: insurer_number_of(c) for c in reg.municipalities}
+        assert len(numbers) == 1741
+        assert len(set(numbers.values())) == 1741
+        for code, number in numbers.items():
+            assert number[:5] == code[:5] and is_insurer_number_form(number)
+            assert reg.insurer_number(code) == number
+            # never another municipality's local government code
+            other = reg.municipalities.get(number)
+            assert other is None or other.code == code
+            m, _ = reg.resolve_municipality(number)
+            assert m.code == code
+
+    def test_a_code_valid_under_both_rules_names_one_municipality(self) -> None:
+        reg = get_registry()
+        both = [c for c in reg.municipalities if is_insurer_number_form(c)]
+        # check digits coincide for about one in ten five-digit prefixes
+        assert 100 < len(both) < 250
+        for code in both:
+            assert insurer_number_of(code) == code
+            m, form = reg.resolve_municipality(code)
+            assert (m.code, form) == (code, "municipality")  # the municipality code wins
+
+    def test_municipality_code_is_resolved_as_such(self) -> None:
+        m, form = get_registry().resolve_municipality("131016")
+        assert (m.code, form) == ("131016", "municipality")
+        assert is_municipality_code_form("131016") and not is_insurer_number_form("131016")
+
+    def test_bad_check_digit_under_both_rules_names_both(self) -> None:
+        with pytest.raises(CodeError, match="地方公共団体コードなら 131016、保険者番号なら 131011"):
+            get_registry().resolve_municipality("131012")
+
+    def test_unknown_with_valid_digit(self) -> None:
+        code = "13999" + str(insurer_check_digit("13999"))
+        with pytest.raises(CodeError, match="登録されていません"):
+            get_registry().resolve_municipality(code)

@@ -14,7 +14,7 @@ class TestDemo:
             second = await demo.load(s)
         async with indicators.client() as c:
             fws = (await c.get("/api/v1/frameworks?level=municipality")).json()
-            assert [f["grant_fy"] for f in fws] == [2019, 2020]
+            assert [f["grant_fy"] for f in fws] == [2019, 2020]  # the skeletons come on start
             res = (await c.get(f"/api/v1/frameworks/{fws[1]['id']}/results?prefecture=13")).json()
             pref = (await c.get("/api/v1/frameworks?level=prefecture")).json()
             pres = (await c.get(f"/api/v1/frameworks/{pref[0]['id']}/results")).json()
@@ -24,6 +24,7 @@ class TestDemo:
                     f"/api/v1/frameworks/{fws[1]['id']}/allocation", json={"budget": 1_000_000_000}
                 )
             ).json()
+            deduction = (await c.get(f"/api/v1/frameworks/{pref[0]['id']}/deduction")).json()
         assert first and second is None
         assert res["summary"]["count"] == 62
         low = {
@@ -37,4 +38,10 @@ class TestDemo:
         assert len(sheets) == 1 and len(sheets[0]["items"]) == 7
         assert sheets[0]["progress"][2]["actual"] == 1199
         assert len(alloc["entities"]) == 62
-        assert alloc["totals"]["share"] + alloc["totals"]["rounding_remainder"] == 1_000_000_000
+        # the demo's national denominator is a made-up sample, and says so
+        assert alloc["basis"]["kind"] == "published" and "サンプル" in alloc["basis"]["text"]
+        assert 0 < alloc["totals"]["share"] < 1_000_000_000
+        assert alloc["totals"]["outside_listed"] == 1_000_000_000 - alloc["totals"]["share"]
+        tokyo = next(p for p in deduction["prefectures"] if p["prefecture_code"] == "130001")
+        assert tokyo["points"] == -10 and tokyo["derived"]
+        assert {"134023", "133817"} <= {t["entity_code"] for t in tokyo["triggered_by"]}

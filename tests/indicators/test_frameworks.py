@@ -44,8 +44,11 @@ class TestShippedFrameworks:
             listed = {f["code"]: f for f in (await c.get("/api/v1/frameworks")).json()}
             fw = (await c.get(f"/api/v1/frameworks/{ids['suishin-prefecture-2019']}")).json()
         assert listed["suishin-prefecture-2019"]["max_points"] == 741
-        assert set(listed["suishin-prefecture-2019"]) == {
-            "id", "code", "name", "grant", "level", "grant_fy", "evaluation_fy", "max_points"
+        # the fixed contract's fields, plus source, state and the published national average
+        assert set(listed["suishin-prefecture-2019"]) >= {
+            "id", "code", "name", "grant", "level", "grant_fy", "evaluation_fy", "max_points",
+            "state", "state_label", "source", "national_average", "averages_source",
+            "provisional_points", "items_pending",
         }  # fmt: skip
         cats = flatten(fw["categories"])
         assert {k: cats[k]["max_points"] for k in PREF_2019_MAXIMA} == PREF_2019_MAXIMA
@@ -78,7 +81,12 @@ class TestShippedFrameworks:
         await asyncio.gather(on_startup(indicators.app), on_startup(indicators.app))
         async with indicators.client() as c:
             codes = sorted(f["code"] for f in (await c.get("/api/v1/frameworks")).json())
-        assert codes == ["suishin-municipality-2019", "suishin-prefecture-2019"]
+        assert codes == [
+            "doryoku-municipality-2023",
+            "suishin-municipality-2019",
+            "suishin-municipality-2023",
+            "suishin-prefecture-2019",
+        ]
 
     async def test_loading_twice_creates_nothing_new(self, indicators):
         await shipped(indicators)

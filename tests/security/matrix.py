@@ -79,6 +79,28 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/allocation/{grant}/{grant_fy}/inputs": READ,
         # a what-if simulation of the allocation: computes, writes nothing
         "POST /api/v1/frameworks/{framework_id}/allocation": READ,
+        # insurers, framework authoring, published results, budgets, the derived deduction
+        "GET /api/v1/insurers": READ,
+        "GET /api/v1/insurers/{code}": READ,
+        "POST /api/v1/insurers/import": "staff",
+        "GET /api/v1/frameworks/combined": READ,
+        "PATCH /api/v1/frameworks/{framework_id}": "staff",
+        "PUT /api/v1/frameworks/{framework_id}/tree": "staff",
+        "POST /api/v1/frameworks/{framework_id}/copy": "staff",
+        "POST /api/v1/frameworks/{framework_id}/items/import": "staff",
+        "POST /api/v1/frameworks/{framework_id}/published-results/import": "staff",
+        "GET /api/v1/frameworks/{framework_id}/published-results/mapping": READ,
+        "PUT /api/v1/frameworks/{framework_id}/published-results/mapping": "staff",
+        "GET /api/v1/frameworks/{framework_id}/deduction": READ,
+        "GET /api/v1/deduction-rules": READ,
+        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": "staff",
+        "GET /api/v1/budgets": READ,
+        "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": "staff",
+        "GET /api/v1/allocation/rules": READ,
+        "GET /api/v1/allocation/{grant}/{level}/{grant_fy}/national": READ,
+        "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "staff",
+        "POST /api/v1/first-insured/{fiscal_year}/import": "staff",
+        "GET /api/v1/first-insured/{fiscal_year}": READ,
         "GET /api/v1/pdca/sheets": READ,
         # staff, or the municipality for its own sheet (the body names 八王子市)
         "POST /api/v1/pdca/sheets": "staff; municipality=own",
@@ -283,6 +305,7 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
     "indicators": {
         "GET /api/v1/frameworks/{framework_id}/recover": {"entity_code": OWN_MUNICIPALITY},
         "GET /api/v1/frameworks/{framework_id}/compare": {"previous_id": "{framework_id}"},
+        "GET /api/v1/frameworks/combined": {"grant_fy": 2019},
         "GET /api/v1/pdca/municipalities": {"fiscal_year": "{fiscal_year}"},
         "GET /api/v1/centres/stats": {"fiscal_year": "{fiscal_year}"},
         "GET /api/v1/centres/evaluations/{fiscal_year}/summary": {

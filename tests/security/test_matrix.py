@@ -137,6 +137,8 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
+                "level": fw["level"],
+                "code": m,
                 "peer_set_id": r.json()["id"],
                 "sheet_id": sheets[0]["id"],
                 "fiscal_year": years[0]["fiscal_year"],

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.indicators.frameworks.models import Grant, Level
+from services.indicators.frameworks.models import STATE_NAMES, Grant, ItemKind, Level, State
+
+
+class Source(BaseModel):
+    """Where an official figure was published: document, date, page."""
+
+    document: str = Field("", max_length=300, description="資料名")
+    date: dt.date | None = Field(None, description="資料の日付")
+    page: str = Field("", max_length=60, description="頁")
 
 
 class ItemDoc(BaseModel):
@@ -18,13 +27,21 @@ class ItemDoc(BaseModel):
         None, description="選択肢グループ: 同じグループは高い方のみ算定"
     )
     shared: bool = Field(False, description="両交付金で共通の指標")
-    note: str = ""
+    note: str = Field("", max_length=500)
+    kind: ItemKind = Field(
+        ItemKind.indicator,
+        description="indicator: 評価指標 / category_total: 区分の得点 (指標別の配点が未登録)",
+    )
+    provisional: bool = Field(False, description="配点が暫定 (資料で確認できない)")
+    national_average: float | None = Field(None, description="公表された全国平均点")
+    national_rate: float | None = Field(None, ge=0, le=1, description="公表された全国の達成率")
 
 
 class CategoryDoc(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     max_points: float | None = Field(None, description="資料に記載の満点 (あれば検証)")
+    national_average: float | None = Field(None, description="公表された全国平均点")
     categories: list[CategoryDoc] = []
     items: list[ItemDoc] = []
 
@@ -37,6 +54,11 @@ class FrameworkDoc(BaseModel):
     grant_fy: int = Field(ge=2018, le=2100)
     evaluation_fy: int = Field(ge=2017, le=2100)
     max_points: float | None = Field(None, description="資料に記載の満点 (あれば検証)")
+    source: Source = Field(default_factory=Source, description="体系の出典")
+    state: State = Field(State.provisional, description="provisional (暫定) | confirmed (確定)")
+    state_note: str = Field("", max_length=1000, description="暫定である理由など")
+    national_average: float | None = Field(None, description="公表された全国平均点 (総合得点)")
+    averages_source: Source = Field(default_factory=Source, description="全国平均・達成率の出典")
     categories: list[CategoryDoc]
 
     model_config = {
@@ -71,6 +93,33 @@ class FrameworkDoc(BaseModel):
             ]
         }
     }
+
+
+CATEGORY_TOTAL_SUFFIX = "-区分計"
+
+
+def category_total_item(cat: CategoryDoc) -> ItemDoc:
+    """The stand-in of a category whose item table is not known: its published points as a
+    whole (not an indicator; replaced when the item table is imported)."""
+    return ItemDoc(
+        code=f"{cat.code}{CATEGORY_TOTAL_SUFFIX}",
+        text=f"{cat.code} {cat.name} の得点 (指標別の配点は未登録: 評価指標の一覧を取り込んでください)",
+        max_points=cat.max_points or 0,
+        kind=ItemKind.category_total,
+        national_average=cat.national_average,
+        note="区分の合計点のみ公表 (指標ではありません)",
+    )
+
+
+def fill_skeleton(doc: FrameworkDoc) -> FrameworkDoc:
+    """A copy where every leaf category without items but with a stated maximum holds its
+    category-total stand-in (a skeleton takes published category points before an item
+    import)."""
+    out = doc.model_copy(deep=True)
+    for _, cat in iter_categories(out.categories):
+        if not cat.items and not cat.categories and cat.max_points is not None:
+            cat.items = [category_total_item(cat)]
+    return out
 
 
 def items_max(items: list[ItemDoc] | list[Any]) -> float:
@@ -157,6 +206,15 @@ def validate_doc(doc: FrameworkDoc) -> list[dict[str, Any]]:
                 "msg": f"選択肢グループ名 {g} が指標コードと同じです。別の名前にしてください",
             }
         )
+    for path, cat in iter_categories(doc.categories):
+        if not cat.items and not cat.categories and cat.max_points is None:
+            errors.append(
+                {
+                    "loc": ["categories", *path],
+                    "msg": f"区分 {cat.code} に評価指標がなく満点も記載がありません "
+                    "(指標を入れるか、資料の満点を max_points に入れてください)",
+                }
+            )
     total = framework_max(doc)
     if doc.max_points is not None and abs(doc.max_points - total) > 1e-9:
         errors.append(
@@ -165,8 +223,8 @@ def validate_doc(doc: FrameworkDoc) -> list[dict[str, Any]]:
                 "msg": f"満点 {doc.max_points:g} が区分の合計 {total:g} と一致しません",
             }
         )
-    if not seen_items:
-        errors.append({"loc": ["categories"], "msg": "評価指標が1件もありません"})
+    if not doc.categories:
+        errors.append({"loc": ["categories"], "msg": "区分が1件もありません"})
     return errors
 
 
@@ -179,6 +237,19 @@ class FrameworkSummary(BaseModel):
     grant_fy: int
     evaluation_fy: int
     max_points: float
+    state: State = State.provisional
+    state_label: str = Field("暫定", description="暫定 | 確定")
+    state_note: str = ""
+    source: Source = Field(default_factory=Source)
+    provisional_points: bool = Field(
+        False, description="暫定の配点 (資料で確認できない配点) を含む"
+    )
+    items_pending: bool = Field(
+        False, description="指標別の配点が未登録の区分がある (区分の得点のみ)"
+    )
+    national_average: float | None = None
+    averages_source: Source = Field(default_factory=Source)
+    version: int = 1
 
 
 class ItemOut(BaseModel):
@@ -189,15 +260,59 @@ class ItemOut(BaseModel):
     alternatives: str | None = None
     shared: bool = False
     note: str = ""
+    kind: ItemKind = ItemKind.indicator
+    provisional: bool = False
+    national_average: float | None = None
+    national_rate: float | None = None
 
 
 class CategoryOut(BaseModel):
     code: str
     name: str
     max_points: float
+    national_average: float | None = None
     categories: list[CategoryOut] = []
     items: list[ItemOut] = []
 
 
 class FrameworkDetail(FrameworkSummary):
     categories: list[CategoryOut]
+
+
+class FrameworkPatch(BaseModel):
+    """Fields of a framework itself (not its tree); ``version`` is required."""
+
+    version: int
+    code: str | None = Field(None, min_length=1, max_length=64)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    evaluation_fy: int | None = Field(None, ge=2017, le=2100)
+    source: Source | None = None
+    state: State | None = None
+    state_note: str | None = Field(None, max_length=1000)
+    national_average: float | None = None
+    averages_source: Source | None = None
+
+
+class FrameworkCopy(BaseModel):
+    """Create a framework for another grant year from this one's tree."""
+
+    grant_fy: int = Field(ge=2018, le=2100)
+    evaluation_fy: int | None = Field(None, ge=2017, le=2100, description="省略時 交付年度−1")
+    code: str | None = Field(None, min_length=1, max_length=64)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    source: Source | None = None
+
+
+class TreeIn(BaseModel):
+    """The whole tree of a framework (categories and items) replacing the current one."""
+
+    version: int
+    categories: list[CategoryDoc]
+    max_points: float | None = None
+    drop_scored: bool = Field(
+        False, description="true: 得点のある指標の削除を認める (その得点も削除)"
+    )
+
+
+def state_label(state: State | str) -> str:
+    return STATE_NAMES[State(state)]

@@ -10,24 +10,40 @@ from typing import Any
 import yaml
 from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
+from sqlalchemy import case, delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
-from services.common.models import stamp_created
-from services.indicators.frameworks.models import Category, Framework, Item
+from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
+from services.indicators.frameworks.models import (
+    Category,
+    Framework,
+    Grant,
+    Item,
+    ItemKind,
+    State,
+)
 from services.indicators.frameworks.schemas import (
     CategoryDoc,
     CategoryOut,
+    FrameworkCopy,
     FrameworkDetail,
     FrameworkDoc,
+    FrameworkPatch,
     FrameworkSummary,
     ItemDoc,
     ItemOut,
+    Source,
     category_max,
+    combined_max,
+    fill_skeleton,
     framework_max,
+    iter_categories,
+    iter_items,
+    state_label,
     validate_doc,
 )
 
@@ -60,13 +76,87 @@ async def get_framework(session: AsyncSession, framework_id: int) -> Framework:
     return fw
 
 
-def summary(fw: Framework) -> FrameworkSummary:
-    return FrameworkSummary.model_validate(fw, from_attributes=True)
+async def item_flags(session: AsyncSession, ids: list[int]) -> dict[int, tuple[bool, bool]]:
+    """Per framework: (has provisional points, has categories without an item table)."""
+    if not ids:
+        return {}
+    q = (
+        select(
+            Item.framework_id,
+            func.max(case((Item.provisional, 1), else_=0)),
+            func.max(case((Item.kind == ItemKind.category_total.value, 1), else_=0)),
+        )
+        .where(Item.framework_id.in_(ids))  # type: ignore[attr-defined]
+        .group_by(Item.framework_id)
+    )
+    rows = (await (await session.connection()).execute(q)).all()
+    return {fid: (bool(p), bool(c)) for fid, p, c in rows}
+
+
+def _source(document: str, day: Any, page: str) -> Source:
+    return Source(document=document or "", date=day, page=page or "")
+
+
+def summary(fw: Framework, flags: tuple[bool, bool] = (False, False)) -> FrameworkSummary:
+    return FrameworkSummary(
+        id=fw.id,  # type: ignore[arg-type]
+        code=fw.code,
+        name=fw.name,
+        grant=fw.grant,
+        level=fw.level,
+        grant_fy=fw.grant_fy,
+        evaluation_fy=fw.evaluation_fy,
+        max_points=fw.max_points,
+        state=State(fw.state),
+        state_label=state_label(fw.state),
+        state_note=fw.state_note,
+        source=_source(fw.source_document, fw.source_date, fw.source_page),
+        provisional_points=flags[0],
+        items_pending=flags[1],
+        national_average=fw.national_average,
+        averages_source=_source(fw.averages_document, fw.averages_date, fw.averages_page),
+        version=fw.version,
+    )
+
+
+async def summaries(session: AsyncSession, rows: list[Framework]) -> list[FrameworkSummary]:
+    flags = await item_flags(session, [r.id for r in rows])  # type: ignore[misc]
+    return [summary(r, flags.get(r.id, (False, False))) for r in rows]  # type: ignore[arg-type]
+
+
+def _set_meta(fw: Framework, doc: FrameworkDoc) -> None:
+    fw.source_document = doc.source.document
+    fw.source_date = doc.source.date
+    fw.source_page = doc.source.page
+    fw.state = State(doc.state).value
+    fw.state_note = doc.state_note
+    fw.national_average = doc.national_average
+    fw.averages_document = doc.averages_source.document
+    fw.averages_date = doc.averages_source.date
+    fw.averages_page = doc.averages_source.page
+
+
+def _item_fields(it: ItemDoc) -> dict[str, Any]:
+    return {
+        "code": it.code,
+        "text": it.text,
+        "max_points": it.max_points,
+        "min_points": it.min_points,
+        "alternatives": it.alternatives,
+        "shared": it.shared,
+        "note": it.note,
+        "kind": ItemKind(it.kind).value,
+        "provisional": it.provisional,
+        "national_average": it.national_average,
+        "national_rate": it.national_rate,
+    }
 
 
 async def create_framework(session: AsyncSession, doc: FrameworkDoc, *, actor: Actor) -> Framework:
     """Store a validated framework document (422 listing every problem; 409 if the grant,
-    level and grant year already have one)."""
+    level and grant year already have one). A leaf category without items but with its
+    published maximum gets its category-total stand-in (a skeleton)."""
+    doc = fill_skeleton(doc)
     errors = validate_doc(doc)
     if errors:
         raise Invalid("評価指標の体系に誤りがあります", errors=errors)
@@ -93,6 +183,7 @@ async def create_framework(session: AsyncSession, doc: FrameworkDoc, *, actor: A
         evaluation_fy=doc.evaluation_fy,
         max_points=framework_max(doc),
     )
+    _set_meta(fw, doc)
     stamp_created(fw, actor)
     session.add(fw)
     try:
@@ -113,6 +204,7 @@ async def create_framework(session: AsyncSession, doc: FrameworkDoc, *, actor: A
                 stated_max=c.max_points,
                 max_points=category_max(c),
                 position=position,
+                national_average=c.national_average,
             )
             session.add(row)
             await session.flush()
@@ -122,14 +214,8 @@ async def create_framework(session: AsyncSession, doc: FrameworkDoc, *, actor: A
                     Item(
                         framework_id=fw.id,
                         category_id=row.id,
-                        code=it.code,
-                        text=it.text,
-                        max_points=it.max_points,
-                        min_points=it.min_points,
-                        alternatives=it.alternatives,
-                        shared=it.shared,
-                        note=it.note,
                         position=position,
+                        **_item_fields(it),
                     )
                 )
             await add(c.categories, row.id)
@@ -210,6 +296,7 @@ def tree_to_doc(tree: Tree) -> FrameworkDoc:
             code=c.code,
             name=c.name,
             max_points=c.stated_max,
+            national_average=c.national_average,
             categories=[cat_doc(s) for s in tree.children.get(c.id, [])],
             items=[
                 ItemDoc(
@@ -220,6 +307,10 @@ def tree_to_doc(tree: Tree) -> FrameworkDoc:
                     alternatives=i.alternatives,
                     shared=i.shared,
                     note=i.note,
+                    kind=ItemKind(i.kind),
+                    provisional=i.provisional,
+                    national_average=i.national_average,
+                    national_rate=i.national_rate,
                 )
                 for i in tree.items_of.get(c.id, [])  # type: ignore[arg-type]
             ],
@@ -234,6 +325,11 @@ def tree_to_doc(tree: Tree) -> FrameworkDoc:
         grant_fy=fw.grant_fy,
         evaluation_fy=fw.evaluation_fy,
         max_points=fw.max_points,
+        source=_source(fw.source_document, fw.source_date, fw.source_page),
+        state=State(fw.state),
+        state_note=fw.state_note,
+        national_average=fw.national_average,
+        averages_source=_source(fw.averages_document, fw.averages_date, fw.averages_page),
         categories=[cat_doc(c) for c in tree.children.get(None, [])],
     )
 
@@ -244,6 +340,7 @@ def tree_to_detail(tree: Tree) -> FrameworkDetail:
             code=c.code,
             name=c.name,
             max_points=c.max_points,
+            national_average=c.national_average,
             categories=[cat_out(s) for s in tree.children.get(c.id, [])],
             items=[
                 ItemOut.model_validate(i, from_attributes=True)
@@ -251,8 +348,12 @@ def tree_to_detail(tree: Tree) -> FrameworkDetail:
             ],
         )
 
+    flags = (
+        any(i.provisional for i in tree.items),
+        any(i.kind == ItemKind.category_total.value for i in tree.items),
+    )
     return FrameworkDetail(
-        **summary(tree.framework).model_dump(),
+        **summary(tree.framework, flags).model_dump(),
         categories=[cat_out(c) for c in tree.children.get(None, [])],
     )
 
@@ -270,8 +371,26 @@ XLSX_HEADERS = [
     "選択肢グループ",
     "両交付金共通",
     "備考",
+    "種別",
+    "配点暫定",
+    "全国平均",
+    "全国達成率",
+    "区分の全国平均 (階層)",
 ]
+KIND_LABELS = {ItemKind.indicator.value: "評価指標", ItemKind.category_total.value: "区分計"}
 META_FIELDS = ["code", "name", "grant", "level", "grant_fy", "evaluation_fy", "max_points"]
+# Flattened fields of the framework's sources, state and national average (sheet 「体系」).
+META_EXTRA = [
+    "state",
+    "state_note",
+    "source_document",
+    "source_date",
+    "source_page",
+    "national_average",
+    "averages_document",
+    "averages_date",
+    "averages_page",
+]
 SEP = " / "
 
 
@@ -306,6 +425,14 @@ def export_xlsx(doc: FrameworkDoc) -> bytes:
                         it.alternatives or "",
                         "○" if it.shared else "",
                         it.note,
+                        KIND_LABELS[ItemKind(it.kind).value],
+                        "○" if it.provisional else "",
+                        it.national_average,
+                        it.national_rate,
+                        SEP.join(
+                            "" if x.national_average is None else f"{x.national_average:g}"
+                            for x in p
+                        ),
                     ]
                 )
             walk(c.categories, p)
@@ -315,6 +442,21 @@ def export_xlsx(doc: FrameworkDoc) -> bytes:
     for f in META_FIELDS:
         v = getattr(doc, f)
         meta.append([f, v.value if hasattr(v, "value") else v])
+    extra = {
+        "state": doc.state.value,
+        "state_note": doc.state_note,
+        "source_document": doc.source.document,
+        "source_date": doc.source.date.isoformat() if doc.source.date else None,
+        "source_page": doc.source.page,
+        "national_average": doc.national_average,
+        "averages_document": doc.averages_source.document,
+        "averages_date": (
+            doc.averages_source.date.isoformat() if doc.averages_source.date else None
+        ),
+        "averages_page": doc.averages_source.page,
+    }
+    for f in META_EXTRA:
+        meta.append([f, extra[f]])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -340,19 +482,34 @@ def parse_xlsx(data: bytes) -> dict[str, Any]:
             out[str(row[0]).strip()] = row[1]
     if out.get("max_points") in ("", None):
         out["max_points"] = None
+    for prefix, key in (("source_", "source"), ("averages_", "averages_source")):
+        src = {}
+        for part in ("document", "date", "page"):
+            v = out.pop(f"{prefix}{part}", None)
+            if v not in ("", None):
+                src[part] = v.date().isoformat() if hasattr(v, "date") else str(v)
+        out[key] = src
+    for f in ("state_note",):
+        if out.get(f) is None:
+            out.pop(f, None)
+    if out.get("national_average") in ("", None):
+        out["national_average"] = None
+    if out.get("state") in ("", None):
+        out.pop("state", None)
     roots: list[dict[str, Any]] = []
     index: dict[tuple[str, ...], dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
     rows = wb["評価指標"].iter_rows(values_only=True)
     next(rows, None)
     for line, row in enumerate(rows, start=2):
-        cells = [_cell(v) for v in (list(row) + [None] * 10)[:10]]
+        cells = [_cell(v) for v in (list(row) + [None] * 15)[:15]]
         if not any(cells):
             continue
         codes = cells[0].split(SEP.strip())
         codes = [c.strip() for c in codes]
         names = [c.strip() for c in cells[1].split(SEP.strip())]
         maxes = [c.strip() for c in cells[2].split(SEP.strip())] if cells[2] else []
+        averages = [c.strip() for c in cells[14].split(SEP.strip())] if cells[14] else []
         if len(names) != len(codes):
             errors.append(
                 {
@@ -366,10 +523,12 @@ def parse_xlsx(data: bytes) -> dict[str, Any]:
             key = tuple(codes[: depth + 1])
             if key not in index:
                 stated = maxes[depth] if depth < len(maxes) else ""
+                avg = averages[depth] if depth < len(averages) else ""
                 node = {
                     "code": codes[depth],
                     "name": names[depth],
                     "max_points": float(stated) if stated else None,
+                    "national_average": float(avg) if avg else None,
                     "categories": [],
                     "items": [],
                 }
@@ -385,6 +544,12 @@ def parse_xlsx(data: bytes) -> dict[str, Any]:
                 "alternatives": cells[7] or None,
                 "shared": cells[8] in ("○", "1", "true", "TRUE", "yes"),
                 "note": cells[9],
+                "kind": ItemKind.category_total.value
+                if cells[10] in ("区分計", ItemKind.category_total.value)
+                else ItemKind.indicator.value,
+                "provisional": cells[11] in ("○", "1", "true", "TRUE", "yes"),
+                "national_average": float(cells[12]) if cells[12] else None,
+                "national_rate": float(cells[13]) if cells[13] else None,
             }
         except ValueError:
             errors.append(
@@ -423,3 +588,215 @@ def parse_document(filename: str, data: bytes) -> FrameworkDoc:
             "評価指標の体系の形式に誤りがあります",
             errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
         ) from exc
+
+
+# --- authoring: edit the tree, the framework's own fields, copy to another year ---------------
+
+
+async def _score_stats(
+    session: AsyncSession, framework_id: int
+) -> dict[int, tuple[int, float, float]]:
+    """Per item id: (number of scores, lowest, highest points)."""
+    from services.indicators.scores.models import Score
+
+    q = (
+        select(Score.item_id, func.count(), func.min(Score.points), func.max(Score.points))
+        .where(Score.framework_id == framework_id)
+        .group_by(Score.item_id)
+    )
+    rows = (await (await session.connection()).execute(q)).all()
+    return {i: (n, lo, hi) for i, n, lo, hi in rows}
+
+
+async def replace_tree(
+    session: AsyncSession,
+    fw: Framework,
+    categories: list[CategoryDoc],
+    *,
+    actor: Actor,
+    stated_max: float | None = None,
+    drop_scored: bool = False,
+) -> Framework:
+    """Replace a framework's categories and items, matched by code: kept codes are updated in
+    place (their scores stay), new ones are added, missing ones removed. Refused (409, nothing
+    changed) when a removed item has scores (unless ``drop_scored``) or a stored score would
+    fall outside an item's new range; 422 for an unsound tree."""
+    tree = await load_tree(session, fw.id)  # type: ignore[arg-type]
+    doc = tree_to_doc(tree)
+    doc.categories = categories
+    doc.max_points = stated_max
+    doc = fill_skeleton(doc)
+    errors = validate_doc(doc)
+    if errors:
+        raise Invalid("評価指標の体系に誤りがあります", errors=errors)
+    new_items = {it.code: it for it in iter_items(doc)}
+    stats = await _score_stats(session, fw.id)  # type: ignore[arg-type]
+    problems = []
+    for it in tree.items:
+        n, lo, hi = stats.get(it.id, (0, 0.0, 0.0))  # type: ignore[arg-type]
+        if not n:
+            continue
+        new = new_items.get(it.code)
+        if new is None:
+            if not drop_scored:
+                problems.append(
+                    {"loc": ["items", it.code], "msg": f"指標 {it.code} には得点が {n}件あります"}
+                )
+        elif lo < new.min_points or hi > new.max_points:
+            problems.append(
+                {
+                    "loc": ["items", it.code],
+                    "msg": f"指標 {it.code} の得点 ({lo:g}〜{hi:g}) が新しい範囲 "
+                    f"{new.min_points:g}〜{new.max_points:g} に収まりません",
+                }
+            )
+    if problems:
+        raise Conflict(
+            "得点のある指標を削除・変更できません (drop_scored で得点ごと削除できます)。"
+            "何も変更していません",
+            errors=problems,
+        )
+    conn = await session.connection()
+    removed = [it.id for it in tree.items if it.code not in new_items]
+    if removed:
+        await conn.execute(delete(Item).where(Item.id.in_(removed)))  # type: ignore[attr-defined]
+    cats_by_code = {c.code: c for c in tree.categories}
+    items_by_code = {i.code: i for i in tree.items if i.code in new_items}
+    position = 0
+    kept_cats: set[str] = set()
+
+    async def walk(cats: list[CategoryDoc], parent_id: int | None) -> None:
+        nonlocal position
+        for c in cats:
+            position += 1
+            row = cats_by_code.get(c.code)
+            if row is None:
+                row = Category(framework_id=fw.id, code=c.code, name=c.name)
+                session.add(row)
+            row.parent_id = parent_id
+            row.name = c.name
+            row.stated_max = c.max_points
+            row.max_points = category_max(c)
+            row.position = position
+            row.national_average = c.national_average
+            await session.flush()
+            kept_cats.add(c.code)
+            for it in c.items:
+                position += 1
+                item = items_by_code.get(it.code)
+                if item is None:
+                    item = Item(framework_id=fw.id, category_id=row.id, code=it.code, text="")
+                    session.add(item)
+                for k, v in _item_fields(it).items():
+                    setattr(item, k, v)
+                item.category_id = row.id  # type: ignore[assignment]
+                item.position = position
+            await walk(c.categories, row.id)
+
+    await walk(doc.categories, None)
+    await session.flush()
+    gone = [c.id for c in tree.categories if c.code not in kept_cats]
+    if gone:
+        await conn.execute(delete(Category).where(Category.id.in_(gone)))  # type: ignore[attr-defined]
+    fw.max_points = framework_max(doc)
+    stamp_updated(fw, actor)  # updated_at also marks cached results as stale
+    await session.flush()
+    return fw
+
+
+async def patch_framework(
+    session: AsyncSession, framework_id: int, patch: FrameworkPatch, *, actor: Actor
+) -> Framework:
+    fw = await get_for_update(session, Framework, framework_id)
+    if fw is None:
+        raise NotFound(f"評価指標の体系 {framework_id} が見つかりません")
+    check_version(fw, patch.version, what="評価指標の体系")
+    data = patch.model_dump(exclude_unset=True, exclude={"version"})
+    for key in ("code", "name", "evaluation_fy", "state_note", "national_average"):
+        if key in data:
+            setattr(fw, key, data[key])
+    if "state" in data and data["state"] is not None:
+        fw.state = State(data["state"]).value
+    if patch.source is not None:
+        fw.source_document, fw.source_date, fw.source_page = (
+            patch.source.document,
+            patch.source.date,
+            patch.source.page,
+        )
+    if patch.averages_source is not None:
+        fw.averages_document, fw.averages_date, fw.averages_page = (
+            patch.averages_source.document,
+            patch.averages_source.date,
+            patch.averages_source.page,
+        )
+    stamp_updated(fw, actor)
+    await session.flush()
+    return fw
+
+
+def copied_doc(doc: FrameworkDoc, body: FrameworkCopy) -> FrameworkDoc:
+    """Next year's framework from this one: the same tree, provisional, without this year's
+    published averages and achievement rates (they belong to the year they were published)."""
+    out = doc.model_copy(deep=True)
+    old_fy = doc.grant_fy
+    out.grant_fy = body.grant_fy
+    out.evaluation_fy = body.evaluation_fy or body.grant_fy - 1
+    out.code = body.code or (
+        doc.code.replace(str(old_fy), str(body.grant_fy))
+        if str(old_fy) in doc.code
+        else f"{doc.code}-{body.grant_fy}"
+    )
+    out.name = body.name or (
+        doc.name.replace(f"{old_fy}年度", f"{body.grant_fy}年度")
+        if f"{old_fy}年度" in doc.name
+        else f"{body.grant_fy}年度 {doc.name}"
+    )
+    out.state = State.provisional
+    out.state_note = (
+        f"{old_fy}年度の体系 ({doc.code}) を複製。{body.grant_fy}年度の資料で区分・指標・配点を"
+        "確認し、評価指標の一覧を取り込むか編集してください"
+    )
+    out.source = body.source or Source()
+    out.national_average = None
+    out.averages_source = Source()
+    out.max_points = None
+    for _, cat in iter_categories(out.categories):
+        cat.national_average = None
+        for it in cat.items:
+            it.national_average = None
+            it.national_rate = None
+    return out
+
+
+async def copy_framework(
+    session: AsyncSession, framework_id: int, body: FrameworkCopy, *, actor: Actor
+) -> Framework:
+    doc = tree_to_doc(await load_tree(session, framework_id))
+    return await create_framework(session, copied_doc(doc, body), actor=actor)
+
+
+async def combined(session: AsyncSession, *, level: str, grant_fy: int) -> dict[str, Any]:
+    """Both grants' frameworks of a level and year side by side: the combined maximum counts
+    an item marked shared (same code in both) once."""
+    rows = await list_frameworks(session, level=level, grant_fy=grant_fy)
+    by_grant = {r.grant: r for r in rows}
+    docs = {g: tree_to_doc(await load_tree(session, fw.id)) for g, fw in by_grant.items()}  # type: ignore[arg-type]
+    out: dict[str, Any] = {
+        "level": level,
+        "grant_fy": grant_fy,
+        "frameworks": [summary(fw).model_dump(mode="json") for fw in by_grant.values()],
+        "missing": [g.value for g in Grant if g.value not in by_grant],
+        "shared_items": [],
+        "combined_max": None,
+    }
+    if len(docs) == 2:
+        a, b = docs[Grant.suishin], docs[Grant.doryoku]
+        shared_a = {it.code: it for it in iter_items(a) if it.shared}
+        out["shared_items"] = [
+            {"code": it.code, "text": it.text, "max_points": it.max_points}
+            for it in iter_items(b)
+            if it.shared and it.code in shared_a
+        ]
+        out["combined_max"] = combined_max(a, b)
+        out["sum_of_maxima"] = framework_max(a) + framework_max(b)
+    return out

@@ -4,9 +4,7 @@ or a long-term-care insurer number (介護保険 保険者番号), as the source
 The ministry publishes 見える化 and 介護保険事業状況報告 figures per insurer. For a municipality
 the insurer number keeps the first five digits of the local government code and has its own
 check digit (weights 2,1,2,1,2; add the digits of each product; check = (10 − sum mod 10) mod
-10): 千代田区 131016 → 131011. Minimal resolver kept behind one function until the kernel
-registry offers the insurer check digit (helper `national`); then `resolve_entity` should call
-the kernel's.
+10): 千代田区 131016 → 131011. The check digit is the kernel registry's (services/common/registry.py).
 """
 
 from __future__ import annotations
@@ -15,20 +13,18 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from services.common.registry import Municipality, check_digit, get_registry
-
-
-def insurer_check_digit(first5: str) -> int:
-    """The check digit of a municipality's insurer number: 13101 → 1 (131011)."""
-    total = 0
-    for weight, d in zip((2, 1, 2, 1, 2), first5, strict=True):
-        total += sum(int(x) for x in str(weight * int(d)))
-    return (10 - total % 10) % 10
+from services.common.registry import (
+    Municipality,
+    check_digit,
+    get_registry,
+    insurer_check_digit,
+    insurer_number_of,
+)
 
 
 def insurer_number(code: str) -> str:
-    """The insurer number of a municipality: 131016 → 131011."""
-    return f"{code[:5]}{insurer_check_digit(code[:5])}"
+    """The insurer number of a municipality: 131016 → 131011 (the kernel's derivation)."""
+    return insurer_number_of(code)
 
 
 def _clean(raw: Any) -> str:

@@ -3,17 +3,22 @@
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import staff_only
 from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
+from services.common.errors import Invalid
+from services.indicators.frameworks.models import Framework, Grant, State
+from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
-from services.indicators.scores import service
+from services.indicators.scores import deduction, published, service
+from services.indicators.scores.models import DeductionRule
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["得点"])
@@ -105,3 +110,139 @@ async def export_scores(
             "Content-Disposition": f'attachment; filename="scores-{tree.framework.code}.{format}"'
         },
     )
+
+
+# --- the prefecture's deduction derived from the municipal results ---------------------------
+
+
+class DeductionRuleIn(BaseModel):
+    item_code: str = Field(min_length=1, max_length=64)
+    threshold: float = Field(gt=0, lt=1, description="市町村の得点率がこれ以下なら減点")
+    points: float = Field(lt=0)
+    wording: str = Field(min_length=1, max_length=1000, description="資料の記載 (原文)")
+    state: State = State.provisional
+    source: Source
+
+
+@router.get(
+    "/frameworks/{framework_id}/deduction",
+    summary="都道府県の減点 (市町村の結果から導出) と、減点の原因の市町村",
+)
+async def get_deduction(framework_id: int, session: Session) -> dict[str, Any]:
+    return await deduction.deduction_view(session, framework_id)
+
+
+@router.get("/deduction-rules", summary="都道府県の減点の規則 (年度ごと、資料の記載と出典)")
+async def list_deduction_rules(session: Session) -> list[dict[str, Any]]:
+    rows = (await session.exec(select(DeductionRule).order_by(DeductionRule.grant_fy))).all()
+    return [deduction.rule_out(r) for r in rows]
+
+
+@router.put(
+    "/deduction-rules/{grant}/{grant_fy}",
+    summary="都道府県の減点の規則を登録・更新 (その年度の結果に反映)",
+)
+async def put_deduction_rule(
+    grant: Grant,
+    grant_fy: Annotated[int, Path(ge=2018, le=2100)],
+    body: DeductionRuleIn,
+    session: Session,
+    actor: Staff,
+) -> dict[str, Any]:
+    if not body.source.document.strip():
+        raise Invalid(
+            "減点の規則には出典 (資料名) が必要です",
+            errors=[{"loc": ["source", "document"], "msg": "資料名を入力してください"}],
+        )
+    rule = await deduction.rule_for(session, grant.value, grant_fy)
+    if rule is None:
+        rule = DeductionRule(grant=grant.value, grant_fy=grant_fy, item_code="", threshold=0.3,
+                             points=-1, wording="")  # fmt: skip
+        session.add(rule)
+    rule.item_code, rule.threshold, rule.points = body.item_code, body.threshold, body.points
+    rule.wording, rule.state = body.wording, State(body.state).value
+    rule.source_document, rule.source_date, rule.source_page = (
+        body.source.document,
+        body.source.date,
+        body.source.page,
+    )
+    await session.flush()
+    fw = (
+        await session.exec(
+            select(Framework).where(Framework.grant == grant.value, Framework.grant_fy == grant_fy)
+        )
+    ).first()
+    if fw is not None:
+        await deduction.refresh(session, fw)
+    return deduction.rule_out(rule)
+
+
+# --- the ministry's published results (one row per insurer) ----------------------------------
+
+
+@router.post(
+    "/frameworks/{framework_id}/published-results/import",
+    summary="公表された結果を取り込む (保険者ごとに1行、指標または区分ごとの列; "
+    "dry_run=true で確認のみ)",
+)
+async def import_published(
+    framework_id: int,
+    session: Session,
+    actor: Staff,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[
+        str | None,
+        Form(description='列の対応 (JSON): {"entity_column": 列名, "columns": {列名: 指標コード}}'),
+    ] = None,
+    dry_run: bool = False,
+    save_mapping: Annotated[bool, Query(description="取り込めたら列の対応を保存する")] = True,
+) -> dict[str, Any]:
+    tree = await load_tree(session, framework_id)
+    content = await file.read()
+    out = await published.run(
+        session, tree, file.filename or "", content, mapping_raw=mapping, actor=actor,
+        dry_run=dry_run, save=save_mapping,
+    )  # fmt: skip
+    if not dry_run:
+        await record_event(
+            session,
+            audit,
+            entity_type="Scores",
+            entity_id=str(framework_id),
+            action="import_published",
+            file_name=file.filename or "",
+            sha256=hashlib.sha256(content).hexdigest(),
+            rows=out["written"],
+        )
+    return out
+
+
+class MappingIn(BaseModel):
+    entity_column: str = Field(min_length=1, max_length=200)
+    columns: dict[str, str | None] = Field(
+        description="列名 → 指標コード | category:区分コード | total | null (無視)"
+    )
+
+
+@router.get(
+    "/frameworks/{framework_id}/published-results/mapping",
+    summary="保存された列の対応 (交付金 × 区分 × 交付年度ごと)",
+)
+async def get_mapping(framework_id: int, session: Session) -> dict[str, Any] | None:
+    tree = await load_tree(session, framework_id)
+    row = await published.saved_mapping(session, tree)
+    if row is None:
+        return None
+    return {"mapping": row.mapping, "updated_by": row.updated_by, "updated_at": row.updated_at}
+
+
+@router.put(
+    "/frameworks/{framework_id}/published-results/mapping",
+    summary="列の対応を保存 (同じ交付金・区分・交付年度の取り込みで使う)",
+)
+async def put_mapping(
+    framework_id: int, body: MappingIn, session: Session, actor: Staff
+) -> dict[str, Any]:
+    tree = await load_tree(session, framework_id)
+    row = await published.save_mapping(session, tree, body.model_dump(), actor=actor)
+    return {"mapping": row.mapping, "updated_by": row.updated_by, "updated_at": row.updated_at}

@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
@@ -16,64 +15,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor
 from services.common.errors import Invalid
 from services.common.models import utcnow
-from services.common.registry import CodeError, get_registry, validate_code_format
 from services.indicators.frameworks.models import Item, Level
 from services.indicators.frameworks.service import ItemInfo, Tree
+from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.scores.models import Score
+from services.indicators.tabular import code_text, col_name, decode_csv, number, read_table, text
 
-
-def entity_checker(level: Level):  # type: ignore[no-untyped-def]
-    """A function code → error message (None when the code is an entity of this level)."""
-    reg = get_registry()
-    cache: dict[Any, str | None] = {}
-
-    def check(code: Any) -> str | None:
-        # Memoised: a long-format file repeats each code once per item.
-        try:
-            return cache[code]
-        except (KeyError, TypeError):
-            pass
-        msg = _check(code)
-        try:
-            cache[code] = msg
-        except TypeError:
-            pass
-        return msg
-
-    def _check(code: Any) -> str | None:
-        code = "" if code is None else str(code).strip()
-        if len(code) == 5 and code.isdigit():
-            code = "0" + code  # a spreadsheet dropped the leading zero
-        try:
-            validate_code_format(code)
-        except CodeError as exc:
-            return str(exc)
-        if level == Level.prefecture:
-            if code not in reg.prefectures:
-                return f"{code} は都道府県のコード (例: 130001) ではありません"
-        elif code not in reg.municipalities:
-            return f"地方公共団体コード {code} の区市町村は登録されていません"
-        return None
-
-    return check
+__all__ = ["col_name", "decode_csv", "read_table"]  # re-exported for older imports
 
 
 def normalise_code(code: Any) -> str:
-    code = str(code).strip()
-    return "0" + code if len(code) == 5 and code.isdigit() else code
+    return code_text(code)
 
 
 def parse_points(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)  # the common case: "12", 12, 12.5 (float() strips blanks)
-    except (TypeError, ValueError):
-        pass
-    try:
-        return float(str(value).strip().replace(",", ""))
-    except ValueError:
-        return None
+    return number(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +50,19 @@ def check_points(item: Item | ItemInfo, points: float | None) -> str | None:
     return None
 
 
-def validate_rows(tree: Tree, rows: list[Any]) -> tuple[list[Cell], list[dict[str, Any]]]:
-    """Cells from JSON rows, and every bad row's errors by index."""
-    check_entity = entity_checker(tree.framework.level)
+def validate_rows(
+    tree: Tree, rows: list[Any], directory: Directory
+) -> tuple[list[Cell], list[dict[str, Any]]]:
+    """Cells from JSON rows, and every bad row's errors by index. ``entity_code`` may be a
+    municipality code or an insurer number; the cell is stored under the entity it names."""
+    check_entity = directory.checker(tree.framework.level)
     cells: dict[tuple[str, int], Cell] = {}
     errors: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             errors.append({"loc": ["scores", i], "msg": "行はオブジェクトで指定してください"})
             continue
-        msg = check_entity(row.get("entity_code"))
+        resolved, msg = check_entity(row.get("entity_code"))
         if msg:
             errors.append({"loc": ["scores", i, "entity_code"], "msg": msg})
         item = tree.info.get(str(row.get("item_code", "")).strip())
@@ -121,7 +80,7 @@ def validate_rows(tree: Tree, rows: list[Any]) -> tuple[list[Cell], list[dict[st
             errors.append({"loc": ["scores", i, "points"], "msg": pmsg})
         if msg or pmsg:
             continue
-        code = normalise_code(row["entity_code"])
+        code = resolved.entity_code  # type: ignore[union-attr]
         cells[(code, item.id)] = Cell(code, item.id, points)  # type: ignore[arg-type]
     return list(cells.values()), errors
 
@@ -142,7 +101,18 @@ async def upsert_cells(
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
         await _copy_upsert(session, records)
-        return len(records)
+    else:
+        await _sqlite_upsert(session, records)
+    if fw.level == Level.municipality:
+        # the prefecture's deduction item follows the municipal results (compute on write)
+        from services.indicators.scores.deduction import refresh
+
+        await refresh(session, fw)
+    return len(records)
+
+
+async def _sqlite_upsert(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+    dialect = session.bind.dialect.name  # type: ignore[union-attr]
     values = [dict(zip(COLUMNS, r, strict=True)) for r in records]
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Score.__table__  # type: ignore[attr-defined]
@@ -160,7 +130,6 @@ async def upsert_cells(
     batch = 20_000
     for start in range(0, len(values), batch):
         await (await session.connection()).execute(stmt, values[start : start + batch])
-    return len(values)
 
 
 COLUMNS = (
@@ -199,7 +168,7 @@ async def _copy_upsert(session: AsyncSession, records: list[tuple[Any, ...]]) ->
 
 
 async def write_scores(session: AsyncSession, tree: Tree, rows: list[Any], *, actor: Actor) -> int:
-    cells, errors = validate_rows(tree, rows)
+    cells, errors = validate_rows(tree, rows, await load_directory(session))
     if errors:
         raise Invalid(
             f"{len({e['loc'][1] for e in errors})}行に誤りがあります。何も書き込んでいません",
@@ -214,6 +183,8 @@ ENTITY_HEADERS = {
     "entity_code",
     "団体コード",
     "保険者コード",
+    "保険者番号",
+    "insurer_number",
     "地方公共団体コード",
     "コード",
     "code",
@@ -223,46 +194,11 @@ POINTS_HEADERS = {"points", "得点", "点数"}
 NAME_HEADERS = {"name", "名称", "団体名", "保険者名", "区市町村名", "都道府県名"}
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else cp932 (Shift_JIS)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp932")
-        except UnicodeDecodeError as exc:
-            raise Invalid(
-                "文字コードを判別できません。UTF-8 または Shift_JIS (cp932) で保存してください"
-            ) from exc
-
-
-def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """Rows of a CSV or XLSX upload (first sheet)."""
-    if (filename or "").lower().endswith(".xlsx") or data[:2] == b"PK":
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise Invalid("XLSXファイルとして読み込めません") from exc
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-    return list(csv.reader(io.StringIO(decode_csv(data))))
-
-
-def col_name(index: int) -> str:
-    """Spreadsheet column letters: 0 → A, 26 → AA."""
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def _s(v: Any) -> str:
-    return "" if v is None else str(v).strip()
+_s = text
 
 
 def parse_score_table(
-    tree: Tree, table: list[list[Any]]
+    tree: Tree, table: list[list[Any]], directory: Directory
 ) -> tuple[list[Cell], list[dict[str, Any]]]:
     """Cells from a long (entity, item, points) or wide (entity + one column per item code)
     table; errors by line and column."""
@@ -270,7 +206,7 @@ def parse_score_table(
         raise Invalid("ファイルが空です")
     header = [_s(h) for h in table[0]]
     lower = [h.lower() for h in header]
-    check_entity = entity_checker(tree.framework.level)
+    check_entity = directory.checker(tree.framework.level)
     errors: list[dict[str, Any]] = []
     cells: dict[tuple[str, int], Cell] = {}
 
@@ -294,7 +230,7 @@ def parse_score_table(
                 continue
             row = list(row) + [None] * (len(header) - len(row))
             bad = False
-            msg = check_entity(row[ent_col])
+            resolved, msg = check_entity(row[ent_col])
             if msg:
                 errors.append({"loc": ["line", line, "column", header[ent_col]], "msg": msg})
                 bad = True
@@ -313,7 +249,7 @@ def parse_score_table(
                 errors.append({"loc": ["line", line, "column", header[pts_col]], "msg": pmsg})
                 bad = True
             if not bad:
-                code = normalise_code(row[ent_col])
+                code = resolved.entity_code  # type: ignore[union-attr]
                 cells[(code, item.id)] = Cell(code, item.id, points)  # type: ignore[arg-type]
         return list(cells.values()), errors
     # Wide: every other column is an item code (a name column is allowed and ignored).
@@ -338,11 +274,11 @@ def parse_score_table(
     for line, row in enumerate(table[1:], start=2):
         if not any(row):  # an empty line
             continue
-        msg = check_entity(row[ent_col] if ent_col < len(row) else None)
+        resolved, msg = check_entity(row[ent_col] if ent_col < len(row) else None)
         if msg:
             errors.append({"loc": ["line", line, "column", header[ent_col]], "msg": msg})
             continue
-        code = normalise_code(row[ent_col])
+        code = resolved.entity_code  # type: ignore[union-attr]
         for i, item in columns:
             raw = row[i] if i < len(row) else None
             if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
@@ -359,7 +295,9 @@ def parse_score_table(
 async def import_scores(
     session: AsyncSession, tree: Tree, filename: str, data: bytes, *, actor: Actor
 ) -> int:
-    cells, errors = parse_score_table(tree, read_table(filename, data))
+    cells, errors = parse_score_table(
+        tree, read_table(filename, data), await load_directory(session)
+    )
     if errors:
         lines = sorted({e["loc"][1] for e in errors})
         raise Invalid(
@@ -397,8 +335,8 @@ async def export_scores(
 ) -> bytes:
     """Wide table (one row per entity, one column per item code) that imports back as is:
     CSV in UTF-8 with BOM for Excel, or XLSX."""
-    from services.indicators.results.service import entity_name
-
+    directory = await load_directory(session)
+    entity_name = directory.name_of
     id_to_col = {it.id: n for n, it in enumerate(tree.items)}
     q = select(Score.entity_code, Score.item_id, Score.points).where(
         Score.framework_id == tree.framework.id
