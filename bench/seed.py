@@ -202,6 +202,13 @@ async def training(
                         stamp_created(reg, ACTOR)
                         s.add(reg)
                 await s.commit()
+        # Rows inserted straight into the base tables: fill the read models as a bulk import
+        # does (services/training/figures).
+        from services.training.figures.service import rebuild_async
+
+        async with db.session(write=True) as s:
+            await rebuild_async(s)
+            await s.commit()
     finally:
         await db.dispose()
     log(f"training: {programs} programs, {len(sids)} sessions, {per * len(sids):,} registrations")

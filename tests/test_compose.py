@@ -77,3 +77,36 @@ def test_gateway_waits_for_healthy_services_and_is_the_only_public_port(compose:
     published = [name for name, s in compose["services"].items() if s.get("ports")]
     assert published == ["gateway"]
     assert compose["networks"]["internal"]["internal"] is True
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_workers_per_app_default_to_two_from_one_setting(compose: dict, app: str) -> None:
+    prefix = app.upper()
+    value = compose["services"][app]["environment"][f"{prefix}_WORKERS"]
+    assert value == f"${{{prefix}_WORKERS:-${{BANSO_WORKERS:-2}}}}"
+    assert "BANSO_WORKERS" in (ROOT / "compose.yaml").read_text(encoding="utf-8").split("name:")[0]
+
+
+class TestServeWorkers:
+    """scripts.serve takes its worker count from <APP>_WORKERS (1 when unset, as under make run)."""
+
+    def test_unset_is_one_process(self) -> None:
+        from scripts.serve import workers_of
+
+        assert workers_of("training", {}) == 1
+
+    def test_a_number_or_auto(self) -> None:
+        import os
+
+        from scripts.serve import workers_of
+
+        assert workers_of("support_cases", {"SUPPORT_CASES_WORKERS": "2"}) == 2
+        assert workers_of("gateway", {"GATEWAY_WORKERS": "auto"}) == (os.cpu_count() or 1)
+        assert workers_of("gateway", {"TRAINING_WORKERS": "4"}) == 1
+
+    @pytest.mark.parametrize("bad", ["0", "-1", "two"])
+    def test_a_bad_value_stops_start_up_saying_what_to_give(self, bad: str) -> None:
+        from scripts.serve import workers_of
+
+        with pytest.raises(SystemExit, match="INDICATORS_WORKERS"):
+            workers_of("indicators", {"INDICATORS_WORKERS": bad})

@@ -12,6 +12,7 @@ from services.support_cases.roadmaps.routes import router as roadmaps_router
 from services.support_cases.rounds.routes import router as rounds_router
 from services.support_cases.settings import Settings
 from services.support_cases.trees.routes import router as trees_router
+from services.support_cases.views.routes import router as views_router
 from services.support_cases.visits.routes import router as visits_router
 
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             trees_router,
             roadmaps_router,
             reports_router,
+            views_router,
         ],
     )
 

@@ -4,6 +4,7 @@ from services.common.audit import audit_table
 from services.support_cases.advisors import models as advisors  # noqa: F401
 from services.support_cases.base import Base
 from services.support_cases.cases import models as cases  # noqa: F401
+from services.support_cases.figures import models as figures  # noqa: F401
 from services.support_cases.reports import models as reports  # noqa: F401
 from services.support_cases.roadmaps import models as roadmaps  # noqa: F401
 from services.support_cases.rounds import models as rounds  # noqa: F401

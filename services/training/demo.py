@@ -3,7 +3,10 @@
 The current fiscal year's programs of every kind with sessions spread over the year (some
 full with a waitlist), attendance and survey answers for the sessions already held, a
 three-year completer target part-way, coverage and 年1回以上 targets, and two
-パワーアップセミナー municipalities with their 工程表 (one with an overdue step)."""
+パワーアップセミナー municipalities with their 工程表 (one with an overdue step). Beside the
+samples, the real figures of seed 003 as history from before the product: 地域ケア会議
+司会者・助言者 completers 352, 428 and 419 in FY2018–2020 against the three-year target of 1,350,
+with their source."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from services.common.fiscal import fiscal_year_of, fiscal_year_start
 from services.common.registry import get_registry
 from services.training.attendance.models import AttendanceEntry, Mark
 from services.training.attendance.service import record
+from services.training.history.models import HistoryRowIn
+from services.training.history.service import write as write_history
 from services.training.kotei_hyo.models import CheckInCreate, KoteiHyoCreate, StepIn
 from services.training.kotei_hyo.service import add_check_in
 from services.training.kotei_hyo.service import create as create_kotei_hyo
@@ -202,6 +207,36 @@ async def _held_session(
         )
 
 
+# Seed 003 (東京都の取組と目標 自己評価シート, 別紙2 事項1): the real completers of the
+# 地域ケア会議 司会者・助言者 training before the product, against 1,350 over FY2018–2020.
+SEED_003_SOURCE = (
+    "東京都「自立支援・介護予防・重度化防止等に取り組む区市町村への支援の取組と目標設定」"
+    "自己評価シート 別紙2 事項1 (第7期東京都高齢者保健福祉計画 p378〜380 参考; seed 003)"
+)
+SEED_003_HISTORY = (
+    (2018, 352, "募集規模360人"),
+    (2019, 428, "募集規模450人"),
+    (2020, 419, "募集規模540人"),
+)
+
+
+async def load_seed_history(session: AsyncSession) -> None:
+    """The seed's figures as history (過去の実績) with their source: not sample data."""
+    rows = [
+        HistoryRowIn(
+            kind="地域ケア会議 司会者・助言者養成",  # type: ignore[arg-type]
+            fiscal_year=fy,
+            completers=completers,
+            source=SEED_003_SOURCE,
+            note=note,
+        )
+        for fy, completers, note in SEED_003_HISTORY
+    ]
+    await write_history(
+        session, rows=rows, actor=DEMO, locs=[["seed", i] for i in range(len(rows))]
+    )
+
+
 async def load(session: AsyncSession) -> str | None:
     if (await session.exec(select(Program).limit(1))).first() is not None:
         return None
@@ -292,8 +327,18 @@ async def load(session: AsyncSession) -> str | None:
             fy_from=fy,
             fy_to=fy + 2,
         ),  # type: ignore[arg-type]
+        # The prefecture's real target of seed 003 and its history, below.
+        TargetCreate(
+            name="地域ケア会議 司会者・助言者 修了者 3か年で1,350人 (第7期)",
+            kind="地域ケア会議 司会者・助言者養成",
+            metric="completers",
+            fy_from=2018,
+            fy_to=2020,
+            value=1350,
+        ),  # type: ignore[arg-type]
     ):
         await create_target(session, data=target, actor=DEMO)
+    await load_seed_history(session)
     power_up = by_kind["パワーアップセミナー"]
     t = today()
     for code, title, late in (
@@ -359,4 +404,4 @@ async def load(session: AsyncSession) -> str | None:
             actor=DEMO,
         )  # type: ignore[arg-type]
     await session.flush()
-    return f"研修 {len(PROGRAMS) + 1}件、開催回 {n_sessions + 1}件、工程表 2件、目標 3件"
+    return f"研修 {len(PROGRAMS) + 1}件、開催回 {n_sessions + 1}件、工程表 2件、目標 4件、過去の実績 3件"

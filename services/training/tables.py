@@ -3,6 +3,8 @@
 from services.common.audit import audit_table
 from services.training.attendance import models as attendance  # noqa: F401
 from services.training.base import Base
+from services.training.figures import models as figures  # noqa: F401
+from services.training.history import models as history  # noqa: F401
 from services.training.kotei_hyo import models as kotei_hyo  # noqa: F401
 from services.training.programs import models as programs  # noqa: F401
 from services.training.registrations import models as registrations  # noqa: F401

@@ -221,6 +221,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/cases/{case_id}/report": READ_OWN,
         "GET /api/v1/cases/{case_id}/report.html": READ_OWN,
         "GET /api/v1/cases/{case_id}/report.docx": READ_OWN,
+        # one call per gateway view (applications scoped inside: none for an advisor)
+        "GET /api/v1/views/rounds/{fiscal_year}": READ,
+        "GET /api/v1/views/round-summaries": READ,
     },
     "training": {
         "GET /api/v1/me": READ,
@@ -265,6 +268,16 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/programs/{program_id}/calendar.ics": READ,
         "GET /api/v1/sessions/{session_id}/participants.{fmt}": READ,
         "GET /api/v1/sessions/{session_id}/attendance.{fmt}": READ,
+        # history from before the product (過去の実績): staff write, everybody reads
+        "GET /api/v1/history": READ,
+        "POST /api/v1/history": "staff",
+        "POST /api/v1/history/import": "staff",
+        "DELETE /api/v1/history/{history_id}": "staff",
+        # one call per gateway view; a municipality's view of another municipality is hidden
+        "GET /api/v1/views/dashboard": READ,
+        "GET /api/v1/views/municipalities/{code}": "all; municipality=own",
+        "GET /api/v1/views/years": READ,
+        "GET /api/v1/views/programs": READ,
     },
     "gateway": {
         "GET /api/v1/me": READ,
@@ -311,11 +324,17 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
         "DELETE /api/v1/cases/{case_id}/initiatives/{initiative_id}": {"version": STALE},
         "DELETE /api/v1/cases/{case_id}/roadmap/{item_id}": {"version": STALE},
         "DELETE /api/v1/cases/{case_id}/tree/nodes/{node_id}": {"version": STALE},
+        "GET /api/v1/views/round-summaries": {"fy_from": 2024, "fy_to": 2026},
     },
     "training": {
         "GET /api/v1/demand": {"fiscal_year": 2026},
         "GET /api/v1/participation": {"fiscal_year": 2026},
         "GET /api/v1/stats": {"fiscal_year": 2026},
+        "DELETE /api/v1/history/{history_id}": {"version": STALE},
+        "GET /api/v1/views/dashboard": {"fiscal_year": 2026},
+        "GET /api/v1/views/municipalities/{code}": {"fiscal_year": 2026},
+        "GET /api/v1/views/years": {"fy_from": 2018, "fy_to": 2026},
+        "GET /api/v1/views/programs": {"fiscal_year": 2026},
     },
 }
 

@@ -182,6 +182,8 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
             "registration_id": reg["id"],
             "target_id": _pick(await _get(c, "/api/v1/targets")),
             "kotei_hyo_id": _pick(await _get(c, "/api/v1/kotei-hyo")),
+            "history_id": _pick(await _get(c, "/api/v1/history")),
+            "code": m,
             "fmt": "csv",
         }
 

@@ -51,6 +51,50 @@ class TestCalendar:
             assert len(list(feed.walk("VEVENT"))) == 2
 
 
+class TestCalendarTimezone:
+    async def test_every_event_time_carries_tzid_asia_tokyo(self, training):
+        """Raw iCalendar text: DTSTART and DTEND of every event with TZID=Asia/Tokyo and the
+        wall-clock time of the session, a VTIMEZONE for it; DTSTAMP in UTC (RFC 5545)."""
+        async with training.client() as c:
+            p = await program(c)
+            # 09:00 in Tokyo on 1 April is still 31 March in UTC: the date must stay Tokyo's.
+            s = await session(
+                c,
+                p["id"],
+                days=[date(2026, 4, 1), date(2026, 4, 8)],
+                capacity=1,
+            )
+            await c.patch(
+                f"/api/v1/sessions/{s['id']}",
+                json={
+                    "version": s["version"],
+                    "days": [
+                        {"date": "2026-04-01", "start": "09:00", "end": "12:00"},
+                        {"date": "2026-04-08", "start": "00:30", "end": "02:00"},
+                    ],
+                },
+            )
+            for url in (
+                f"/api/v1/sessions/{s['id']}/calendar.ics",
+                f"/api/v1/programs/{p['id']}/calendar.ics",
+            ):
+                body = (await c.get(url)).text.replace("\r\n ", "")
+                lines = body.splitlines()
+                events = "\n".join(lines).split("BEGIN:VEVENT")[1:]
+                times = [
+                    x for e in events for x in e.splitlines() if x.startswith(("DTSTART", "DTEND"))
+                ]
+                assert times == [
+                    "DTSTART;TZID=Asia/Tokyo:20260401T090000",
+                    "DTEND;TZID=Asia/Tokyo:20260401T120000",
+                    "DTSTART;TZID=Asia/Tokyo:20260408T003000",
+                    "DTEND;TZID=Asia/Tokyo:20260408T020000",
+                ]
+                assert "BEGIN:VTIMEZONE" in lines and "TZID:Asia/Tokyo" in lines
+                stamps = [x for x in lines if x.startswith("DTSTAMP")]
+                assert len(stamps) == 2 and all(x.endswith("Z") for x in stamps)
+
+
 class TestLists:
     async def test_participants_csv_has_bom_and_cp932_on_request(self, training):
         async with training.client() as c:

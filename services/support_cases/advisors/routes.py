@@ -15,7 +15,9 @@ from services.support_cases.advisors.models import (
     AdvisorPublic,
     AdvisorUpdate,
 )
+from services.support_cases.cases.models import CaseAdvisor
 from services.support_cases.deps import Session
+from services.support_cases.figures.service import keep
 
 router = APIRouter(tags=["専門家"])
 Staff = Annotated[Actor, Depends(staff_only)]
@@ -74,4 +76,9 @@ async def update_advisor(
     adv.sqlmodel_update(data)
     stamp_updated(adv, actor)
     await session.flush()
+    # The case list shows advisors' names and affiliations: refresh their cases.
+    cases = (
+        await session.exec(select(CaseAdvisor.case_id).where(CaseAdvisor.advisor_id == adv.id))
+    ).all()
+    await keep(session, cases=cases)
     return adv

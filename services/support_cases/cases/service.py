@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import func
@@ -31,6 +30,8 @@ from services.support_cases.cases.models import (
     TransitionRequest,
 )
 from services.support_cases.deps import today_jst
+from services.support_cases.figures.models import CaseSummary
+from services.support_cases.figures.service import keep
 from services.support_cases.reports.models import ReportLessons
 from services.support_cases.roadmaps.models import Initiative, ItemStatus, RoadmapItem
 from services.support_cases.rounds.models import (
@@ -41,7 +42,7 @@ from services.support_cases.rounds.models import (
 )
 from services.support_cases.rounds.service import get_round
 from services.support_cases.trees.models import TreeNode
-from services.support_cases.visits.models import Visit, VisitAdvisor
+from services.support_cases.visits.models import Visit
 
 
 def _check_codes(codes: list[str], *, field: str, own: str | None = None) -> list[str]:
@@ -163,6 +164,7 @@ async def create_case(session: AsyncSession, *, actor: Actor, body: CaseCreate) 
         )
     )
     await session.flush()
+    await keep(session, cases=[case.id])  # type: ignore[list-item]
     return await case_public(session, case)
 
 
@@ -198,6 +200,7 @@ async def update_case(
             session.add(CaseAdvisor(case_id=case.id, advisor_id=a))  # type: ignore[arg-type]
     stamp_updated(case, actor)
     await session.flush()
+    await keep(session, cases=[case.id])  # type: ignore[list-item]
     return await case_public(session, case)
 
 
@@ -315,85 +318,51 @@ async def transition(
         case.cancel_reason = body.reason.strip()
     stamp_updated(case, actor)
     await session.flush()
+    await keep(session, cases=[case.id])  # type: ignore[list-item]
     return await case_public(session, case)
 
 
 async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[CaseListItem]:
-    """List read models for many cases with a fixed number of queries (no N+1)."""
+    """List read models for many cases: the case rows and their stored summaries, in one
+    query (services/support_cases/figures keeps the summaries on every write)."""
     ids = [c.id for c in cases]
     if not ids:
         return []
-    advisors: dict[int, list[AdvisorRef]] = defaultdict(list)
-    for ca, adv in (
-        await session.exec(
-            select(CaseAdvisor, Advisor)
-            .join(Advisor, col(Advisor.id) == CaseAdvisor.advisor_id)
-            .where(col(CaseAdvisor.case_id).in_(ids))
-            .order_by(Advisor.id)
-        )
-    ).all():
-        advisors[ca.case_id].append(
-            AdvisorRef(id=adv.id, name=adv.name, affiliation=adv.affiliation)  # type: ignore[arg-type]
-        )
-    observers: dict[int, list[str]] = defaultdict(list)
-    for o in (
-        await session.exec(
-            select(CaseObserver)
-            .where(col(CaseObserver.case_id).in_(ids))
-            .order_by(CaseObserver.municipality_code)
-        )
-    ).all():
-        observers[o.case_id].append(o.municipality_code)
-    visit_dates: dict[int, list[date]] = defaultdict(list)
-    for cid, d in (
-        await session.exec(
-            select(Visit.case_id, Visit.visit_date).where(col(Visit.case_id).in_(ids))
-        )
-    ).all():
-        visit_dates[cid].append(d)
-    hours: dict[int, float] = {}
-    for cid, h in (
-        await session.exec(
-            select(Visit.case_id, func.sum(VisitAdvisor.hours))
-            .join(Visit, col(Visit.id) == VisitAdvisor.visit_id)
-            .where(col(Visit.case_id).in_(ids))
-            .group_by(Visit.case_id)
-        )
-    ).all():
-        hours[cid] = float(h or 0)
-    items: dict[int, list[ItemStatus]] = defaultdict(list)
-    for cid, st in (
-        await session.exec(
-            select(RoadmapItem.case_id, RoadmapItem.status).where(col(RoadmapItem.case_id).in_(ids))
-        )
-    ).all():
-        items[cid].append(st)
-    changed: dict[int, object] = {}
-    for cid, at in (
-        await session.exec(
-            select(CaseTransition.case_id, func.max(CaseTransition.at))
-            .where(col(CaseTransition.case_id).in_(ids))
-            .group_by(CaseTransition.case_id)
-        )
-    ).all():
-        changed[cid] = at
+    summaries = {
+        row[0]: row
+        for row in (
+            await session.exec(
+                select(
+                    CaseSummary.case_id,
+                    CaseSummary.advisors,
+                    CaseSummary.observers,
+                    CaseSummary.visit_dates,
+                    CaseSummary.advisor_hours,
+                    CaseSummary.roadmap_items,
+                    CaseSummary.roadmap_items_done,
+                    CaseSummary.status_changed_at,
+                ).where(col(CaseSummary.case_id).in_(ids))
+            )
+        ).all()
+    }
     today = today_jst()
     reg = get_registry()
     out = []
     for c in cases:
         m = reg.get(c.municipality_code)
-        dates = visit_dates.get(c.id, [])  # type: ignore[arg-type]
+        _, advisors, observers, visit_dates, hours, n_items, done, changed = summaries.get(
+            c.id, (c.id, [], [], [], 0.0, 0, 0, None)
+        )
+        dates = [date.fromisoformat(d) for d in visit_dates]
         past = [d for d in dates if d <= today]
         future = [d for d in dates if d > today]
-        its = items.get(c.id, [])  # type: ignore[arg-type]
-        done = sum(1 for s in its if s == ItemStatus.done)
         out.append(
             CaseListItem(
                 id=c.id,  # type: ignore[arg-type]
                 municipality_code=c.municipality_code,
                 theme=c.theme,
                 status=c.status,
-                advisors=advisors.get(c.id, []),  # type: ignore[arg-type]
+                advisors=[AdvisorRef(**a) for a in advisors],
                 visits_count=len(dates),
                 version=c.version,
                 municipality_name=m.name if m else c.municipality_code,
@@ -401,14 +370,14 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
                 fiscal_year=c.fiscal_year,
                 round_id=c.round_id,
                 coordinator=c.coordinator,
-                observers=observers.get(c.id, []),  # type: ignore[arg-type]
+                observers=list(observers),
                 last_visit_date=max(past) if past else None,
                 next_visit_date=min(future) if future else None,
-                advisor_hours=round(hours.get(c.id, 0.0), 2),  # type: ignore[arg-type]
-                roadmap_items=len(its),
+                advisor_hours=round(float(hours), 2),
+                roadmap_items=n_items,
                 roadmap_items_done=done,
-                roadmap_progress=round(done / len(its), 4) if its else None,
-                status_changed_at=changed.get(c.id),  # type: ignore[arg-type]
+                roadmap_progress=round(done / n_items, 4) if n_items else None,
+                status_changed_at=changed,
                 indicator_item_codes=list(c.indicator_item_codes or []),
             )
         )

@@ -15,6 +15,7 @@ from services.common.models import (
     utcnow,
 )
 from services.support_cases.access import Need, load_case
+from services.support_cases.figures.service import keep
 from services.support_cases.roadmaps.models import (
     Initiative,
     InitiativeCreate,
@@ -159,6 +160,7 @@ async def create_item(
     stamp_created(item, actor)
     session.add(item)
     await session.flush()
+    await keep(session, cases=[case_id])
     return item_public(item, ini.title)
 
 
@@ -192,6 +194,7 @@ async def update_item(
         ]
     stamp_updated(item, actor)
     await session.flush()
+    await keep(session, cases=[case_id])
     ini = await session.get(Initiative, item.initiative_id)
     return item_public(item, ini.title if ini else "")
 
@@ -206,6 +209,7 @@ async def delete_item(
     check_version(item, version, what="ロードマップの項目")
     await session.delete(item)
     await session.flush()
+    await keep(session, cases=[case_id])
 
 
 async def delete_initiative(

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,8 +17,10 @@ from services.common.models import (
     stamp_updated,
     utcnow,
 )
-from services.common.registry import REGION_CLASSES, get_registry
-from services.support_cases.cases.models import STATUS_ORDER, CaseStatus, SupportCase
+from services.common.registry import get_registry
+from services.support_cases.cases.models import SupportCase
+from services.support_cases.figures.models import RoundFigures
+from services.support_cases.figures.service import keep
 from services.support_cases.rounds.models import (
     Application,
     ApplicationCreate,
@@ -34,7 +34,6 @@ from services.support_cases.rounds.models import (
     SupportRound,
     ThemePolicy,
 )
-from services.support_cases.visits.models import Visit, VisitAdvisor
 
 
 async def get_round(session: AsyncSession, fiscal_year: int, *, lock: bool = False) -> SupportRound:
@@ -59,6 +58,7 @@ async def create_round(session: AsyncSession, *, actor: Actor, body: RoundCreate
     stamp_created(rnd, actor)
     session.add(rnd)
     await session.flush()
+    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
     return rnd
 
 
@@ -143,6 +143,7 @@ async def create_application(
     stamp_created(app, actor)
     session.add(app)
     await session.flush()
+    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
     return application_public(app, rnd.fiscal_year)
 
 
@@ -228,6 +229,7 @@ async def decide_application(
     app.decided_by = actor.label
     stamp_updated(app, actor)
     await session.flush()
+    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
     return application_public(app, rnd.fiscal_year)
 
 
@@ -257,45 +259,35 @@ async def list_applications(
 
 
 async def round_summary(session: AsyncSession, *, fiscal_year: int) -> RoundSummary:
-    """Figures of a round: applications, selections by region class, cases, dispatches."""
+    """Figures of a round (applications, selections by region class, cases, dispatches), from
+    the stored round figures the writes keep."""
     rnd = await get_round(session, fiscal_year)
-    reg = get_registry()
-    apps = (await session.exec(select(Application).where(Application.round_id == rnd.id))).all()
-    by_status = Counter(str(a.status) for a in apps)
-    selected = dict.fromkeys(REGION_CLASSES, 0)
-    for a in apps:
-        if a.status == ApplicationStatus.selected:
-            m = reg.get(a.municipality_code)
-            key = (m.region_class if m else None) or "その他"
-            selected[key] = selected.get(key, 0) + 1
-    case_rows = (
+    return await summary_of(session, rnd)
+
+
+async def summary_of(session: AsyncSession, rnd: SupportRound) -> RoundSummary:
+    row = (
         await session.exec(
-            select(SupportCase.status, func.count())
-            .where(SupportCase.round_id == rnd.id)
-            .group_by(SupportCase.status)
+            select(
+                RoundFigures.applications,
+                RoundFigures.applications_by_status,
+                RoundFigures.selected_by_region_class,
+                RoundFigures.cases_by_status,
+                RoundFigures.advisor_dispatches,
+                RoundFigures.advisor_hours,
+            ).where(RoundFigures.round_id == rnd.id)
         )
-    ).all()
-    cases_by_status = {s.value: 0 for s in (*STATUS_ORDER, CaseStatus.cancelled)}
-    for s, n in case_rows:
-        cases_by_status[CaseStatus(s).value] = n
-    dispatch = (
-        await session.exec(
-            select(func.count(), func.coalesce(func.sum(VisitAdvisor.hours), 0.0))
-            .select_from(VisitAdvisor)
-            .join(Visit, col(Visit.id) == VisitAdvisor.visit_id)
-            .join(SupportCase, col(SupportCase.id) == Visit.case_id)
-            .where(SupportCase.round_id == rnd.id)
-        )
-    ).one()
+    ).first()
+    apps, by_status, selected, cases, dispatches, hours = row or (0, {}, {}, {}, 0, 0.0)
     return RoundSummary(
         fiscal_year=rnd.fiscal_year,
-        applications=len(apps),
+        applications=apps,
         selected_by_region_class=selected,
-        cases_by_status=cases_by_status,
-        advisor_dispatches=int(dispatch[0]),
-        advisor_hours=round(float(dispatch[1]), 2),
-        applications_by_status={s.value: by_status.get(s.value, 0) for s in ApplicationStatus},
+        cases_by_status=cases,
+        advisor_dispatches=dispatches,
+        advisor_hours=round(float(hours), 2),
+        applications_by_status=by_status,
         targets_by_region_class=rnd.targets_by_region_class,
         advisor_days_budget=rnd.advisor_days_budget,
-        cases=sum(cases_by_status.values()),
+        cases=sum(cases.values()),
     )

@@ -16,6 +16,7 @@ from services.support_cases.access import Need, load_case, visible_case_ids
 from services.support_cases.advisors.models import Advisor
 from services.support_cases.cases.models import CaseAdvisor, CaseObserver, SupportCase
 from services.support_cases.deps import today_jst
+from services.support_cases.figures.service import keep
 from services.support_cases.trees.models import TreeSnapshot
 from services.support_cases.trees.service import load_tree, take_snapshot
 from services.support_cases.visits.models import (
@@ -141,6 +142,7 @@ async def create_visit(
         if (await load_tree(session, case_id)).nodes:
             label = f"{body.visit_date.isoformat()} {body.kind}"
             await take_snapshot(session, actor=actor, case=case, label=label, visit_id=visit.id)
+    await keep(session, cases=[case_id])
     [public] = await visits_public(session, [visit])
     return public
 
@@ -173,6 +175,7 @@ async def update_visit(
             session.add(VisitAdvisor(visit_id=visit.id, advisor_id=a.advisor_id, hours=a.hours))  # type: ignore[arg-type]
     stamp_updated(visit, actor)
     await session.flush()
+    await keep(session, cases=[case_id])
     [public] = await visits_public(session, [visit])
     return public
 
@@ -273,3 +276,4 @@ async def delete_visit(
     )
     await session.delete(visit)
     await session.flush()
+    await keep(session, cases=[case_id])

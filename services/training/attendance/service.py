@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import municipality_filter
 from services.common.actor import Actor
-from services.common.errors import Invalid
-from services.common.models import stamp_created, stamp_updated
+from services.common.errors import Invalid, NotFound
+from services.common.models import get_for_update, stamp_created, stamp_updated
 from services.training.attendance.models import (
     ALIASES,
     ATTENDED,
@@ -24,6 +24,7 @@ from services.training.attendance.models import (
     Mark,
     SessionAttendance,
 )
+from services.training.figures.service import keep, need_days
 from services.training.programs.models import Program, SessionDay, TrainingSession
 from services.training.programs.service import CONFIRMED, get_program, get_session_row
 from services.training.registrations.models import Registration
@@ -31,9 +32,16 @@ from services.training.registrations.models import Registration
 
 def required_days(program: Program, n_days: int) -> int:
     """Days a person must attend to complete: all of them, or N of M (never more than M)."""
-    if program.completion_rule == "n_of_m" and program.completion_min_days:
-        return min(program.completion_min_days, n_days)
-    return n_days
+    return need_days(program.completion_rule, program.completion_min_days, n_days)
+
+
+async def _lock_session(session: AsyncSession, session_id: int) -> TrainingSession:
+    """The session row, locked like a registration locks it: marks and the read models of the
+    session are written by one request at a time."""
+    ts = await get_for_update(session, TrainingSession, session_id)
+    if ts is None:
+        raise NotFound(f"開催回 (id={session_id}) が見つかりません")
+    return ts
 
 
 def decode_csv(raw: bytes) -> str:
@@ -57,7 +65,7 @@ async def record(
     session: AsyncSession, *, session_id: int, entries: Sequence[AttendanceEntry], actor: Actor
 ) -> None:
     """Record marks given as JSON; all-or-nothing, every bad entry listed."""
-    ts = await get_session_row(session, session_id)
+    ts = await _lock_session(session, session_id)
     regs, days = await _context(session, ts)
     errors: list[dict[str, object]] = []
     parsed: list[_Parsed] = []
@@ -82,14 +90,14 @@ async def record(
             parsed.append(_Parsed(reg.id, day.id, e.status))  # type: ignore[arg-type]
     if errors:
         raise Invalid(f"出欠 {len(errors)}件に誤りがあります。何も登録していません", errors=errors)
-    await _apply(session, parsed, actor)
+    await _apply(session, ts, parsed, actor, regs)
 
 
 async def import_csv(session: AsyncSession, *, session_id: int, raw: bytes, actor: Actor) -> int:
     """Record marks from a CSV: 申込ID or メールアドレス, 日目 (or 日付), 出欠.
 
     All-or-nothing: a single bad line and nothing is written; every bad line is listed."""
-    ts = await get_session_row(session, session_id)
+    ts = await _lock_session(session, session_id)
     regs, days = await _context(session, ts)
     by_email = {r.email: r for r in regs.values()}
     by_date = {d.date.isoformat(): d for d in days.values()}
@@ -171,7 +179,7 @@ async def import_csv(session: AsyncSession, *, session_id: int, raw: bytes, acto
         )
     if not parsed:
         raise Invalid("CSVに出欠の行がありません")
-    await _apply(session, parsed, actor)
+    await _apply(session, ts, parsed, actor, regs)
     return len(parsed)
 
 
@@ -189,7 +197,13 @@ async def _context(
     return {r.id: r for r in regs}, {d.day_no: d for d in days}  # type: ignore[misc]
 
 
-async def _apply(session: AsyncSession, parsed: Sequence[_Parsed], actor: Actor) -> None:
+async def _apply(
+    session: AsyncSession,
+    ts: TrainingSession,
+    parsed: Sequence[_Parsed],
+    actor: Actor,
+    regs: dict[int, Registration],
+) -> None:
     reg_ids = sorted({p.registration_id for p in parsed})
     existing = {
         (a.registration_id, a.day_id): a
@@ -210,6 +224,11 @@ async def _apply(session: AsyncSession, parsed: Sequence[_Parsed], actor: Actor)
             stamp_updated(row, actor)
         session.add(row)
     await session.flush()
+    await keep(
+        session,
+        sessions=[ts.id],  # type: ignore[list-item]
+        codes={regs[i].municipality_code for i in reg_ids},
+    )
 
 
 async def session_attendance(

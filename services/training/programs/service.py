@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import jpholiday
-from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,6 +12,7 @@ from services.common.actor import Actor
 from services.common.errors import Invalid, NotFound
 from services.common.fiscal import fiscal_year_of, format_date_ja, format_fy_full
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
+from services.training.figures.service import keep
 from services.training.programs.models import (
     DayIn,
     DayPublic,
@@ -100,6 +100,13 @@ async def update_program(
     program.sqlmodel_update(changes)
     stamp_updated(program, actor)
     await session.flush()
+    # Its year, kind or completion rule may have changed: every figure of its sessions.
+    ids = (
+        await session.exec(
+            select(TrainingSession.id).where(TrainingSession.program_id == program.id)
+        )
+    ).all()
+    await keep(session, sessions=ids, codes=None)  # type: ignore[arg-type]
     return program
 
 
@@ -163,6 +170,7 @@ async def create_session(
     await session.flush()
     await _replace_days(session, ts, data.days)
     await session.flush()
+    await keep(session, sessions=[ts.id], codes=())  # type: ignore[list-item]
     return ts, day_warnings(data.days, program.fiscal_year)
 
 
@@ -197,11 +205,22 @@ async def update_session(
     ts.sqlmodel_update(changes)
     stamp_updated(ts, actor)
     await session.flush()
+    promoted = []
     if "capacity" in changes or "municipality_quota" in changes:
         # More seats (or a larger quota) let waiting people in at once.
         from services.training.registrations.service import promote_waitlisted
 
-        await promote_waitlisted(session, ts, actor=actor)
+        promoted = await promote_waitlisted(session, ts, actor=actor)
+    if data.days is not None:
+        # The days needed to complete may have changed: every municipality of the session.
+        await keep(session, sessions=[ts.id], codes=None)  # type: ignore[list-item]
+    else:
+        await keep(
+            session,
+            sessions=[ts.id],  # type: ignore[list-item]
+            codes={r.municipality_code for r in promoted},
+            persons=False,
+        )
     return ts, warnings
 
 
@@ -220,19 +239,19 @@ async def days_of(session: AsyncSession, session_ids: Sequence[int]) -> dict[int
 
 
 async def counts_of(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    from services.training.registrations.models import Registration
+    """Confirmed and waitlisted per session, from the stored session figures."""
+    from services.training.figures.models import SessionFigures
 
     out: dict[int, dict[str, int]] = {i: {CONFIRMED: 0, WAITLISTED: 0} for i in session_ids}
     if not session_ids:
         return out
     rows = await session.exec(
-        select(Registration.session_id, Registration.status, func.count())
-        .where(col(Registration.session_id).in_(session_ids))
-        .where(Registration.status != CANCELLED)
-        .group_by(Registration.session_id, Registration.status)
+        select(
+            SessionFigures.session_id, SessionFigures.confirmed, SessionFigures.waitlisted
+        ).where(col(SessionFigures.session_id).in_(session_ids))
     )
-    for sid, status, n in rows.all():
-        out[sid][status] = n
+    for sid, confirmed, waitlisted in rows.all():
+        out[sid] = {CONFIRMED: confirmed, WAITLISTED: waitlisted}
     return out
 
 

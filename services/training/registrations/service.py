@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -17,6 +17,7 @@ from services.common.access import ensure_municipality_write, ensure_visible, mu
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.models import get_for_update, stamp_created, stamp_updated
+from services.training.figures.service import keep, keep_registered
 from services.training.programs.models import TrainingSession
 from services.training.programs.service import CANCELLED, CONFIRMED, WAITLISTED
 from services.training.registrations.models import (
@@ -56,15 +57,6 @@ def _check_window(ts: TrainingSession) -> None:
         raise Invalid(msg, errors=[{"loc": ["body"], "msg": msg}])
 
 
-async def _has_seat(session: AsyncSession, ts: TrainingSession, municipality_code: str) -> bool:
-    if await _confirmed_count(session, ts.id) >= ts.capacity:  # type: ignore[arg-type]
-        return False
-    if ts.municipality_quota is not None:
-        taken = await _confirmed_count(session, ts.id, municipality_code)  # type: ignore[arg-type]
-        return taken < ts.municipality_quota
-    return True
-
-
 async def register(
     session: AsyncSession, *, session_id: int, data: RegistrationCreate, actor: Actor
 ) -> Registration:
@@ -73,28 +65,49 @@ async def register(
     ts = await _lock_session(session, session_id)
     _check_window(ts)
     email = data.email.strip().lower()
-    duplicate = (
+    # One pass over the session's registrations (it holds the lock): a live one with the same
+    # e-mail, the last arrival number, and the seats its municipality and everyone hold.
+    confirmed_here = Registration.status == CONFIRMED
+    duplicate, last_seq, taken, taken_here = (
         await session.exec(
-            select(Registration.id).where(
-                Registration.session_id == session_id,
-                Registration.email == email,
-                Registration.status != CANCELLED,
-            )
+            select(
+                func.max(
+                    case(
+                        (
+                            and_(Registration.email == email, Registration.status != CANCELLED),
+                            Registration.id,
+                        )
+                    )
+                ),
+                func.coalesce(func.max(Registration.seq), 0),
+                func.coalesce(func.sum(case((confirmed_here, 1), else_=0)), 0),
+                func.coalesce(
+                    func.sum(
+                        case(
+                            (
+                                and_(
+                                    confirmed_here,
+                                    Registration.municipality_code == data.municipality_code,
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                    0,
+                ),
+            ).where(Registration.session_id == session_id)
         )
-    ).first()
+    ).one()
     if duplicate is not None:
         raise Conflict(
             f"{email} はこの開催回に既に申し込まれています (申込ID {duplicate})",
             registration_id=duplicate,
         )
-    seq = (
-        await session.exec(
-            select(func.coalesce(func.max(Registration.seq), 0)).where(
-                Registration.session_id == session_id
-            )
-        )
-    ).one() + 1
-    confirmed = await _has_seat(session, ts, data.municipality_code)
+    seq = last_seq + 1
+    confirmed = taken < ts.capacity and (
+        ts.municipality_quota is None or taken_here < ts.municipality_quota
+    )
     reg = Registration(
         session_id=session_id,
         name=data.name.strip(),
@@ -108,6 +121,12 @@ async def register(
     stamp_created(reg, actor)
     session.add(reg)
     await session.flush()
+    await keep_registered(
+        session,
+        session_id=session_id,
+        municipality_code=reg.municipality_code,
+        confirmed=confirmed,
+    )
     return reg
 
 
@@ -116,7 +135,8 @@ async def promote_waitlisted(
 ) -> list[Registration]:
     """Give free seats to the waitlist in arrival order (the caller holds the session lock).
 
-    A person whose municipality has used its quota is passed over and keeps their place."""
+    A person whose municipality has used its quota is passed over and keeps their place.
+    The caller refreshes the read models for the promoted people's municipalities."""
     promoted: list[Registration] = []
     free = ts.capacity - await _confirmed_count(session, ts.id)  # type: ignore[arg-type]
     if free <= 0:
@@ -165,9 +185,15 @@ async def cancel(
     found.cancelled_at = now()
     stamp_updated(found, actor)
     await session.flush()
-    if was_confirmed:
-        return await promote_waitlisted(session, ts, actor=actor)
-    return []
+    promoted = await promote_waitlisted(session, ts, actor=actor) if was_confirmed else []
+    await keep(
+        session,
+        sessions=[ts.id],  # type: ignore[list-item]
+        codes={found.municipality_code, *(r.municipality_code for r in promoted)},
+        # a confirmed person may have attended: 実人数 can change
+        persons=was_confirmed,
+    )
+    return promoted
 
 
 async def waitlist_positions(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:

@@ -91,7 +91,10 @@ class TargetUpdate(BaseModel):
 
 class YearProgress(BaseModel):
     fiscal_year: int
-    actual: int
+    actual: int  # from_records + from_history
+    from_records: int = 0  # per-person records kept in this service
+    # imported history (過去の実績); for coverage: municipalities reached only in the history
+    from_history: int = 0
     met: bool | None  # None for a year still to come (or the running one, for yearly targets)
     municipalities_not_reached: list[str] | None = None
 
@@ -107,6 +110,8 @@ class TargetProgress(BaseModel):
     value: int
     version: int
     actual: int  # completers: the sum; yearly metrics: the latest year so far
+    actual_from_records: int = 0  # the part of actual from per-person records
+    actual_from_history: int = 0  # the part of actual from imported history (過去の実績)
     remaining: int  # the gap still to close (0 when met)
     progress: float  # actual / value, 0–1 (may exceed 1)
     achieved: bool

@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, RootModel
 
 from services.training.deps import CurrentActor, Session, Staff
+from services.training.figures import cache
 from services.training.reporting import service
 from services.training.reporting.models import (
     ProgramSurveySummary,
@@ -21,14 +22,42 @@ router = APIRouter(tags=["実績と目標"])
 FY = Query(ge=2018, le=2100, description="年度 (例 2025 = 令和7年度)")
 
 
+class StatsPart(BaseModel):
+    """One source's part of the year's figures (every kind a key)."""
+
+    sessions_held_by_kind: dict[str, int]
+    completers_by_kind: dict[str, int]
+    persons_by_kind: dict[str, int]
+    municipalities_reached: list[str]
+
+
+class HistorySource(BaseModel):
+    fiscal_year: int
+    kind: str
+    municipality_code: str | None
+    source: str
+
+
 class Stats(BaseModel):
+    """The year's figures: per-person records plus imported history (過去の実績), each part
+    also given apart in ``from_records`` and ``from_history``."""
+
     fiscal_year: int
     sessions_held_by_kind: dict[str, int]
     completers_by_kind: dict[str, int]
     persons_by_kind: dict[str, int]
-    attendances_by_kind: dict[str, int]
+    attendances_by_kind: dict[str, int]  # records only (history carries no person-days)
     municipalities_reached: list[str]
     municipalities_not_reached: list[str]
+    from_records: StatsPart
+    from_history: StatsPart
+    history_sources: list[HistorySource]
+
+
+class HistoryPart(BaseModel):
+    participants: int
+    completers: int
+    sessions: int
 
 
 class MunicipalityParticipation(BaseModel):
@@ -41,6 +70,7 @@ class MunicipalityParticipation(BaseModel):
     attendances: int
     registrations: int
     reached: bool
+    from_history: HistoryPart | None = None  # the imported part of persons and completers
 
 
 class Participation(BaseModel):
@@ -76,6 +106,9 @@ class Demand(BaseModel):
     over_subscribed: list[DemandProgram]
 
 
+TargetList = RootModel[list[TargetProgress]]
+
+
 class SurveyCreated(BaseModel):
     id: int
     session_id: int
@@ -88,8 +121,12 @@ class SurveyCreated(BaseModel):
     response_model=Stats,
     summary="年度の実績: 種類別の開催回数・修了者、受講した/していない区市町村 (都内62)",
 )
-async def stats(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -> Any:
-    return await service.stats(session, fiscal_year=fiscal_year)
+async def stats(
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int = FY
+) -> Any:
+    return await cache.answer(
+        session, request, actor, Stats, lambda: service.stats(session, fiscal_year=fiscal_year)
+    )
 
 
 @router.get(
@@ -100,19 +137,32 @@ async def stats(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -
 async def participation(
     session: Session,
     actor: CurrentActor,
+    request: Request,
     fiscal_year: int = FY,
     municipality_code: str | None = None,
 ) -> Any:
-    return await service.participation(
-        session, fiscal_year=fiscal_year, municipality_code=municipality_code, actor=actor
+    return await cache.answer(
+        session,
+        request,
+        actor,
+        Participation,
+        lambda: service.participation(
+            session, fiscal_year=fiscal_year, municipality_code=municipality_code, actor=actor
+        ),
     )
 
 
 @router.get("/targets", response_model=list[TargetProgress], summary="目標と進捗 (年度で絞り込み)")
 async def list_targets(
-    session: Session, _actor: CurrentActor, fiscal_year: int | None = None
-) -> list[TargetProgress]:
-    return await service.list_targets(session, fiscal_year=fiscal_year)
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int | None = None
+) -> Any:
+    return await cache.answer(
+        session,
+        request,
+        actor,
+        TargetList,
+        lambda: service.list_targets(session, fiscal_year=fiscal_year),
+    )
 
 
 @router.post("/targets", status_code=201, response_model=TargetProgress, summary="目標を登録")
@@ -139,8 +189,12 @@ async def update_target(
     response_model=Demand,
     summary="需要: 開催回・研修ごとの申込者数と定員、定員超過の研修と翌年度の定員案",
 )
-async def demand(session: Session, _actor: CurrentActor, fiscal_year: int = FY) -> Any:
-    return await service.demand(session, fiscal_year=fiscal_year)
+async def demand(
+    session: Session, actor: CurrentActor, request: Request, fiscal_year: int = FY
+) -> Any:
+    return await cache.answer(
+        session, request, actor, Demand, lambda: service.demand(session, fiscal_year=fiscal_year)
+    )
 
 
 @router.post(

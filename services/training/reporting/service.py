@@ -1,12 +1,15 @@
-"""Figures computed from the records: stats per fiscal year, participation per municipality,
-target progress, the demand signal and survey summaries. Nothing here is stored."""
+"""Figures for reading: stats per fiscal year, participation per municipality, target progress
+and the demand signal, all read from the stored read models (services/training/figures) and
+the imported history (services/training/history); plus targets and survey answers.
+
+Nothing here reads the registrations of a year: the writes keep the figures."""
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -18,10 +21,16 @@ from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.fiscal import fiscal_year_of
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.common.registry import get_registry
-from services.training.attendance.models import ATTENDED, Attendance
-from services.training.attendance.service import required_days
-from services.training.programs.models import Kind, Program, SessionDay, TrainingSession
-from services.training.programs.service import CANCELLED, CONFIRMED, get_program, get_session_row
+from services.training.figures.models import (
+    KindYearFigures,
+    MunicipalityKindFigures,
+    MunicipalityYearFigures,
+    SessionFigures,
+    SessionMunicipalityFigures,
+)
+from services.training.history import service as history
+from services.training.programs.models import Kind, Program, TrainingSession
+from services.training.programs.service import get_program, get_session_row
 from services.training.registrations.models import Registration
 from services.training.reporting.models import (
     Metric,
@@ -44,170 +53,180 @@ def home_codes() -> list[str]:
     return sorted(m.code for m in get_registry().home())
 
 
-@dataclass
-class Facts:
-    """Everything a fiscal year's figures need, read in a handful of queries."""
-
-    programs: dict[int, Program] = field(default_factory=dict)
-    sessions: list[TrainingSession] = field(default_factory=list)
-    day_counts: dict[int, int] = field(default_factory=dict)
-    regs: list[Registration] = field(default_factory=list)  # confirmed only
-    attended: dict[int, int] = field(default_factory=dict)  # registration → days attended
-
-    def kind_of_session(self, session_id: int) -> str:
-        ts = next(s for s in self.sessions if s.id == session_id)
-        return self.programs[ts.program_id].kind
-
-    def completed(self, reg: Registration) -> bool:
-        ts = self._session(reg.session_id)
-        n = self.day_counts.get(reg.session_id, 0)
-        need = required_days(self.programs[ts.program_id], n)
-        return n > 0 and self.attended.get(reg.id, 0) >= need  # type: ignore[arg-type]
-
-    def _session(self, session_id: int) -> TrainingSession:
-        if not hasattr(self, "_by_id"):
-            self._by_id = {s.id: s for s in self.sessions}
-        return self._by_id[session_id]
-
-    def held(self) -> list[TrainingSession]:
-        """Sessions whose last day has come (開催済み)."""
-        t = today()
-        return [s for s in self.sessions if s.last_date <= t]
+def _by_kind(values: dict[str, int]) -> dict[str, int]:
+    """Every kind present as a key (the stats contract)."""
+    return {k: int(values.get(k, 0)) for k in KINDS}
 
 
-async def load_facts(
+# ---- stats -------------------------------------------------------------------------------------
+
+
+async def _held_by_year_kind(
     session: AsyncSession,
     *,
     fiscal_years: Sequence[int],
-    program_id: int | None = None,
     kind: str | None = None,
-    municipality_code: str | None = None,
-) -> Facts:
-    query = select(Program).where(col(Program.fiscal_year).in_(list(fiscal_years)))
-    if program_id is not None:
-        query = query.where(Program.id == program_id)
+    program_id: int | None = None,
+) -> dict[tuple[int, str], int]:
+    """Sessions held (last day come, Tokyo date) per year and kind, from the session rows."""
+    query = (
+        select(SessionFigures.fiscal_year, SessionFigures.kind, func.count())
+        .where(
+            col(SessionFigures.fiscal_year).in_(list(fiscal_years)),
+            SessionFigures.last_date <= today(),
+        )
+        .group_by(SessionFigures.fiscal_year, SessionFigures.kind)
+    )
     if kind is not None:
-        query = query.where(Program.kind == kind)
-    facts = Facts(programs={p.id: p for p in (await session.exec(query)).all()})  # type: ignore[misc]
-    if not facts.programs:
-        return facts
-    facts.sessions = list(
-        (
-            await session.exec(
-                select(TrainingSession)
-                .where(col(TrainingSession.program_id).in_(list(facts.programs)))
-                .order_by(TrainingSession.first_date, TrainingSession.id)
-            )
-        ).all()
-    )
-    ids = [s.id for s in facts.sessions]
-    if not ids:
-        return facts
-    facts.day_counts = dict(
-        (
-            await session.exec(
-                select(SessionDay.session_id, func.count())
-                .where(col(SessionDay.session_id).in_(ids))
-                .group_by(SessionDay.session_id)
-            )
-        ).all()
-    )
-    # Only the columns the figures need (20,000 registrations as ORM objects cost ~0.3 s),
-    # and attendance counted by a join on the sessions, not an IN list of every registration.
-    where = [col(Registration.session_id).in_(ids), Registration.status == CONFIRMED]
-    if municipality_code is not None:
-        where.append(Registration.municipality_code == municipality_code)
-    rq = select(
-        Registration.id,
-        Registration.session_id,
-        Registration.municipality_code,
-        Registration.email,
-    ).where(*where)
-    facts.regs = list((await session.exec(rq)).all())  # type: ignore[arg-type]
-    aq = (
-        select(Attendance.registration_id, func.count())
-        .join(Registration, Registration.id == Attendance.registration_id)
-        .where(*where, col(Attendance.status).in_(ATTENDED))
-        .group_by(Attendance.registration_id)
-    )
-    facts.attended = dict((await session.exec(aq)).all())  # type: ignore[arg-type]
-    return facts
+        query = query.where(SessionFigures.kind == kind)
+    if program_id is not None:
+        query = query.where(SessionFigures.program_id == program_id)
+    return {(fy, k): n for fy, k, n in (await session.exec(query)).all()}
 
 
-async def stats(session: AsyncSession, *, fiscal_year: int) -> dict[str, object]:
-    """The fixed stats contract, plus persons (実人数) and attendances (延べ人数) by kind."""
-    facts = await load_facts(session, fiscal_years=[fiscal_year])
-    held: dict[str, int] = dict.fromkeys(KINDS, 0)
-    completers: dict[str, int] = dict.fromkeys(KINDS, 0)
-    persons: dict[str, set[str]] = {k: set() for k in KINDS}
-    attendances: dict[str, int] = dict.fromkeys(KINDS, 0)
-    for s in facts.held():
-        held[facts.programs[s.program_id].kind] += 1
-    reached: set[str] = set()
-    for r in facts.regs:
-        kind = facts.kind_of_session(r.session_id)
-        days = facts.attended.get(r.id, 0)  # type: ignore[arg-type]
-        if days:
-            persons[kind].add(r.email)
-            attendances[kind] += days
-            reached.add(r.municipality_code)
-        if facts.completed(r):
-            completers[kind] += 1
+async def stats_of_years(
+    session: AsyncSession, *, fiscal_years: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The stats of several fiscal years, in a fixed number of queries."""
+    years = sorted(set(fiscal_years))
+    held = await _held_by_year_kind(session, fiscal_years=years)
+    kinds: dict[int, dict[str, Any]] = defaultdict(dict)
+    for fy, kind, persons, atts, comps in (
+        await session.exec(
+            select(
+                KindYearFigures.fiscal_year,
+                KindYearFigures.kind,
+                KindYearFigures.persons,
+                KindYearFigures.attendances,
+                KindYearFigures.completers,
+            ).where(col(KindYearFigures.fiscal_year).in_(years))
+        )
+    ).all():
+        kinds[fy][kind] = (persons, atts, comps)
+    reached: dict[int, set[str]] = defaultdict(set)
+    for fy, code in (
+        await session.exec(
+            select(MunicipalityYearFigures.fiscal_year, MunicipalityYearFigures.municipality_code)
+            .where(col(MunicipalityYearFigures.fiscal_year).in_(years))
+            .where(MunicipalityYearFigures.persons > 0)
+        )
+    ).all():
+        reached[fy].add(code)
+    past = await history.years(session, years)
     home = home_codes()
-    return {
-        "fiscal_year": fiscal_year,
-        "sessions_held_by_kind": held,
-        "completers_by_kind": completers,
-        "persons_by_kind": {k: len(v) for k, v in persons.items()},
-        "attendances_by_kind": attendances,
-        "municipalities_reached": [c for c in home if c in reached],
-        "municipalities_not_reached": [c for c in home if c not in reached],
-    }
+    out = []
+    for fy in years:
+        h = past[fy]
+        rec = {
+            "sessions_held_by_kind": _by_kind({k: n for (y, k), n in held.items() if y == fy}),
+            "completers_by_kind": _by_kind({k: v[2] for k, v in kinds[fy].items()}),
+            "persons_by_kind": _by_kind({k: v[0] for k, v in kinds[fy].items()}),
+            "municipalities_reached": [c for c in home if c in reached[fy]],
+        }
+        hist_reached = h.reached()
+        old = {
+            "sessions_held_by_kind": _by_kind(
+                {k: v.get("sessions", 0) for k, v in h.prefecture.items()}
+            ),
+            "completers_by_kind": _by_kind(
+                {k: v.get("completers", 0) for k, v in h.prefecture.items()}
+            ),
+            "persons_by_kind": _by_kind(
+                {k: v.get("participants", 0) for k, v in h.prefecture.items()}
+            ),
+            "municipalities_reached": [c for c in home if c in hist_reached],
+        }
+        both = reached[fy] | hist_reached
+        out.append(
+            {
+                "fiscal_year": fy,
+                **{
+                    name: {k: rec[name][k] + old[name][k] for k in KINDS}
+                    for name in ("sessions_held_by_kind", "completers_by_kind", "persons_by_kind")
+                },
+                "attendances_by_kind": _by_kind({k: v[1] for k, v in kinds[fy].items()}),
+                "municipalities_reached": [c for c in home if c in both],
+                "municipalities_not_reached": [c for c in home if c not in both],
+                "from_records": rec,
+                "from_history": old,
+                "history_sources": [{"fiscal_year": fy, **s} for s in h.sources],
+            }
+        )
+    return out
+
+
+async def stats(session: AsyncSession, *, fiscal_year: int) -> dict[str, Any]:
+    """The fixed stats contract (every kind a key), plus persons (実人数) and attendances
+    (延べ人数) by kind; imported history is added and shown apart (from_records/from_history)."""
+    return (await stats_of_years(session, fiscal_years=[fiscal_year]))[0]
+
+
+# ---- participation -----------------------------------------------------------------------------
 
 
 async def participation(
     session: AsyncSession, *, fiscal_year: int, municipality_code: str | None, actor: Actor
 ) -> dict[str, object]:
     """Per municipality in one call (no N+1 for the gateway): sessions attended by kind,
-    completers, persons (実人数) and attendances (延べ人数)."""
+    completers, persons (実人数) and attendances (延べ人数); history where it names the
+    municipality is added and shown apart."""
     code = municipality_filter(actor, municipality_code)
-    facts = await load_facts(
-        session,
-        fiscal_years=[fiscal_year],
-        municipality_code=code,
-    )
     codes = [] if code == "__none__" else [code] if code else home_codes()
-    rows: dict[str, dict[str, object]] = {}
-    sessions_by: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    persons: dict[str, set[str]] = defaultdict(set)
-    attendances: dict[str, int] = defaultdict(int)
-    completers: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    registered: dict[str, int] = defaultdict(int)
-    for r in facts.regs:
-        c = r.municipality_code
-        kind = facts.kind_of_session(r.session_id)
-        registered[c] += 1
-        days = facts.attended.get(r.id, 0)  # type: ignore[arg-type]
-        if days:
-            sessions_by[c][kind].add(r.session_id)
-            persons[c].add(r.email)
-            attendances[c] += days
-        if facts.completed(r):
-            completers[c][kind] += 1
+    # Columns, not ORM objects: up to 62 × (1 + kinds) rows per call.
+    Y, K = MunicipalityYearFigures, MunicipalityKindFigures
+    year_q = select(
+        Y.municipality_code,
+        Y.registrations,
+        Y.persons,
+        Y.attendances,
+        Y.completers,
+        Y.sessions_attended,
+    ).where(Y.fiscal_year == fiscal_year)
+    kind_q = select(K.municipality_code, K.kind, K.completers, K.sessions_attended).where(
+        K.fiscal_year == fiscal_year
+    )
+    if code is not None:
+        year_q = year_q.where(Y.municipality_code == code)
+        kind_q = kind_q.where(K.municipality_code == code)
+    years = {r[0]: r for r in (await session.exec(year_q)).all()}
+    by_kind: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for c, kind, comps, attended in (await session.exec(kind_q)).all():
+        by_kind[c].append((kind, comps, attended))
+    past = (await history.years(session, [fiscal_year]))[fiscal_year]
+    rows = []
     for c in codes:
-        by_kind = {k: len(v) for k, v in sessions_by[c].items()}
-        rows[c] = {
-            "municipality_code": c,
-            "sessions_attended_by_kind": by_kind,
-            "sessions_attended": sum(by_kind.values()),
-            "completers_by_kind": dict(completers[c]),
-            "completers": sum(completers[c].values()),
-            "persons": len(persons[c]),
-            "attendances": attendances[c],
-            "registrations": registered[c],
-            "reached": bool(persons[c]),
-        }
-    return {"fiscal_year": fiscal_year, "municipalities": list(rows.values())}
+        _, regs, people, atts, comps, attended = years.get(c) or (c, 0, 0, 0, 0, 0)
+        ks = sorted(by_kind.get(c, []), key=lambda r: KINDS.index(r[0]) if r[0] in KINDS else 99)
+        old = past.municipalities.get(c, {})
+        completers_by_kind = {k: n for k, n, _ in ks if n}
+        for kind, v in old.items():
+            if v.get("completers"):
+                completers_by_kind[kind] = completers_by_kind.get(kind, 0) + v["completers"]
+        old_completers = sum(v.get("completers", 0) for v in old.values())
+        old_participants = sum(v.get("participants", 0) for v in old.values())
+        old_sessions = sum(v.get("sessions", 0) for v in old.values())
+        persons = people + old_participants
+        rows.append(
+            {
+                "municipality_code": c,
+                "sessions_attended_by_kind": {k: n for k, _, n in ks if n},
+                "sessions_attended": attended,
+                "completers_by_kind": completers_by_kind,
+                "completers": comps + old_completers,
+                "persons": persons,
+                "attendances": atts,
+                "registrations": regs,
+                "reached": persons > 0 or old_completers > 0,
+                "from_history": {
+                    "participants": old_participants,
+                    "completers": old_completers,
+                    "sessions": old_sessions,
+                }
+                if old
+                else None,
+            }
+        )
+    return {"fiscal_year": fiscal_year, "municipalities": rows}
 
 
 # ---- targets -------------------------------------------------------------------------------
@@ -241,40 +260,108 @@ async def update_target(
     return target
 
 
+async def _completers_by_year(
+    session: AsyncSession, target: Target, years: list[int]
+) -> dict[int, int]:
+    if target.program_id is not None:
+        query = (
+            select(SessionFigures.fiscal_year, func.sum(SessionFigures.completers))
+            .where(SessionFigures.program_id == target.program_id)
+            .group_by(SessionFigures.fiscal_year)
+        )
+    else:
+        query = (
+            select(KindYearFigures.fiscal_year, func.sum(KindYearFigures.completers))
+            .where(col(KindYearFigures.fiscal_year).in_(years))
+            .group_by(KindYearFigures.fiscal_year)
+        )
+        if target.kind is not None:
+            query = query.where(KindYearFigures.kind == target.kind)
+    return {fy: int(n or 0) for fy, n in (await session.exec(query)).all()}
+
+
+async def _reached_by_year(
+    session: AsyncSession, target: Target, years: list[int]
+) -> dict[int, set[str]]:
+    if target.program_id is not None:
+        query = (
+            select(
+                SessionMunicipalityFigures.fiscal_year, SessionMunicipalityFigures.municipality_code
+            )
+            .where(
+                SessionMunicipalityFigures.program_id == target.program_id,
+                SessionMunicipalityFigures.persons > 0,
+            )
+            .distinct()
+        )
+    elif target.kind is not None:
+        query = select(
+            MunicipalityKindFigures.fiscal_year, MunicipalityKindFigures.municipality_code
+        ).where(
+            col(MunicipalityKindFigures.fiscal_year).in_(years),
+            MunicipalityKindFigures.kind == target.kind,
+            MunicipalityKindFigures.persons > 0,
+        )
+    else:
+        query = select(
+            MunicipalityYearFigures.fiscal_year, MunicipalityYearFigures.municipality_code
+        ).where(
+            col(MunicipalityYearFigures.fiscal_year).in_(years),
+            MunicipalityYearFigures.persons > 0,
+        )
+    out: dict[int, set[str]] = defaultdict(set)
+    for fy, code in (await session.exec(query)).all():
+        out[fy].add(code)
+    return out
+
+
 async def target_progress(session: AsyncSession, target: Target) -> TargetProgress:
-    """Progress toward a target: per year, the remaining gap, municipalities not reached."""
+    """Progress toward a target: per year (records and history apart), the remaining gap,
+    municipalities not reached. History is by kind: a target of one program counts records
+    only."""
     current = fiscal_year_of(today())
     years = list(range(target.fy_from, target.fy_to + 1))
-    facts = await load_facts(
-        session, fiscal_years=years, program_id=target.program_id, kind=target.kind
+    past = (
+        await history.years(session, years, kind=target.kind)
+        if target.program_id is None
+        else {y: history.YearHistory(y) for y in years}
     )
-    fy_of_program = {pid: p.fiscal_year for pid, p in facts.programs.items()}
-    fy_of_session = {s.id: fy_of_program[s.program_id] for s in facts.sessions}
     home = home_codes()
     by_year: list[YearProgress] = []
     metric = Metric(target.metric)
     if metric == Metric.completers:
-        per_year: dict[int, int] = defaultdict(int)
-        for r in facts.regs:
-            if facts.completed(r):
-                per_year[fy_of_session[r.session_id]] += 1
-        by_year = [YearProgress(fiscal_year=y, actual=per_year[y], met=None) for y in years]
-        actual = sum(per_year.values())
+        rec = await _completers_by_year(session, target, years)
+        for y in years:
+            old = past[y].total("completers", target.kind)
+            by_year.append(
+                YearProgress(
+                    fiscal_year=y,
+                    actual=rec.get(y, 0) + old,
+                    from_records=rec.get(y, 0),
+                    from_history=old,
+                    met=None,
+                )
+            )
+        actual = sum(b.actual for b in by_year)
         not_reached: list[str] = []
     else:
-        per_year_sessions: dict[int, int] = defaultdict(int)
-        for s in facts.held():
-            per_year_sessions[fy_of_session[s.id]] += 1
-        reached: dict[int, set[str]] = defaultdict(set)
-        for r in facts.regs:
-            if facts.attended.get(r.id, 0):  # type: ignore[arg-type]
-                reached[fy_of_session[r.session_id]].add(r.municipality_code)
+        if metric == Metric.sessions_per_year:
+            held = await _held_by_year_kind(
+                session, fiscal_years=years, kind=target.kind, program_id=target.program_id
+            )
+        else:
+            reached = await _reached_by_year(session, target, years)
         for y in years:
             if metric == Metric.sessions_per_year:
-                got, missing = per_year_sessions[y], None
+                got_rec = sum(n for (fy, _), n in held.items() if fy == y)
+                got_old = past[y].total("sessions", target.kind)
+                got, missing = got_rec + got_old, None
             else:
-                missing = [c for c in home if c not in reached[y]]
-                got = len(home) - len(missing)
+                rec_set = {c for c in reached.get(y, set()) if c in home}
+                old_set = {c for c in past[y].reached(target.kind) if c in home} - rec_set
+                missing = [c for c in home if c not in rec_set and c not in old_set]
+                got_rec, got_old = len(rec_set), len(old_set)
+                got = got_rec + got_old
             # A past year is judged; the running year only once it has met the target.
             met: bool | None = (
                 got >= target.value if y < current else (True if got >= target.value else None)
@@ -282,17 +369,27 @@ async def target_progress(session: AsyncSession, target: Target) -> TargetProgre
             if y > current:
                 met = None
             by_year.append(
-                YearProgress(fiscal_year=y, actual=got, met=met, municipalities_not_reached=missing)
+                YearProgress(
+                    fiscal_year=y,
+                    actual=got,
+                    from_records=got_rec,
+                    from_history=got_old,
+                    met=met,
+                    municipalities_not_reached=missing,
+                )
             )
         latest = [b for b in by_year if b.fiscal_year <= current] or by_year[:1]
         actual = latest[-1].actual
         not_reached = latest[-1].municipalities_not_reached or []
     if metric == Metric.completers:
         achieved = actual >= target.value
-        remaining = max(0, target.value - actual)
+        from_records = sum(b.from_records for b in by_year)
+        from_history = sum(b.from_history for b in by_year)
     else:
         achieved = all(b.met for b in by_year)
-        remaining = max(0, target.value - actual)
+        latest_year = ([b for b in by_year if b.fiscal_year <= current] or by_year[:1])[-1]
+        from_records, from_history = latest_year.from_records, latest_year.from_history
+    remaining = max(0, target.value - actual)
     return TargetProgress(
         id=target.id,  # type: ignore[arg-type]
         name=target.name,
@@ -304,6 +401,8 @@ async def target_progress(session: AsyncSession, target: Target) -> TargetProgre
         value=target.value,
         version=target.version,
         actual=actual,
+        actual_from_records=from_records,
+        actual_from_history=from_history,
         remaining=remaining,
         progress=round(actual / target.value, 4) if target.value else 0.0,
         achieved=achieved,
@@ -347,41 +446,33 @@ async def demand(session: AsyncSession, *, fiscal_year: int) -> dict[str, object
         p.id: p
         for p in (await session.exec(select(Program).where(Program.fiscal_year == fiscal_year)))
     }
-    sessions = list(
-        (
-            await session.exec(
-                select(TrainingSession)
-                .where(col(TrainingSession.program_id).in_(list(programs)))
-                .order_by(TrainingSession.first_date, TrainingSession.id)
+    figures = (
+        await session.exec(
+            select(
+                SessionFigures.session_id,
+                SessionFigures.program_id,
+                SessionFigures.capacity,
+                SessionFigures.confirmed + SessionFigures.waitlisted,
             )
-        ).all()
-    )
-    counts: dict[int, int] = dict(
-        (
-            await session.exec(
-                select(Registration.session_id, func.count())
-                .where(col(Registration.session_id).in_([s.id for s in sessions]))
-                .where(Registration.status != CANCELLED)
-                .group_by(Registration.session_id)
-            )
-        ).all()
-    )
+            .where(SessionFigures.fiscal_year == fiscal_year)
+            .order_by(SessionFigures.first_date, SessionFigures.session_id)
+        )
+    ).all()
     session_rows = []
     per_program: dict[int, dict[str, int]] = defaultdict(lambda: {"capacity": 0, "applicants": 0})
-    for s in sessions:
-        applicants = counts.get(s.id, 0)  # type: ignore[arg-type]
+    for sid, pid, capacity, applicants in figures:
         session_rows.append(
             {
-                "session_id": s.id,
-                "program_id": s.program_id,
-                "capacity": s.capacity,
+                "session_id": sid,
+                "program_id": pid,
+                "capacity": capacity,
                 "applicants": applicants,
-                "ratio": round(applicants / s.capacity, 3),
-                "over_subscribed": applicants > s.capacity,
+                "ratio": round(applicants / capacity, 3),
+                "over_subscribed": applicants > capacity,
             }
         )
-        per_program[s.program_id]["capacity"] += s.capacity
-        per_program[s.program_id]["applicants"] += applicants
+        per_program[pid]["capacity"] += capacity
+        per_program[pid]["applicants"] += applicants
     program_rows = []
     for pid, p in programs.items():
         cap = per_program[pid]["capacity"]  # type: ignore[index]

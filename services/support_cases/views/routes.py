@@ -1,0 +1,113 @@
+"""One call per gateway view: everything a round's views need from this service in one
+request, from the stored case summaries and round figures.
+
+- the grant report (cases and round summary), the support candidates (applications and the
+  round's targets) and the support round page (applications, round, cases):
+  ``/views/rounds/{fiscal_year}``
+- the prefecture's PDCA actuals over several years: ``/views/round-summaries``
+(The dashboard and a municipality's profile need only ``/cases``, already one call.)"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from services.common.actor import Role
+from services.common.errors import Invalid
+from services.support_cases.cases import service as cases_service
+from services.support_cases.cases.models import CaseListItem
+from services.support_cases.deps import CurrentActor, Session
+from services.support_cases.rounds import service as rounds_service
+from services.support_cases.rounds.models import (
+    ApplicationPublic,
+    RoundPublic,
+    RoundSummary,
+    SupportRound,
+)
+
+router = APIRouter(prefix="/views", tags=["画面用 (1画面1回)"])
+
+
+class RoundView(BaseModel):
+    """A round with everything its views read. ``round`` and ``summary`` are null when the
+    year has no round; ``applications`` is null for an advisor (not theirs to see) and holds
+    only its own for a municipality; ``cases`` are the cases the actor may see."""
+
+    fiscal_year: int
+    round: RoundPublic | None
+    summary: RoundSummary | None
+    applications: list[ApplicationPublic] | None
+    cases: list[CaseListItem]
+
+
+class YearSummary(BaseModel):
+    fiscal_year: int
+    summary: RoundSummary | None  # null: no round that year
+
+
+class RoundSummaries(BaseModel):
+    years: list[YearSummary]
+
+
+@router.get(
+    "/rounds/{fiscal_year}",
+    response_model=RoundView,
+    summary="支援年度の画面・交付金報告・支援候補用: 支援年度、集計、希望、事例",
+)
+async def round_view(
+    session: Session,
+    actor: CurrentActor,
+    fiscal_year: Annotated[int, Path(ge=2018, le=2100)],
+) -> Any:
+    rnd = (
+        await session.exec(select(SupportRound).where(SupportRound.fiscal_year == fiscal_year))
+    ).first()
+    applications = (
+        None
+        if actor.role == Role.advisor
+        else await rounds_service.list_applications(session, actor=actor, fiscal_year=fiscal_year)
+    )
+    return {
+        "fiscal_year": fiscal_year,
+        "round": rnd,
+        "summary": await rounds_service.summary_of(session, rnd) if rnd else None,
+        "applications": applications,
+        "cases": await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year),
+    }
+
+
+@router.get(
+    "/round-summaries",
+    response_model=RoundSummaries,
+    summary="複数年度の支援年度の集計 (取組と目標の実績用)",
+)
+async def round_summaries(
+    session: Session,
+    _actor: CurrentActor,
+    fy_from: Annotated[int, Query(ge=2018, le=2100, description="最初の年度")],
+    fy_to: Annotated[int, Query(ge=2018, le=2100, description="最後の年度 (10年度以内)")],
+) -> Any:
+    if fy_to < fy_from or fy_to - fy_from > 10:
+        msg = "fy_to は fy_from 以降、10年度以内にしてください"
+        raise Invalid(msg, errors=[{"loc": ["query", "fy_to"], "msg": msg}])
+    years = list(range(fy_from, fy_to + 1))
+    rounds = {
+        r.fiscal_year: r
+        for r in (
+            await session.exec(select(SupportRound).where(col(SupportRound.fiscal_year).in_(years)))
+        ).all()
+    }
+    return {
+        "years": [
+            {
+                "fiscal_year": y,
+                "summary": await rounds_service.summary_of(session, rounds[y])
+                if y in rounds
+                else None,
+            }
+            for y in years
+        ]
+    }

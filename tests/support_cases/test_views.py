@@ -1,0 +1,77 @@
+"""One call per gateway view: the round view answers what the separate calls answered."""
+
+from __future__ import annotations
+
+from tests.support_cases.factories import (
+    CITY,
+    FY,
+    WARD,
+    add_visit,
+    make_advisor,
+    make_application,
+    make_case,
+    make_round,
+)
+
+
+class TestRoundView:
+    async def test_round_view_equals_the_separate_calls(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c)
+            adv = await make_advisor(c)
+            case = await make_case(c, CITY, advisor_ids=[adv["id"]])
+            await add_visit(c, case["id"], adv["id"], hours=2.5)
+            await make_application(c, WARD)
+            view = (await c.get(f"/api/v1/views/rounds/{FY}")).json()
+            assert view["round"] == (await c.get(f"/api/v1/rounds/{FY}")).json()
+            assert view["summary"] == (await c.get(f"/api/v1/rounds/{FY}/summary")).json()
+            assert (
+                view["applications"]
+                == (await c.get("/api/v1/applications", params={"fiscal_year": FY})).json()
+            )
+            assert (
+                view["cases"] == (await c.get("/api/v1/cases", params={"fiscal_year": FY})).json()
+            )
+        assert (view["summary"]["applications"], view["summary"]["advisor_hours"]) == (2, 2.5)
+        assert [c["visits_count"] for c in view["cases"]] == [1]
+
+    async def test_a_year_without_a_round_and_scoping_by_role(self, support_cases):
+        async with support_cases.client() as c:
+            empty = (await c.get("/api/v1/views/rounds/2030")).json()
+            await make_round(c)
+            await make_application(c, CITY)
+            await make_application(c, WARD)
+        assert empty == {
+            "fiscal_year": 2030,
+            "round": None,
+            "summary": None,
+            "applications": [],
+            "cases": [],
+        }
+        async with support_cases.client("municipality", CITY) as m:
+            own = (await m.get(f"/api/v1/views/rounds/{FY}")).json()
+        async with support_cases.client("advisor") as a:
+            adv = (await a.get(f"/api/v1/views/rounds/{FY}")).json()
+        assert [x["municipality_code"] for x in own["applications"]] == [CITY]
+        assert adv["applications"] is None and adv["cases"] == []
+
+    async def test_round_summaries_of_several_years(self, support_cases):
+        async with support_cases.client() as c:
+            await make_round(c)
+            await make_application(c, CITY)
+            body = (
+                await c.get(
+                    "/api/v1/views/round-summaries", params={"fy_from": 2024, "fy_to": 2026}
+                )
+            ).json()
+            bad = await c.get(
+                "/api/v1/views/round-summaries", params={"fy_from": 2026, "fy_to": 2024}
+            )
+        assert [
+            (y["fiscal_year"], (y["summary"] or {}).get("applications")) for y in body["years"]
+        ] == [
+            (2024, None),
+            (2025, 1),
+            (2026, None),
+        ]
+        assert bad.status_code == 422
