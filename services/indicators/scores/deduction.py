@@ -26,6 +26,7 @@ from services.common.models import utcnow
 from services.common.registry import get_registry
 from services.indicators.frameworks.models import STATE_NAMES, Framework, Item, Level, State
 from services.indicators.insurers.service import Directory, load_directory
+from services.indicators.results import readmodels
 from services.indicators.scores.models import DeductionRule, DeductionTrigger, Score
 
 DERIVED = Actor(id="derived", name="自動 (市町村の結果から導出)", role=Role.admin)
@@ -144,6 +145,7 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
             )
         )
         pref.updated_at = utcnow()
+        readmodels.mark(session, pref.id)
     if cells:
         await upsert_cells(session, await load_tree(session, pref.id), cells, actor=DERIVED)  # type: ignore[arg-type]
 
