@@ -83,7 +83,7 @@ def _r(x: Any) -> Any:
 
 async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
     reg = get_registry()
-    fws = await _rows(engine, "SELECT id, grant, level, grant_fy, max_points FROM framework")
+    fws = await _rows(engine, 'SELECT id, "grant", level, grant_fy, max_points FROM framework')
     cats = await _rows(
         engine,
         "SELECT id, framework_id, code, parent_id, max_points FROM category ORDER BY position",
@@ -104,7 +104,7 @@ async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
     ):
         sets[name][code] = group
     inputs = await _rows(
-        engine, "SELECT entity_code, first_insured, grant_fy, grant FROM allocation_input"
+        engine, 'SELECT entity_code, first_insured, grant_fy, "grant" FROM allocation_input'
     )
     entity: dict[Any, Any] = {}
     member: dict[Any, Any] = {}
