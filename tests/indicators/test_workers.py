@@ -70,6 +70,8 @@ class TestTwoWorkers:
             (MINATO, 10.0, 2),
             (CHUO, 5.0, 3),
         ]
+        # a holds this answer in its read cache: the write in b must still be seen in a
+        assert a.get(f"/api/v1/frameworks/{fid}/results?prefecture=13") == res
         # a write in b, read in a: Chuo now ties Chiyoda (same rank), a city joins
         _put(b, fid, {CHUO: {"c": 10, "b1": 5}, HACHIOJI: {"a": 1}})
         res = a.get(f"/api/v1/frameworks/{fid}/results?prefecture=13")

@@ -4,13 +4,13 @@ models."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.db import get_session
 from services.indicators.frameworks.models import Level
-from services.indicators.results import comparisons, exports, schemas, shaping, views
+from services.indicators.results import cache, comparisons, exports, schemas, shaping, views
 
 router = APIRouter(tags=["結果・比較"])
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -54,8 +54,10 @@ Opts = Annotated[shaping.ResultOptions, Depends(options)]
     summary="結果 (総合得点・得点率・順位・フラグ)",
     **EXACT,
 )
-async def get_results(framework_id: int, session: Session, opts: Opts) -> object:
-    return await shaping.results(session, framework_id, opts)
+async def get_results(framework_id: int, request: Request, session: Session, opts: Opts) -> object:
+    return await cache.answer(
+        request, schemas.Results, lambda: shaping.results(session, framework_id, opts)
+    )
 
 
 @router.get(
@@ -79,8 +81,14 @@ async def export_results(
     summary="交付金ごとの最新の結果 (得点のある最新の体系)",
     **EXACT,
 )
-async def latest(session: Session, opts: Opts, level: Level = Level.municipality) -> object:
-    return await shaping.latest_results(session, level=level, opts=opts)
+async def latest(
+    request: Request, session: Session, opts: Opts, level: Level = Level.municipality
+) -> object:
+    return await cache.answer(
+        request,
+        list[schemas.LatestResults],
+        lambda: shaping.latest_results(session, level=level, opts=opts),
+    )
 
 
 @router.get(
@@ -90,10 +98,18 @@ async def latest(session: Session, opts: Opts, level: Level = Level.municipality
     **EXACT,
 )
 async def get_averages(
-    framework_id: int, session: Session, prefecture: Pref = None, group_set: str = "region_class"
+    framework_id: int,
+    request: Request,
+    session: Session,
+    prefecture: Pref = None,
+    group_set: str = "region_class",
 ) -> object:
-    return await comparisons.averages(
-        session, framework_id, prefecture=prefecture, group_set=group_set
+    return await cache.answer(
+        request,
+        schemas.Averages,
+        lambda: comparisons.averages(
+            session, framework_id, prefecture=prefecture, group_set=group_set
+        ),
     )
 
 
@@ -105,13 +121,18 @@ async def get_averages(
 )
 async def get_recover(
     framework_id: int,
+    request: Request,
     session: Session,
     entity_code: Annotated[str, Query(pattern=r"^\d{6}$")],
     group_set: str = "region_class",
     share: Share = 0.30,
 ) -> object:
-    return await comparisons.recover(
-        session, framework_id, entity_code=entity_code, group_set=group_set, share=share
+    return await cache.answer(
+        request,
+        schemas.Recover,
+        lambda: comparisons.recover(
+            session, framework_id, entity_code=entity_code, group_set=group_set, share=share
+        ),
     )
 
 
@@ -123,6 +144,7 @@ async def get_recover(
 )
 async def get_compare(
     framework_id: int,
+    request: Request,
     session: Session,
     previous_id: int | None = None,
     prefecture: Pref = None,
@@ -131,13 +153,18 @@ async def get_compare(
         str | None, Query(description="指標コード (カンマ区切り): 全団体の指標ごとの差を返す")
     ] = None,
 ) -> object:
-    return await comparisons.compare(
-        session,
-        framework_id,
-        previous_id=previous_id,
-        prefecture=prefecture,
-        entity_code=entity_code,
-        item_codes=[c.strip() for c in item_codes.split(",") if c.strip()] if item_codes else None,
+    codes = [c.strip() for c in item_codes.split(",") if c.strip()] if item_codes else None
+    return await cache.answer(
+        request,
+        schemas.Compare,
+        lambda: comparisons.compare(
+            session,
+            framework_id,
+            previous_id=previous_id,
+            prefecture=prefecture,
+            entity_code=entity_code,
+            item_codes=codes,
+        ),
     )
 
 
@@ -150,8 +177,8 @@ async def get_compare(
     summary="ダッシュボード: 都道府県内の区市町村の得点・順位・フラグ (交付金ごと、1回で)",
     **EXACT,
 )
-async def dashboard_view(session: Session, opts: Opts) -> object:
-    return await views.dashboard(session, opts)
+async def dashboard_view(request: Request, session: Session, opts: Opts) -> object:
+    return await cache.answer(request, schemas.Dashboard, lambda: views.dashboard(session, opts))
 
 
 @router.get(
@@ -161,6 +188,7 @@ async def dashboard_view(session: Session, opts: Opts) -> object:
     **EXACT,
 )
 async def profile_view(
+    request: Request,
     session: Session,
     code: Annotated[str, Path(pattern=r"^\d{6}$")],
     prefecture: Annotated[
@@ -170,6 +198,10 @@ async def profile_view(
     years: Annotated[int, Query(ge=1, le=10, description="年度推移の年数")] = 3,
     share: Share = 0.30,
 ) -> object:
-    return await views.profile(
-        session, code, prefecture=prefecture, group_set=group_set, years=years, share=share
+    return await cache.answer(
+        request,
+        schemas.Profile,
+        lambda: views.profile(
+            session, code, prefecture=prefecture, group_set=group_set, years=years, share=share
+        ),
     )
