@@ -214,8 +214,9 @@ async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
             for e, t in totals.items():
                 g = group_of(s, e)
                 groups[g][e] = t
-                blocks[("", s, g)].append(e)
-                blocks[(e[:2], s, g)].append(e)
+                if s != "prefecture":  # its groups are the prefecture blocks
+                    blocks[("", s, g)].append(e)
+                    blocks[(e[:2], s, g)].append(e)
             for g, d in groups.items():
                 ranks = _ranks(d)
                 for e in d:
@@ -394,6 +395,11 @@ async def check(harness: Any, c: Any, state: dict[str, Any], what: str) -> None:
         for e in res["entities"]:
             t, _r, nr, *_ = want["entity"][(fid, e["entity_code"])]
             assert (round(e["total"], 6), e["national_rank"]) == (t, nr), what
+        # the prefecture set's groups are the prefecture blocks
+        avg = (await c.get(f"/api/v1/frameworks/{fid}/averages?group_set=prefecture")).json()
+        assert {g["group"]: g["count"] for g in avg["groups"]} == {
+            p: v[0] for (f, p, s, _g), v in want["average"].items() if f == fid and p and not s
+        }, what
 
 
 @settings(

@@ -51,6 +51,8 @@ async def averages(
     await check_set(session, group_set)
     await readmodels.ensure_current(session)
     pref = prefecture or ""
+    if group_set == "prefecture":
+        return await _prefecture_groups(session, framework_id, prefecture)
     q = select(RA).where(
         RA.c.framework_id == framework_id,
         ((RA.c.prefecture == "") & (RA.c.group_set == ""))
@@ -71,6 +73,29 @@ async def averages(
         "groups": [{"group": r.group_name, **_block(r)} for r in groups],
     }
     if prefecture:
+        out["prefecture"] = {"code": prefecture, **(_block(own) if own else dict(EMPTY_BLOCK))}
+    return out
+
+
+async def _prefecture_groups(
+    session: AsyncSession, framework_id: int, prefecture: str | None
+) -> dict[str, Any]:
+    """Averages by the ``prefecture`` set: its groups are the stored prefecture blocks."""
+    q = select(RA).where(RA.c.framework_id == framework_id, RA.c.group_set == "")
+    if prefecture:
+        q = q.where(RA.c.prefecture.in_(("", prefecture)))
+    rows = (await (await session.connection()).execute(q)).all()
+    nation = next((r for r in rows if r.prefecture == ""), None)
+    prefs = sorted((r for r in rows if r.prefecture), key=lambda r: r.prefecture)
+    out: dict[str, Any] = {
+        "framework_id": framework_id,
+        "nation": _block(nation) if nation else dict(EMPTY_BLOCK),
+        "prefecture": None,
+        "group_set": "prefecture",
+        "groups": [{"group": r.prefecture, **_block(r)} for r in prefs],
+    }
+    if prefecture:
+        own = prefs[0] if prefs else None
         out["prefecture"] = {"code": prefecture, **(_block(own) if own else dict(EMPTY_BLOCK))}
     return out
 
@@ -107,13 +132,14 @@ async def recover(
             )
         )
     ).scalar_one()
+    by_prefecture = group_set == "prefecture"  # its groups are the prefecture blocks
     block = (
         await conn.execute(
             select(RA.c.count, RA.c.full_counts).where(
                 RA.c.framework_id == framework_id,
-                RA.c.prefecture == "",
-                RA.c.group_set == group_set,
-                RA.c.group_name == group,
+                RA.c.prefecture == (group if by_prefecture else ""),
+                RA.c.group_set == ("" if by_prefecture else group_set),
+                RA.c.group_name == ("" if by_prefecture else group),
             )
         )
     ).one()

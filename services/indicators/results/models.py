@@ -46,7 +46,10 @@ class ResultEntity(Base, table=True):  # type: ignore[call-arg]
 
 class ResultMember(Base, table=True):  # type: ignore[call-arg]
     __tablename__ = "result_member"
-    __table_args__ = (Index("ix_result_member_group", "framework_id", "group_set", "group_name"),)
+    __table_args__ = (
+        Index("ix_result_member_group", "framework_id", "group_set", "group_name"),
+        Index("ix_result_member_entity", "framework_id", "entity_code"),
+    )
 
     framework_id: int = _fw()
     group_set: str = Field(max_length=100, primary_key=True)
@@ -58,7 +61,8 @@ class ResultMember(Base, table=True):  # type: ignore[call-arg]
 
 
 class ResultAverage(Base, table=True):  # type: ignore[call-arg]
-    """``prefecture`` '' = the whole nation; ``group_set`` '' = every entity of the block."""
+    """``prefecture`` '' = the whole nation; ``group_set`` '' = every entity of the block. The
+    groups of the ``prefecture`` set are the prefecture blocks themselves (not stored twice)."""
 
     __tablename__ = "result_average"
 

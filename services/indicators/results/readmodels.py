@@ -365,7 +365,7 @@ def _item_stats(conn: Connection, fid: int) -> tuple[dict[Any, Any], dict[Any, A
             f"SUM({full.text}) FROM score JOIN item ON item.id = score.item_id "
             "JOIN result_member m ON m.framework_id = score.framework_id "
             "AND m.entity_code = score.entity_code "
-            "WHERE score.framework_id = :f "
+            "WHERE score.framework_id = :f AND m.group_set <> 'prefecture' "
             "GROUP BY m.group_set, m.group_name, m.prefecture, score.item_id"
         ),
         {"f": fid},
@@ -399,24 +399,23 @@ def _averages(
         blocks[("", "", "")].append(c)
         blocks[(p, "", "")].append(c)
         for s, by in members.items():
+            if s == "prefecture":  # its groups are the prefecture blocks
+                continue
             blocks[("", s, by[c])].append(c)
             blocks[(p, s, by[c])].append(c)
     sums, fulls = _item_stats(conn, fw.id)
+    cat_list = [(c.code, c.max_points) for c in cats]
+    item_list = [(it.id, it.code) for it in items]
     rows = []
     for (pref, gset, gname), codes in blocks.items():
         n = len(codes)
         mean_total = sum(totals[c] for c in codes) / n
-        block_sums, block_fulls = sums[(pref, gset, gname)], fulls[(pref, gset, gname)]
-        categories = []
-        for cat in cats:
-            m = sum(cat_points[c].get(cat.code, 0.0) for c in codes) / n
-            categories.append(
-                {
-                    "code": cat.code,
-                    "mean_points": m,
-                    "mean_score_rate": m / cat.max_points if cat.max_points else 0.0,
-                }
-            )
+        block_sums = sums.get((pref, gset, gname), {})
+        block_fulls = fulls.get((pref, gset, gname), {})
+        cat_sums: dict[str, float] = defaultdict(float)
+        for c in codes:
+            for code, pts in cat_points[c].items():
+                cat_sums[code] += pts
         rows.append(
             {
                 "framework_id": fw.id,
@@ -426,17 +425,24 @@ def _averages(
                 "count": n,
                 "mean_total": mean_total,
                 "mean_score_rate": rate(mean_total),
-                "categories": categories,
+                "categories": [
+                    {
+                        "code": code,
+                        "mean_points": (m := cat_sums.get(code, 0.0) / n),
+                        "mean_score_rate": m / cmax if cmax else 0.0,
+                    }
+                    for code, cmax in cat_list
+                ],
                 "items": [
                     {
-                        "code": it.code,
-                        "mean_points": block_sums.get(it.id, 0.0) / n,
-                        "full_share": block_fulls.get(it.id, 0) / n,
+                        "code": code,
+                        "mean_points": block_sums.get(iid, 0.0) / n,
+                        "full_share": block_fulls.get(iid, 0) / n,
                     }
-                    for it in items
+                    for iid, code in item_list
                 ],
                 "full_counts": {
-                    it.code: block_fulls[it.id] for it in items if block_fulls.get(it.id)
+                    code: block_fulls[iid] for iid, code in item_list if block_fulls.get(iid)
                 },
             }
         )

@@ -1,6 +1,7 @@
 """Score endpoints: replace cells (JSON), import a file, read cells with their years."""
 
 import hashlib
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
@@ -43,6 +44,16 @@ class Written(BaseModel):
     written: int
 
 
+class ScoreCell(BaseModel):
+    entity_code: str
+    item_code: str
+    points: float
+    evaluation_fy: int = Field(description="評価年度 (取組の年度)")
+    grant_fy: int = Field(description="交付年度")
+    updated_at: datetime
+    updated_by: str
+
+
 @router.put("/frameworks/{framework_id}/scores", response_model=Written, summary="得点を書き込む")
 async def put_scores(framework_id: int, body: ScoresIn, session: Session, actor: Staff) -> Written:
     tree = await load_tree(session, framework_id)
@@ -78,10 +89,12 @@ async def import_scores(
     return Written(written=n)
 
 
-@router.get("/frameworks/{framework_id}/scores", summary="得点 (セル単位、評価年度・交付年度つき)")
-async def get_scores(
-    framework_id: int, session: Session, entity_code: str | None = None
-) -> list[dict[str, Any]]:
+@router.get(
+    "/frameworks/{framework_id}/scores",
+    response_model=list[ScoreCell],
+    summary="得点 (セル単位、評価年度・交付年度つき)",
+)
+async def get_scores(framework_id: int, session: Session, entity_code: str | None = None) -> object:
     tree = await load_tree(session, framework_id)
     return await service.read_scores(session, tree, entity_code=entity_code)
 
