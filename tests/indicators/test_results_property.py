@@ -236,17 +236,16 @@ async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
                     }
                     for c in fcats
                 ],
-                [
-                    {
-                        "code": it[3],
-                        "mean_points": sum(cells[e].get(it[0], 0.0) for e in codes) / n,
-                        "full_share": sum(
-                            1 for e in codes if it[5] > 0 and cells[e].get(it[0], 0.0) >= it[5]
-                        )
-                        / n,
-                    }
-                    for it in fitems
-                ],
+                {
+                    "code": [it[3] for it in fitems],
+                    "mean_points": [
+                        sum(cells[e].get(it[0], 0.0) for e in codes) / n for it in fitems
+                    ],
+                    "full_share": [
+                        sum(1 for e in codes if it[5] > 0 and cells[e].get(it[0], 0.0) >= it[5]) / n
+                        for it in fitems
+                    ],
+                },
                 {
                     it[3]: k
                     for it in fitems

@@ -34,7 +34,12 @@ def _block(row: Any) -> dict[str, Any]:
         "mean_total": row.mean_total,
         "mean_score_rate": row.mean_score_rate,
         "categories": row.categories,
-        "items": row.items,
+        "items": [
+            {"code": c, "mean_points": m, "full_share": s}
+            for c, m, s in zip(
+                row.items["code"], row.items["mean_points"], row.items["full_share"], strict=True
+            )
+        ],
     }
 
 

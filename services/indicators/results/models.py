@@ -74,7 +74,7 @@ class ResultAverage(Base, table=True):  # type: ignore[call-arg]
     mean_total: float
     mean_score_rate: float
     categories: list = Field(default_factory=list, sa_type=JSON)  # type: ignore[type-arg]
-    items: list = Field(default_factory=list, sa_type=JSON)  # type: ignore[type-arg]
+    items: dict = Field(default_factory=dict, sa_type=JSON)  # type: ignore[type-arg]
     full_counts: dict = Field(default_factory=dict, sa_type=JSON)  # type: ignore[type-arg]
 
 
