@@ -1,0 +1,102 @@
+"""取組と目標 shared across the prefecture: the 62 side by side (`/pdca/municipalities`), one
+municipality's sheet (its own staff and the prefecture edit the year's records), 好事例."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.api.registry import lookup, registry_of
+from gateway.templating import render
+from gateway.views.pdca_shared import (
+    EVALUATIONS,
+    good_practices,
+    mark_good_practice,
+    municipality_sheet,
+    save_year,
+    side_by_side,
+)
+from services.common import clock
+from services.common.registry import PEER_TYPES, REGION_CLASSES
+
+router = APIRouter(include_in_schema=False)
+FY = Annotated[int | None, Query(ge=2000, le=2100)]
+Short = Annotated[str, Query(max_length=40)]
+
+
+def _form(raw: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+
+
+@router.get("/pdca/municipalities", name="pdca_municipalities")
+async def pdca_municipalities(
+    request: Request, fiscal_year: FY = None, region_class: Short = "", peer_type: Short = ""
+) -> HTMLResponse:
+    """The 62 sheets side by side for a year (a municipality sees the others' published ones)."""
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    v = await side_by_side(services, actor, fy, region_class, peer_type)
+    ctx = {"v": v, "region_classes": REGION_CLASSES, "peer_types": PEER_TYPES}
+    return render(request, "pdca_shared/municipalities.html", ctx, block="side_by_side")
+
+
+@router.get("/pdca/municipalities/{code}", name="pdca_municipality")
+async def pdca_municipality(request: Request, code: str, fiscal_year: FY = None) -> HTMLResponse:
+    """One municipality's sheet for a year: read-only, or editable by its staff and staff."""
+    m = lookup(registry_of(request), code)
+    fy = fiscal_year or clock.current_fiscal_year()
+    v = await municipality_sheet(request.app.state.services, request.state.actor, m.code, fy)
+    ctx = {
+        "v": v,
+        "m": m,
+        "evaluations": EVALUATIONS[:3],
+        "saved": request.query_params.get("saved"),
+    }
+    return render(request, "pdca_shared/sheet.html", ctx)
+
+
+@router.post("/pdca/municipalities/{code}/records", name="pdca_municipality_save")
+async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """Save one item's record of the year (its own municipality or staff; others: refused)."""
+    m, form = lookup(registry_of(request), code), _form(await request.form())
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    out = await save_year(services, actor, m.code, fy, form)
+    if out.saved:
+        url = request.url_for("pdca_municipality", code=m.code)
+        return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
+    v = await municipality_sheet(services, actor, m.code, fy)
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], "outcome": out, "form": form}
+    return render(request, "pdca_shared/sheet.html", ctx, status_code=out.status)
+
+
+@router.get("/pdca/good-practices", name="pdca_good_practices")
+async def pdca_good_practices(request: Request, theme: Short = "") -> HTMLResponse:
+    """好事例 for 横展開, newest first, by theme."""
+    marks, themes, unavailable = await good_practices(
+        request.app.state.services, request.state.actor, theme
+    )
+    ctx = {"marks": marks, "themes": themes, "theme": theme, "unavailable": unavailable}
+    return render(request, "pdca_shared/good_practices.html", ctx)
+
+
+@router.post("/pdca/good-practices", name="pdca_good_practice_mark")
+async def pdca_good_practice_mark(request: Request) -> Response:
+    """A coordinator marks an item of a published sheet as 好事例 (with a short note)."""
+    form = _form(await request.form())
+    m = lookup(registry_of(request), form.get("code", ""))
+    out = await mark_good_practice(request.app.state.services, request.state.actor, form)
+    fy = form.get("fiscal_year", "")
+    url = f"{request.url_for('pdca_municipality', code=m.code)}?fiscal_year={fy}"
+    if out.saved:
+        return RedirectResponse(f"{url}&saved=good_practice", status_code=303)
+    v = await municipality_sheet(
+        request.app.state.services,
+        request.state.actor,
+        m.code,
+        int(fy or 0) or clock.current_fiscal_year(),
+    )
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], "outcome": out, "form": form}
+    return render(request, "pdca_shared/sheet.html", ctx, status_code=out.status)
