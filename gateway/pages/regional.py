@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from gateway.api.registry import lookup, registry_of
 from gateway.templating import render
-from gateway.views.regional import DIRECTION_LABELS, SORTS, measure_across, regional_profile
+from gateway.views.regional import (
+    DIRECTION_LABELS,
+    SORTS,
+    cited_values,
+    measure_across,
+    parse_cites,
+    regional_profile,
+)
 from services.common.access import ensure_visible
 
 router = APIRouter(include_in_schema=False)
@@ -62,3 +69,19 @@ async def regional_measure(
     )
     ctx = {"v": view, "code": measure, "sorts": SORTS, "directions": DIRECTION_LABELS}
     return render(request, "regional/measure.html", ctx, block="measure_table")
+
+
+@router.get("/support/cases/{case_id}/evidence", name="case_evidence")
+async def case_evidence(
+    request: Request,
+    case_id: int,
+    node: Annotated[int, Query(ge=1)],
+    cite: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006 (FastAPI's list query)
+    note: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
+) -> HTMLResponse:
+    """The values a logic-tree node cites (地域分析), shown beside the node (htmx)."""
+    cites = parse_cites(cite, note)
+    services, actor = request.app.state.services, request.state.actor
+    items, unavailable = await cited_values(services, actor, case_id, cites)
+    ctx = {"items": items, "node": node, "case_id": case_id, "unavailable": unavailable}
+    return render(request, "regional/_cited_values.html", ctx)

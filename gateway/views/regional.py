@@ -276,3 +276,52 @@ async def measure_across(
         descending=descending,
         unavailable=parts.unavailable,
     )
+
+
+# ---------------------------------------------------------------- values a logic tree cites
+
+
+@dataclass
+class Cited:
+    code: str
+    fiscal_year: int
+    note: str
+    item: Any  # RegionalEvidence, or None when the service could not answer
+
+
+def parse_cites(cites: list[str], notes: list[str]) -> list[tuple[str, int, str]]:
+    """``code:fy`` strings (with their notes, by position); malformed ones are left out."""
+    out = []
+    for i, c in enumerate(cites[:20]):
+        code, _, fy = c.partition(":")
+        if code and fy.isdigit():
+            out.append((code[:64], int(fy), notes[i][:200] if i < len(notes) else ""))
+    return out
+
+
+async def cited_values(
+    services: Services, actor: Actor, case_id: int, cites: list[tuple[str, int, str]]
+) -> tuple[list[Cited], list[str]]:
+    """The values a node of a case's logic tree cites, for the case's municipality: the case
+    first (the support_cases service decides whether the actor may see it), then one evidence
+    call for every cite."""
+    parts = await gather(
+        {"case": ("support_cases", services.support_cases.case(case_id, actor=actor))}
+    )
+    case = parts.get("case")
+    items: dict[str, Any] = {}
+    if case is not None and cites:
+        later = await gather(
+            {
+                "evidence": (
+                    "indicators",
+                    services.indicators.regional_evidence(
+                        case["municipality_code"], [f"{c}:{fy}" for c, fy, _ in cites], actor=actor
+                    ),
+                )
+            }
+        )
+        items = {f"{e.measure_code}:{e.fiscal_year}": e for e in later.get("evidence") or []}
+        parts.unavailable += later.unavailable
+    out = [Cited(c, fy, note, items.get(f"{c}:{fy}")) for c, fy, note in cites]
+    return out, parts.unavailable

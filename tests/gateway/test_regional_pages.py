@@ -91,3 +91,44 @@ class TestSheet:
         assert r.status_code == 200
         assert "地域分析シート" in r.text and 'id="sheet-table"' in r.text
         assert "regional.css" in r.text
+
+
+class TestTreeCitations:
+    async def test_a_cited_node_shows_its_value_beside_it(
+        self, demo: dict[str, ServiceHarness], gateway: httpx.AsyncClient
+    ) -> None:
+        async with demo["support_cases"].client() as c:
+            case = (await c.get("/api/v1/cases", params={"municipality_code": "132012"})).json()[0]
+            tree = (await c.get(f"/api/v1/cases/{case['id']}/tree")).json()
+        root = tree["root"]
+        assert root["measure_evidence"][0]["measure_code"] == "kayoinoba_rate"
+        page = await gateway.get(f"/support/cases/{case['id']}", headers=HTML)
+        assert page.status_code == 200
+        m = re.search(rf'<span id="cited-{root["id"]}" hx-get="([^"]+)"', page.text)
+        assert m, page.text[:2000]
+        url = m.group(1).replace("&amp;", "&")
+        r = await gateway.get(url, headers=HX)
+        assert r.status_code == 200, r.text
+        want = (await _compare_fy(demo["indicators"], "132012", 2023))["kayoinoba_rate"]
+        assert f'<strong class="num">{want["value"]:,.1f}%</strong>' in r.text
+        assert f"都平均 {want['prefecture_mean']:,.1f}" in r.text
+        assert "都平均と比べる" in r.text and "令和5年度" in r.text
+
+    async def test_another_municipality_cannot_read_the_case_values(
+        self, demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+    ) -> None:
+        async with demo["support_cases"].client() as c:
+            case = (await c.get("/api/v1/cases", params={"municipality_code": "132012"})).json()[0]
+        client = await gateway_factory(role="municipality", municipality=CHIYODA)
+        r = await client.get(
+            f"/support/cases/{case['id']}/evidence",
+            params={"node": 1, "cite": "kayoinoba_rate:2023"},
+            headers=HTML,
+        )
+        assert r.status_code == 404
+
+
+async def _compare_fy(h: ServiceHarness, code: str, fy: int) -> dict:
+    async with h.client() as c:
+        r = await c.get(f"/api/v1/regional/{fy}/compare", params={"entity_code": code})
+        return {m["code"]: m for m in r.json()["measures"]}

@@ -480,6 +480,9 @@ PAGE_MATRIX: dict[str, dict[str, int]] = {
     "POST /pdca/municipalities/{other}/records": _statuses(
         409, advisor=403, municipality=404, viewer=403, api_client=403
     ),
+    # the values a logic-tree node cites: as the case (八王子市's; the test advisor is not
+    # the one assigned to it)
+    "GET /support/cases/{case_id}/evidence": _statuses(200, advisor=404),
     # 好事例: coordinators mark (an item already marked → 409)
     "POST /pdca/good-practices": _statuses(
         409, advisor=403, municipality=403, viewer=403, api_client=403

@@ -49,6 +49,7 @@ async def _params(h: ServiceHarness) -> dict[str, Any]:
         "centre_id": own.json()[0]["id"],
         "other_centre_id": other[0]["id"],
         "query": {"fiscal_year": fy},
+        "cite": {"node": 1, "cite": "kayoinoba_rate:2023"},
         "forms": {
             # every item answered (a partial sheet is a 422), with a stale version
             "/evaluation": _answers(centre_ev),
@@ -108,6 +109,9 @@ async def test_every_page_for_every_role(
     demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
 ) -> None:
     p = await _params(demo["indicators"])
+    async with demo["support_cases"].client() as c:
+        cases = await c.get("/api/v1/cases", params={"municipality_code": OWN_MUNICIPALITY})
+        p["case_id"] = cases.json()[0]["id"]
     clients = await _clients(gateway_factory)
     problems = []
     for entry, expected in PAGE_MATRIX.items():
@@ -121,7 +125,11 @@ async def test_every_page_for_every_role(
             r = await clients[role].request(
                 method,
                 url,
-                params=p["query"] if "/centres" in url else None,
+                params=p["query"]
+                if "/centres" in url
+                else p["cite"]
+                if "/evidence" in url
+                else None,
                 data=form if method == "POST" else None,
                 headers={"Accept": "text/html"},
             )
