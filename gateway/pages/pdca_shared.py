@@ -12,6 +12,8 @@ from gateway.api.registry import lookup, registry_of
 from gateway.templating import render
 from gateway.views.pdca_shared import (
     EVALUATIONS,
+    citable_cases,
+    cite_in_report,
     good_practices,
     mark_good_practice,
     municipality_sheet,
@@ -75,11 +77,30 @@ async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = 
 @router.get("/pdca/good-practices", name="pdca_good_practices")
 async def pdca_good_practices(request: Request, theme: Short = "") -> HTMLResponse:
     """好事例 for 横展開, newest first, by theme."""
-    marks, themes, unavailable = await good_practices(
-        request.app.state.services, request.state.actor, theme
-    )
+    services, actor = request.app.state.services, request.state.actor
+    marks, themes, unavailable = await good_practices(services, actor, theme)
+    cases = await citable_cases(services, actor, clock.current_fiscal_year())
     ctx = {"marks": marks, "themes": themes, "theme": theme, "unavailable": unavailable}
+    ctx |= {"cases": cases, "cited": request.query_params.get("cited")}
     return render(request, "pdca_shared/good_practices.html", ctx)
+
+
+@router.post("/pdca/good-practices/{good_practice_id}/cite", name="pdca_good_practice_cite")
+async def pdca_good_practice_cite(request: Request, good_practice_id: int) -> Response:
+    """Cite a 好事例 in a support case's report (coordinators; the services decide)."""
+    form = _form(await request.form())
+    case_id = int(form["case_id"]) if form.get("case_id", "").isdigit() else 0
+    services, actor = request.app.state.services, request.state.actor
+    out = await cite_in_report(services, actor, good_practice_id, case_id)
+    url = request.url_for("pdca_good_practices")
+    if out.saved:
+        return RedirectResponse(f"{url}?cited={case_id}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"title": "引用できません", "detail": out.message},
+        status_code=out.status,
+    )
 
 
 @router.post("/pdca/good-practices", name="pdca_good_practice_mark")

@@ -260,3 +260,55 @@ async def good_practices(
         }
     )
     return parts.get("marks") or [], parts.get("themes") or [], parts.unavailable
+
+
+async def cite_in_report(
+    services: Services, actor: Actor, good_practice_id: int, case_id: int
+) -> Outcome:
+    """Add a 好事例 to a case report's citations, with its title and municipality as they are
+    now (the report keeps that snapshot and the reference ``pdca-good-practice:{id}``)."""
+    try:
+        parts = await gather(
+            {
+                "gp": (
+                    "indicators",
+                    services.indicators.good_practice(good_practice_id, actor=actor),
+                ),
+                "lessons": ("support_cases", services.support_cases.lessons(case_id, actor=actor)),
+            }
+        )
+        if parts.unavailable:
+            return Outcome(False, 503, "サービスが応答しないため引用できませんでした。")
+        gp, lessons = parts.get("gp"), parts.get("lessons")
+        cite = {
+            "reference": gp["reference"],
+            "title": gp["item_title"][:300],
+            "entity_name": gp.get("entity_name", "")[:100],
+            "note": (gp.get("note") or "")[:500],
+        }
+        current = [c for c in lessons.get("citations", []) if c["reference"] != cite["reference"]]
+        await services.support_cases.save_citations(
+            case_id, lessons["lessons"], lessons["version"], [*current, cite], actor=actor
+        )
+    except ServiceRejected as exc:
+        if exc.status == 409:
+            return Outcome(False, 409, "報告書が同時に更新されました。もう一度引用してください。")
+        raise as_app_error(exc) from exc
+    except ServiceError as exc:
+        return Outcome(False, 503, f"サービスが応答しないため引用できませんでした ({exc.detail})。")
+    return Outcome(True)
+
+
+async def citable_cases(services: Services, actor: Actor, fiscal_year: int) -> list[dict[str, Any]]:
+    """The year's cases a coordinator may cite a 好事例 in (none for other roles)."""
+    if not is_staff(actor):
+        return []
+    parts = await gather(
+        {
+            "cases": (
+                "support_cases",
+                services.support_cases.cases(fiscal_year=fiscal_year, actor=actor),
+            )
+        }
+    )
+    return sorted(parts.get("cases") or [], key=lambda c: c["municipality_code"])

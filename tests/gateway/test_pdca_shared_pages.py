@@ -178,3 +178,31 @@ class TestGoodPractices:
         assert r.status_code == 403
         after = await client.get("/pdca/good-practices", headers=HTML)
         assert after.text.count('<tr id="gp-') == before
+
+
+class TestCiteInReport:
+    async def test_coordinator_cites_a_good_practice_in_a_case_report(
+        self, demo: dict[str, ServiceHarness], gateway: httpx.AsyncClient
+    ) -> None:
+        async with demo["support_cases"].client() as c:
+            case = (await c.get("/api/v1/cases", params={"municipality_code": "132012"})).json()[0]
+        async with demo["indicators"].client() as c:
+            gp = (await c.get("/api/v1/pdca/good-practices")).json()[0]
+        page = await gateway.get("/pdca/good-practices", headers=HTML)
+        assert f'action="http://gateway/pdca/good-practices/{gp["id"]}/cite"' in page.text
+        r = await gateway.post(
+            f"/pdca/good-practices/{gp['id']}/cite", data={"case_id": case["id"]}
+        )
+        assert r.status_code == 303, r.text
+        async with demo["support_cases"].client() as c:
+            lessons = (await c.get(f"/api/v1/cases/{case['id']}/report/lessons")).json()
+            html = (await c.get(f"/api/v1/cases/{case['id']}/report.html")).text
+        assert lessons["citations"] == [
+            {
+                "reference": f"pdca-good-practice:{gp['id']}",
+                "title": gp["item_title"],
+                "entity_name": gp["entity_name"],
+                "note": gp["note"],
+            }
+        ]
+        assert f"[pdca-good-practice:{gp['id']}]" in html

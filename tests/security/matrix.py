@@ -480,6 +480,12 @@ PAGE_MATRIX: dict[str, dict[str, int]] = {
     "POST /pdca/municipalities/{other}/records": _statuses(
         409, advisor=403, municipality=404, viewer=403, api_client=403
     ),
+    # citing a 好事例 in 八王子市's case report: the report's lessons are the coordinator's
+    # (staff: 303, the citation is written once however often); the test advisor is not
+    # assigned to the case (404), the others may not write (403)
+    "POST /pdca/good-practices/{good_practice_id}/cite": _statuses(
+        303, advisor=404, municipality=403, viewer=403, api_client=403
+    ),
     # the values a logic-tree node cites: as the case (八王子市's; the test advisor is not
     # the one assigned to it)
     "GET /support/cases/{case_id}/evidence": _statuses(200, advisor=404),

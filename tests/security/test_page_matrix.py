@@ -112,6 +112,8 @@ async def test_every_page_for_every_role(
     async with demo["support_cases"].client() as c:
         cases = await c.get("/api/v1/cases", params={"municipality_code": OWN_MUNICIPALITY})
         p["case_id"] = cases.json()[0]["id"]
+    p["good_practice_id"] = 1
+    p["forms"]["/cite"] = {"case_id": p["case_id"]}
     clients = await _clients(gateway_factory)
     problems = []
     for entry, expected in PAGE_MATRIX.items():
@@ -131,6 +133,7 @@ async def test_every_page_for_every_role(
                 if "/evidence" in url
                 else None,
                 data=form if method == "POST" else None,
+                follow_redirects=False,
                 headers={"Accept": "text/html"},
             )
             if r.status_code != expected[role]:
