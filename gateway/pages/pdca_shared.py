@@ -32,6 +32,16 @@ def _form(raw: Any) -> dict[str, str]:
     return {k: str(v) for k, v in raw.items() if isinstance(v, str)}
 
 
+async def _sheet_page(
+    request: Request, m: Any, fy: int, status: int = 200, **extra: Any
+) -> Response:
+    """The municipality's sheet page (after a refused or failed write: with its message)."""
+    services, actor = request.app.state.services, request.state.actor
+    v = await municipality_sheet(services, actor, m.code, fy)
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], **extra}
+    return render(request, "pdca_shared/sheet.html", ctx, status_code=status)
+
+
 @router.get("/pdca/municipalities", name="pdca_municipalities")
 async def pdca_municipalities(
     request: Request, fiscal_year: FY = None, region_class: Short = "", peer_type: Short = ""
@@ -45,18 +55,11 @@ async def pdca_municipalities(
 
 
 @router.get("/pdca/municipalities/{code}", name="pdca_municipality")
-async def pdca_municipality(request: Request, code: str, fiscal_year: FY = None) -> HTMLResponse:
+async def pdca_municipality(request: Request, code: str, fiscal_year: FY = None) -> Response:
     """One municipality's sheet for a year: read-only, or editable by its staff and staff."""
     m = lookup(registry_of(request), code)
     fy = fiscal_year or clock.current_fiscal_year()
-    v = await municipality_sheet(request.app.state.services, request.state.actor, m.code, fy)
-    ctx = {
-        "v": v,
-        "m": m,
-        "evaluations": EVALUATIONS[:3],
-        "saved": request.query_params.get("saved"),
-    }
-    return render(request, "pdca_shared/sheet.html", ctx)
+    return await _sheet_page(request, m, fy, saved=request.query_params.get("saved"))
 
 
 @router.post("/pdca/municipalities/{code}/records", name="pdca_municipality_save")
@@ -69,9 +72,7 @@ async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = 
     if out.saved:
         url = request.url_for("pdca_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
-    v = await municipality_sheet(services, actor, m.code, fy)
-    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], "outcome": out, "form": form}
-    return render(request, "pdca_shared/sheet.html", ctx, status_code=out.status)
+    return await _sheet_page(request, m, fy, out.status, outcome=out, form=form)
 
 
 @router.get("/pdca/good-practices", name="pdca_good_practices")
@@ -113,11 +114,5 @@ async def pdca_good_practice_mark(request: Request) -> Response:
     url = f"{request.url_for('pdca_municipality', code=m.code)}?fiscal_year={fy}"
     if out.saved:
         return RedirectResponse(f"{url}&saved=good_practice", status_code=303)
-    v = await municipality_sheet(
-        request.app.state.services,
-        request.state.actor,
-        m.code,
-        int(fy or 0) or clock.current_fiscal_year(),
-    )
-    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], "outcome": out, "form": form}
-    return render(request, "pdca_shared/sheet.html", ctx, status_code=out.status)
+    year = int(fy) if fy.isdigit() else clock.current_fiscal_year()
+    return await _sheet_page(request, m, year, out.status, outcome=out, form=form)
