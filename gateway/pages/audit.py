@@ -99,7 +99,7 @@ async def collect(
 
     async def one(name: str, client: ServiceClient) -> tuple[str, Any]:
         try:
-            return name, await client.get_json("/api/v1/audit", params=params, actor=actor)
+            return name, await client.audit(params, actor=actor)
         except ServiceRejected as exc:
             return name, exc
         except ServiceError as exc:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.indicators import IndicatorsClient
-from gateway.combine import gather
 from gateway.templating import render, wants_fragment
+from gateway.views.parts import gather
 from services.common.errors import AppError
 from services.common.registry import REGION_CLASSES, get_registry
 
@@ -41,12 +41,6 @@ def _client(request: Request) -> IndicatorsClient:
 
 def _actor(request: Request) -> Any:
     return getattr(request.state, "actor", None)
-
-
-def _app_error(exc: ServiceRejected) -> AppError:
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
 
 
 def yen(value: Any) -> str:
@@ -97,7 +91,7 @@ async def _framework_or_notice(
     try:
         return await _client(request).framework(framework_id, actor=_actor(request)), []
     except ServiceRejected as exc:
-        raise _app_error(exc) from exc
+        raise as_app_error(exc) from exc
     except ServiceError:
         return None, [SERVICE]
 
@@ -108,35 +102,6 @@ def _items(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out += c.get("items", [])
         out += _items(c.get("categories", []))
     return out
-
-
-async def _stream(request: Request, path: str, params: dict[str, Any]) -> Response:
-    """An export of the service passed on with its content type and file name."""
-    try:
-        resp = await _client(request).open_file(path, params=params, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "ファイルを取得できません",
-                "detail": f"評価指標のサービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {
-        k: resp.headers[k] for k in ("content-disposition", "content-length") if k in resp.headers
-    }
-    if "content-encoding" in resp.headers:
-        headers.pop("content-length", None)
-    return StreamingResponse(
-        resp.aiter_bytes(),
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-        background=BackgroundTask(resp.aclose),
-    )
 
 
 # ---------------------------------------------------------------- frameworks
@@ -184,7 +149,8 @@ async def indicators_framework_export(
     framework_id: int,
     format: Annotated[str, Query(pattern="^(json|yaml|xlsx)$")] = "xlsx",
 ) -> Response:
-    return await _stream(request, f"/frameworks/{framework_id}/export", {"format": format})
+    opened = _client(request).framework_export(framework_id, format, actor=_actor(request))
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- results
@@ -305,11 +271,10 @@ async def indicators_results_export(
     group: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     params = {"format": format, "peer_set": peer_set, "prefecture": prefecture, "group": group}
-    return await _stream(
-        request,
-        f"/frameworks/{framework_id}/results/export",
-        {k: v for k, v in params.items() if v},
+    opened = _client(request).results_export(
+        framework_id, {k: v for k, v in params.items() if v}, actor=_actor(request)
     )
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- score import
@@ -380,7 +345,7 @@ async def indicators_import(request: Request, framework_id: int) -> Response:
                 )
             except ServiceRejected as exc:
                 if exc.status == 404:
-                    raise _app_error(exc) from exc
+                    raise as_app_error(exc) from exc
                 status = exc.status or 422
                 outcome = {
                     "filename": filename,

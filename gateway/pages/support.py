@@ -10,30 +10,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.combined import rank_candidates
-from gateway.api.registry import registry_of
+from gateway.actions import as_app_error, refusal_message, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.clients.support_cases import SupportCasesClient
-from gateway.combine import gather
-from gateway.templating import render, wants_fragment
+from gateway.clients.support_cases import CASE_STEPS, ITEM_STATUSES, SupportCasesClient
+from gateway.templating import fragment, render, wants_fragment
+from gateway.views.candidates import rank_candidates
+from gateway.views.parts import gather
+from gateway.views.registry import registry_of
 from services.common import clock
-from services.common.errors import AppError
 from services.common.registry import CodeError, get_registry
 
 router = APIRouter(include_in_schema=False)
 
 SERVICE = "support_cases"
-STEPS = (
-    "選定",
-    "ヒアリング",
-    "課題分析",
-    "取組選定",
-    "ロードマップ作成",
-    "実施・検証",
-    "報告",
-    "完了",
-)
-ITEM_STATUSES = ("未着手", "実施中", "完了", "中止")
+STEPS = CASE_STEPS
+
 VISIT_KINDS = ("ヒアリング", "訪問支援", "検討会")
 MAX_DEPTH = 6
 CONFLICT = "ほかの人が先にこのノードを変更しました。あなたの変更は保存していません。現在の内容を確かめてから、もう一度編集してください。"
@@ -54,20 +45,6 @@ def _muni(code: str | None) -> str:
         return get_registry().require(code).name
     except CodeError:
         return code
-
-
-def _app_error(exc: ServiceRejected) -> AppError:
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
-
-
-def _message(exc: ServiceRejected) -> str:
-    """The service's message, with its field messages when it gave some."""
-    msgs = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
-    detail = exc.problem.get("detail") or exc.detail
-    japanese = [m for m in msgs if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", m)]
-    return "".join(dict.fromkeys([detail, *japanese])) if japanese else str(detail)
 
 
 def _fy_param(value: int | None) -> int:
@@ -191,8 +168,8 @@ async def support_decide(request: Request, application_id: int) -> Response:
         app = await client.decide(application_id, body, actor=actor)
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
-        message = {"kind": "error", "text": _message(exc), "reason": reason}
+            raise as_app_error(exc) from exc
+        message = {"kind": "error", "text": refusal_message(exc), "reason": reason}
         code = exc.status or 422
     except ServiceError as exc:
         message = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
@@ -210,9 +187,10 @@ async def support_decide(request: Request, application_id: int) -> Response:
                 apps = []
             app = next((a for a in apps if a["id"] == application_id), None)
         if app is not None:
-            return render(
+            return fragment(
                 request,
-                "support/_application_row.html",
+                "support/round.html",
+                "application_row",
                 {"a": app, "fiscal_year": fy, "app_msg": message},
             )
     ctx = await _round_context(request, fy)
@@ -445,9 +423,9 @@ async def support_transition(request: Request, case_id: int) -> Response:
         case = await client.transition(case_id, body, actor=actor)
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         code = exc.status or 409
-        msg = {"kind": "error", "text": _message(exc)}
+        msg = {"kind": "error", "text": refusal_message(exc)}
         try:
             case = await client.case(case_id, actor=actor)
         except ServiceError:
@@ -461,9 +439,10 @@ async def support_transition(request: Request, case_id: int) -> Response:
             url = request.url_for("support_case", case_id=case_id)
             return RedirectResponse(f"{url}#stepper", status_code=303)
     if wants_fragment(request) and case is not None:
-        return render(
+        return fragment(
             request,
-            "support/_stepper.html",
+            "support/case.html",
+            "stepper",
             {"case": case, "steps": _stepper(case), "step_msg": msg, "case_id": case_id},
         )
     return await _case_page(request, case_id, status_code=code, step_msg=msg)
@@ -520,8 +499,8 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             await client.add_visit(case_id, body, actor=actor)
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
-            errors, code = [_message(exc)], exc.status or 422
+                raise as_app_error(exc) from exc
+            errors, code = [refusal_message(exc)], exc.status or 422
         except ServiceError as exc:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
@@ -530,9 +509,10 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
                 return RedirectResponse(f"{url}#visits", status_code=303)
             visits = await client.visits(case_id, actor=actor)
             advisors = await client.advisors(actor=actor)
-            return render(
+            return fragment(
                 request,
-                "support/_visits.html",
+                "support/case.html",
+                "visits",
                 {
                     "case_id": case_id,
                     "visits": sorted(visits, key=lambda v: v["visit_date"], reverse=True),
@@ -550,9 +530,10 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             advisors = await client.advisors(actor=actor)
         except ServiceError:
             visits, advisors = [], []
-        return render(
+        return fragment(
             request,
-            "support/_visits.html",
+            "support/case.html",
+            "visits",
             {
                 "case_id": case_id,
                 "visits": sorted(visits, key=lambda v: v["visit_date"], reverse=True),
@@ -622,11 +603,11 @@ async def _tree_answer(
     index = _tree_index(tree)
     if swap_id is not None and swap_id in index:
         ctx["n"] = index[swap_id]
-        resp = render(request, "support/_tree_node.html", ctx)
+        resp = fragment(request, "support/case.html", "tree_node", ctx)
         resp.headers["HX-Retarget"] = f"#node-{swap_id}"
         resp.headers["HX-Reswap"] = "outerHTML"
         return resp
-    resp = render(request, "support/_tree.html", ctx)
+    resp = fragment(request, "support/case.html", "logic_tree", ctx)
     resp.headers["HX-Retarget"] = "#logic-tree"
     resp.headers["HX-Reswap"] = "outerHTML"
     return resp
@@ -664,8 +645,8 @@ async def support_add_node(request: Request, case_id: int) -> Response:
         node = await _client(request).add_node(case_id, body, actor=_actor(request))
     except ServiceRejected as exc:
         if exc.status == 404 and parent_id is None:
-            raise _app_error(exc) from exc
-        msg = {"kind": "error", "text": _message(exc)}
+            raise as_app_error(exc) from exc
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request,
             case_id,
@@ -698,13 +679,13 @@ async def _edit_node(
         await _client(request).update_node(case_id, node_id, body, actor=_actor(request))
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         if exc.status == 409:
             msg = {"kind": "conflict", "text": CONFLICT, "mine": body}
             return await _tree_answer(
                 request, case_id, swap_id=node_id, status=409, node_msgs={node_id: msg}
             )
-        msg = {"kind": "error", "text": _message(exc)}
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request,
             case_id,
@@ -783,9 +764,9 @@ async def support_move_node(request: Request, case_id: int, node_id: int) -> Res
         )
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         kind = "conflict" if exc.status == 409 else "error"
-        text = CONFLICT if exc.status == 409 else _message(exc)
+        text = CONFLICT if exc.status == 409 else refusal_message(exc)
         return await _tree_answer(
             request,
             case_id,
@@ -828,8 +809,8 @@ async def support_reorder_node(request: Request, case_id: int, node_id: int) -> 
             await client.reorder(case_id, parent["id"], ids, actor=actor)
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
-        msg = {"kind": "error", "text": _message(exc)}
+            raise as_app_error(exc) from exc
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request, case_id, swap_id=node_id, status=exc.status or 422, node_msgs={node_id: msg}
         )
@@ -874,8 +855,8 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
             )
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
-            errors, code = [_message(exc)], exc.status or 422
+                raise as_app_error(exc) from exc
+            errors, code = [refusal_message(exc)], exc.status or 422
         except ServiceError as exc:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
@@ -894,9 +875,10 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
             tree = await client.tree(case_id, actor=actor)
         except ServiceError:
             inits, tree = [], None
-        return render(
+        return fragment(
             request,
-            "support/_initiatives.html",
+            "support/case.html",
+            "initiatives",
             {
                 "case_id": case_id,
                 "initiatives": inits,
@@ -928,7 +910,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
         text_kept = None
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         code = exc.status or 422
         if exc.status == 409:
             msg = {
@@ -936,7 +918,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
                 "text": "ほかの人が先に示唆を保存しました。あなたの文章は保存していません。現在の文章を確かめてから、もう一度保存してください。",
             }
         else:
-            msg = {"kind": "error", "text": _message(exc)}
+            msg = {"kind": "error", "text": refusal_message(exc)}
         text_kept = text
         try:
             lessons = await client.lessons(case_id, actor=actor)
@@ -954,9 +936,10 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
             report = await client.report_html(case_id, actor=actor)
         except ServiceError:
             pass
-        return render(
+        return fragment(
             request,
-            "support/_report.html",
+            "support/case.html",
+            "report",
             {
                 "case_id": case_id,
                 "lessons": lessons,
@@ -972,23 +955,5 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
 
 @router.get("/support/cases/{case_id}/report.docx", name="support_report_docx")
 async def support_report_docx(request: Request, case_id: int) -> Response:
-    try:
-        resp = await _client(request).report_docx(case_id, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "報告書を取得できません",
-                "detail": f"伴走型支援のサービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {"content-disposition": resp.headers.get("content-disposition", "attachment")}
-    return Response(
-        resp.content,
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-    )
+    opened = _client(request).report_docx(case_id, actor=_actor(request))
+    return await stream(request, opened, what="報告書")

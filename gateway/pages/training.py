@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.actions import as_app_error, attempt, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.training import (
     AttendanceSheet,
@@ -22,10 +22,9 @@ from gateway.clients.training import (
     SessionInfo,
     TrainingClient,
 )
-from gateway.combine import gather
 from gateway.templating import render, wants_fragment
+from gateway.views.parts import gather
 from services.common import clock
-from services.common.errors import AppError
 from services.common.fiscal import fiscal_year_of, format_date_ja
 from services.common.registry import CodeError, get_registry
 
@@ -92,13 +91,6 @@ def _base_context() -> dict[str, Any]:
         "mark_labels": MARK_LABELS,
         "marks": MARKS,
     }
-
-
-def _app_error(exc: ServiceRejected) -> AppError:
-    """A 4xx from the service (e.g. 404 for an unknown session) as the gateway's own error."""
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
 
 
 # ---------------------------------------------------------------- calendar
@@ -204,7 +196,7 @@ async def _load_session(request: Request, session_id: int) -> SessionView:
             }
         )
     except ServiceRejected as exc:
-        raise _app_error(exc) from exc
+        raise as_app_error(exc) from exc
     except ServiceError:
         return SessionView(unavailable=[SERVICE])
     regs: list[RegistrationInfo] = parts.get("regs", [])
@@ -335,7 +327,7 @@ async def training_register(request: Request, session_id: int) -> Response:
             reg = await client.register(session_id, values, actor=actor)
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
+                raise as_app_error(exc) from exc
             field_errors, form_error = _problem_errors(exc)
             status = exc.status or 422
         except ServiceError as exc:
@@ -363,44 +355,20 @@ async def training_register(request: Request, session_id: int) -> Response:
 
 
 async def _cancel(request: Request, session_id: int, registration_id: int) -> Response:
-    client, actor = _client(request), _actor(request)
-    try:
-        before = await client.registrations(session_id, actor=actor)
-        target = next((r for r in before if r.id == registration_id), None)
-        if target is not None:
-            await client.cancel(registration_id, actor=actor)
-        after = await client.registrations(session_id, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise _app_error(exc) from exc
+    done = await attempt(_client(request).cancel(registration_id, actor=_actor(request)))
+    if not done.ok:
+        code = 200 if wants_fragment(request) else done.status
+        error = done.message["text"] if done.message else ""
         return await _session_page(
-            request,
-            session_id,
-            block="session_people",
-            status_code=200 if wants_fragment(request) else exc.status or 400,
-            form_error=exc.detail,
+            request, session_id, block="session_people", status_code=code, form_error=error
         )
-    except ServiceError as exc:
-        return await _session_page(
-            request,
-            session_id,
-            block="session_people",
-            status_code=200 if wants_fragment(request) else 503,
-            form_error=f"研修サービスが応答しないため、取り消せませんでした ({exc.detail})。",
-        )
-    was_waiting = {r.id for r in before if r.status == "waitlisted"}
-    promoted = [r for r in after if r.status == "confirmed" and r.id in was_waiting]
-    name = target.name if target else ""
+    name, promoted = done.value.cancelled.name, done.value.promoted
     if not wants_fragment(request):
         url = request.url_for("training_session", session_id=session_id)
         query = urlencode({"cancelled": name, "promoted": ",".join(str(r.id) for r in promoted)})
         return RedirectResponse(f"{url}?{query}", status_code=303)
-    response = await _session_page(
-        request,
-        session_id,
-        block="session_people",
-        result={"cancelled_name": name, "promoted": promoted},
-    )
+    result = {"cancelled_name": name, "promoted": promoted}
+    response = await _session_page(request, session_id, block="session_people", result=result)
     response.headers["HX-Trigger"] = "people-changed"
     return response
 
@@ -445,7 +413,7 @@ async def _save_attendance(request: Request, session_id: int) -> Response:
             await _client(request).save_attendance(session_id, entries, actor=_actor(request))
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
+                raise as_app_error(exc) from exc
             status = exc.status or 422
             errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
             errors = errors or [exc.detail]
@@ -492,31 +460,8 @@ async def training_file(request: Request, session_id: int, name: str) -> Respons
             {"title": "ページが見つかりません", "detail": "アドレスを確かめてください。"},
             status_code=404,
         )
-    try:
-        resp = await _client(request).open_file(session_id, name, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "ファイルを取得できません",
-                "detail": f"研修サービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {
-        k: resp.headers[k] for k in ("content-disposition", "content-length") if k in resp.headers
-    }
-    if "content-encoding" in resp.headers:
-        headers.pop("content-length", None)  # the body is passed on decoded
-    return StreamingResponse(
-        resp.aiter_bytes(),
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-        background=BackgroundTask(resp.aclose),
-    )
+    opened = _client(request).open_file(session_id, name, actor=_actor(request))
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- programs and 工程表
