@@ -25,10 +25,7 @@ LONG_ROUTES_LEFT = {
     "pages/support.py:support_reorder_node",
     "pages/support.py:support_add_initiative",
     "pages/support.py:support_save_lessons",
-    "pages/training.py:training_calendar",
-    "pages/training.py:training_programs",
     "pages/training.py:training_register",
-    "pages/training.py:training_kotei_hyo",
 }
 
 
