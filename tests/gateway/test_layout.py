@@ -16,7 +16,6 @@ LONG_ROUTES_LEFT = {
     "pages/indicators.py:indicators_compare",
     "pages/pdca.py:pdca_cell_save",
     "pages/support.py:support_decide",
-    "pages/support.py:support_roadmap",
     "pages/support.py:support_transition",
     "pages/support.py:support_add_visit",
     "pages/support.py:support_add_node",
