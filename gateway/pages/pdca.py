@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.pages.indicators import points
 from gateway.templating import render, wants_fragment
 from gateway.views.context import view_context
+from gateway.views.indicators import points
 from gateway.views.pdca import prefecture_pdca
 from gateway.views.registry import registry_of
 from services.common.actor import Role
