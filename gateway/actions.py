@@ -73,6 +73,11 @@ class Outcome(Generic[T]):
     def ok(self) -> bool:
         return self.message is None
 
+    @classmethod
+    def refused(cls, text: str, status: int = 422) -> Outcome[Any]:
+        """Refused by the gateway before asking the service (the form's own check)."""
+        return cls(message={"kind": "error", "text": text}, status=status)
+
 
 async def attempt(call: Awaitable[T]) -> Outcome[T]:
     """Run a page action's service call: 409/422 → the form's message (the caller renders the

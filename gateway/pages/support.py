@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.actions import as_app_error, refusal_message, stream
+from gateway.actions import Outcome, as_app_error, attempt, refusal_message, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.support_cases import CASE_STEPS, SupportCasesClient
 from gateway.templating import fragment, render, wants_fragment
@@ -31,6 +31,8 @@ from gateway.views.support import (
 )
 
 router = APIRouter(include_in_schema=False)
+
+DECISIONS = ("選定", "見送り")
 
 SERVICE = "support_cases"
 STEPS = CASE_STEPS
@@ -67,47 +69,40 @@ async def support_round(
 async def support_decide(request: Request, application_id: int) -> Response:
     form = await request.form()
     fy = fy_param(int_or_none(form.get("fiscal_year")))
-    status = str(form.get("status", ""))
-    reason = str(form.get("reason", "")).strip()
+    status, reason = str(form.get("status", "")), str(form.get("reason", "")).strip()
     body = {"status": status, "reason": reason, "version": int_or_none(form.get("version")) or 0}
-    client, actor = _client(request), _actor(request)
-    message: dict[str, str] = {}
-    code = 200
-    app: dict[str, Any] | None = None
-    try:
-        if status not in ("選定", "見送り"):
-            raise ServiceRejected(SERVICE, 422, {"detail": "選定か見送りを選んでください。"})
-        app = await client.decide(application_id, body, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise as_app_error(exc) from exc
-        message = {"kind": "error", "text": refusal_message(exc), "reason": reason}
-        code = exc.status or 422
-    except ServiceError as exc:
-        message = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
-        code = 503
+    if status not in DECISIONS:
+        done = Outcome.refused("選定か見送りを選んでください。")
     else:
+        done = await attempt(_client(request).decide(application_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        url = f"{request.url_for('support_round')}?fiscal_year={fy}#app-{application_id}"
+        return RedirectResponse(url, 303)
+    return await _decision_answer(request, application_id, fy, done, reason)
+
+
+async def _decision_answer(
+    request: Request, application_id: int, fy: int, done: Outcome[Any], reason: str
+) -> Response:
+    """The application's row with the message (htmx), or the round page with it."""
+    app = done.value
+    if done.ok:
         message = {"kind": "ok", "text": f"{app['municipality_name']}を{app['status']}にしました。"}
-        if not wants_fragment(request):
-            url = request.url_for("support_round")
-            return RedirectResponse(f"{url}?fiscal_year={fy}#app-{application_id}", 303)
+    else:
+        message = {**(done.message or {}), "reason": reason}
     if wants_fragment(request):
         if app is None:
             try:
-                apps = await client.applications(fiscal_year=fy, actor=actor)
+                apps = await _client(request).applications(fiscal_year=fy, actor=_actor(request))
             except ServiceError:
                 apps = []
             app = next((a for a in apps if a["id"] == application_id), None)
         if app is not None:
-            return fragment(
-                request,
-                "support/round.html",
-                "application_row",
-                {"a": app, "fiscal_year": fy, "app_msg": message},
-            )
+            ctx = {"a": app, "fiscal_year": fy, "app_msg": message}
+            return fragment(request, "support/round.html", "application_row", ctx)
     ctx = await round_context(view_context(request), fy)
     ctx["app_messages"] = {application_id: message}
-    return render(request, "support/round.html", ctx, status_code=code)
+    return render(request, "support/round.html", ctx, status_code=done.status)
 
 
 # ---------------------------------------------------------------- the case workspace
@@ -145,36 +140,26 @@ async def support_transition(request: Request, case_id: int) -> Response:
         "reason": str(form.get("reason", "")).strip(),
         "version": int_or_none(form.get("version")) or 0,
     }
-    client, actor = _client(request), _actor(request)
-    msg: dict[str, str]
-    code = 200
-    try:
-        case = await client.transition(case_id, body, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise as_app_error(exc) from exc
-        code = exc.status or 409
-        msg = {"kind": "error", "text": refusal_message(exc)}
+    done = await attempt(_client(request).transition(case_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        url = request.url_for("support_case", case_id=case_id)
+        return RedirectResponse(f"{url}#stepper", status_code=303)
+    return await _stepper_answer(request, case_id, done)
+
+
+async def _stepper_answer(request: Request, case_id: int, done: Outcome[Any]) -> Response:
+    """The status stepper with the message (htmx), or the case page with it."""
+    case = done.value
+    msg = done.message or {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
+    if case is None and done.status != 503:
         try:
-            case = await client.case(case_id, actor=actor)
+            case = await _client(request).case(case_id, actor=_actor(request))
         except ServiceError:
             case = None
-    except ServiceError as exc:
-        code, case = 503, None
-        msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
-    else:
-        msg = {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
-        if not wants_fragment(request):
-            url = request.url_for("support_case", case_id=case_id)
-            return RedirectResponse(f"{url}#stepper", status_code=303)
     if wants_fragment(request) and case is not None:
-        return fragment(
-            request,
-            "support/case.html",
-            "stepper",
-            {"case": case, "steps": stepper(case), "step_msg": msg, "case_id": case_id},
-        )
-    return await _case_page(request, case_id, status_code=code, step_msg=msg)
+        ctx = {"case": case, "steps": stepper(case), "step_msg": msg, "case_id": case_id}
+        return fragment(request, "support/case.html", "stepper", ctx)
+    return await _case_page(request, case_id, status_code=done.status, step_msg=msg)
 
 
 # --- visits

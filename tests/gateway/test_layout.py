@@ -13,8 +13,6 @@ LONG_ROUTES_LEFT = {
     "pages/indicators.py:indicators_allocation",
     "pages/indicators.py:indicators_whatif",
     "pages/pdca.py:pdca_cell_save",
-    "pages/support.py:support_decide",
-    "pages/support.py:support_transition",
     "pages/support.py:support_add_visit",
     "pages/support.py:support_add_node",
     "pages/support.py:support_move_node",
