@@ -68,6 +68,7 @@ class Outcome(Generic[T]):
     value: T | None = None
     message: dict[str, Any] | None = None
     status: int = 200
+    refusal: ServiceRejected | None = None  # the service's problem, for field messages
 
     @property
     def ok(self) -> bool:
@@ -88,7 +89,8 @@ async def attempt(call: Awaitable[T]) -> Outcome[T]:
     except ServiceRejected as exc:
         if exc.status not in FORM_REFUSALS:
             raise as_app_error(exc) from exc
-        return Outcome(message={"kind": "error", "text": refusal_message(exc)}, status=exc.status)
+        message = {"kind": "error", "text": refusal_message(exc)}
+        return Outcome(message=message, status=exc.status, refusal=exc)
     except ServiceError as exc:
         return Outcome(message={"kind": "error", "text": down_notice(exc)}, status=503)
 

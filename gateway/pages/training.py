@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.actions import as_app_error, attempt, stream
+from gateway.actions import Outcome, as_app_error, attempt, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.training import (
     AttendanceSheet,
@@ -211,40 +211,48 @@ def _problem_errors(exc: ServiceRejected) -> tuple[dict[str, str], str | None]:
 async def training_register(request: Request, session_id: int) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in REG_FIELDS}
-    field_errors = {k: FIELD_MESSAGES[k] for k in ("name", "email") if not values[k]}
-    if not values["municipality_code"]:
-        field_errors["municipality_code"] = FIELD_MESSAGES["municipality_code"]
-    client, actor = _client(request), _actor(request)
+    missing = {
+        k: FIELD_MESSAGES[k] for k in ("name", "email", "municipality_code") if not values[k]
+    }
+    if missing:
+        return await _registration_form(request, session_id, values, Outcome.refused(""), missing)
+    done = await attempt(_client(request).register(session_id, values, actor=_actor(request)))
+    if not done.ok:
+        return await _registration_form(request, session_id, values, done)
+    return await _registered(request, session_id, done.value)
+
+
+async def _registered(request: Request, session_id: int, reg: RegistrationInfo) -> Response:
+    if not wants_fragment(request):
+        url = request.url_for("training_session", session_id=session_id)
+        return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
+    result = {"registered": reg}
+    response = await _session_page(request, session_id, block="session_people", result=result)
+    response.headers["HX-Trigger"] = "people-changed"
+    return response
+
+
+async def _registration_form(
+    request: Request,
+    session_id: int,
+    values: dict[str, str],
+    done: Outcome[Any],
+    field_errors: dict[str, str] | None = None,
+) -> Response:
+    """The form again with what was typed and what to fix (htmx swaps only 2xx answers: the
+    fragment with the messages comes back as 200)."""
     form_error = None
-    status = 422
-    if not field_errors:
-        try:
-            reg = await client.register(session_id, values, actor=actor)
-        except ServiceRejected as exc:
-            if exc.status == 404:
-                raise as_app_error(exc) from exc
-            field_errors, form_error = _problem_errors(exc)
-            status = exc.status or 422
-        except ServiceError as exc:
-            form_error = f"研修サービスが応答しないため、登録できませんでした ({exc.detail})。"
-            status = 503
-        else:
-            if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
-                return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
-            response = await _session_page(
-                request, session_id, block="session_people", result={"registered": reg}
-            )
-            response.headers["HX-Trigger"] = "people-changed"
-            return response
-    # htmx swaps only 2xx answers: the fragment with the messages comes back as 200.
+    if done.refusal is not None:
+        field_errors, form_error = _problem_errors(done.refusal)
+    elif done.message and done.message["text"]:
+        form_error = done.message["text"]
     return await _session_page(
         request,
         session_id,
         block="session_people",
-        status_code=200 if wants_fragment(request) else status,
+        status_code=200 if wants_fragment(request) else done.status,
         form=values,
-        form_errors=field_errors,
+        form_errors=field_errors or {},
         form_error=form_error,
     )
 

@@ -19,7 +19,6 @@ LONG_ROUTES_LEFT = {
     "pages/support.py:support_reorder_node",
     "pages/support.py:support_add_initiative",
     "pages/support.py:support_save_lessons",
-    "pages/training.py:training_register",
 }
 
 
