@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.templating import render, wants_fragment
+from gateway.templating import fragment, render, wants_fragment
 from gateway.views.context import view_context
 from gateway.views.indicators import points
 from gateway.views.pdca import prefecture_pdca
@@ -183,7 +183,7 @@ async def pdca_cell(
         return render(request, "pdca/sheet.html", ctx, block="sheet_notice")
     it, cell = _find_cell(ctx, item, fy)
     ctx.update(it=it, cell=cell, fy=fy, kind=kind, editing=(item, fy, kind) if edit else None)
-    return render(request, "pdca/_cell.html", ctx)
+    return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
 
 
 def _apply(sheet: dict[str, Any], code: str, fy: int, kind: str, form: dict[str, str]) -> None:
@@ -274,7 +274,7 @@ async def pdca_cell_save(request: Request) -> Response:
             ctx = _context(data, saved=label)
             it, cell = _find_cell(ctx, code, fy)
             ctx.update(it=it, cell=cell, fy=fy, kind=kind, cell_saved=True)
-            return render(request, "pdca/_cell.html", ctx)
+            return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
     data = await _load(request)
     ctx = _context(
         data,
@@ -288,7 +288,7 @@ async def pdca_cell_save(request: Request) -> Response:
             return render(request, "pdca/sheet.html", ctx, block="sheet_notice")
         it, cell = _find_cell(ctx, code, fy)
         ctx.update(it=it, cell=cell, fy=fy, kind=kind)
-        return render(request, "pdca/_cell.html", ctx)
+        return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
     return render(request, "pdca/sheet.html", ctx, status_code=status)
 
 
