@@ -201,6 +201,24 @@ class SupportCasesClient(ServiceClient):
         """The Word report, opened for streaming."""
         return await self.open_stream(f"/api/v1/cases/{case_id}/report.docx", actor=actor)
 
+    async def save_citations(
+        self,
+        case_id: int,
+        lessons: str,
+        version: int,
+        citations: list[dict[str, Any]],
+        *,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The report's cited 好事例 (the lessons unchanged); a stale version is a 409."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/cases/{case_id}/report/lessons",
+            json={"lessons": lessons, "version": version, "citations": citations},
+            actor=actor,
+        )
+        return resp.json()
+
 
 def round_summary_query(fiscal_year: int) -> str:
     """The query behind a round's figures, as evidence sources name it."""
