@@ -71,6 +71,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/frameworks/{framework_id}/averages": READ,
         "GET /api/v1/frameworks/{framework_id}/recover": READ,
         "GET /api/v1/frameworks/{framework_id}/compare": READ,
+        # one call per gateway view, from the stored read models (published figures)
+        "GET /api/v1/views/dashboard": READ,
+        "GET /api/v1/views/municipalities/{code}": READ,
         "GET /api/v1/peer-sets": READ,
         "POST /api/v1/peer-sets": "staff",
         "PUT /api/v1/peer-sets/{peer_set_id}": "staff",
