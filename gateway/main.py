@@ -15,12 +15,14 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gateway.actions import is_page
 from gateway.api.combined import router as combined_router
 from gateway.api.registry import router as registry_router
 from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.clients.pool import Services, build_services
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
 from gateway.pages.indicators import router as indicator_pages
@@ -30,7 +32,6 @@ from gateway.pages.pdca_shared import router as pdca_shared_pages
 from gateway.pages.regional import router as regional_pages
 from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
-from gateway.services import Services, build_services
 from gateway.settings import Settings
 from gateway.templating import render
 from services.common.db import Database
@@ -50,13 +51,6 @@ def _static_version() -> str:
     return h.hexdigest()[:10]
 
 
-def _is_page(request: Request) -> bool:
-    path = request.url.path
-    return not (
-        path.startswith("/api/") or path in ("/healthz", "/readyz", "/metrics")
-    ) and "text/html" in request.headers.get("accept", "")
-
-
 def _install_page_errors(app: FastAPI) -> None:
     """Pages get an HTML error page; the JSON API keeps problem+json."""
     api_app_error = app.exception_handlers[AppError]
@@ -64,7 +58,7 @@ def _install_page_errors(app: FastAPI) -> None:
     api_validation = app.exception_handlers[RequestValidationError]
 
     async def app_error(request: Request, exc: AppError) -> Response:
-        if _is_page(request):
+        if is_page(request):
             return render(
                 request,
                 "error.html",
@@ -74,7 +68,7 @@ def _install_page_errors(app: FastAPI) -> None:
         return await api_app_error(request, exc)
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _is_page(request):
+        if is_page(request):
             title = "ページが見つかりません" if exc.status_code == 404 else "エラー"
             detail = "アドレスを確かめてください。" if exc.status_code == 404 else str(exc.detail)
             return render(
@@ -86,7 +80,7 @@ def _install_page_errors(app: FastAPI) -> None:
         return await api_http_error(request, exc)
 
     async def validation(request: Request, exc: RequestValidationError) -> Response:
-        if _is_page(request):
+        if is_page(request):
             return render(
                 request,
                 "error.html",
