@@ -33,7 +33,9 @@ from gateway.templating import render
 from services.common.db import Database
 from services.common.errors import AppError, install_error_handlers
 from services.common.health import database_check, migration_heads
+from services.common.inputs import input_policy
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import install_openapi
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -84,10 +86,16 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: RequestValidationError) -> Response:
         if _is_page(request):
+            policy = [e for e in exc.errors() if e.get("type") == "control_character"]
+            detail = (
+                f"「{policy[0]['loc'][-1]}」: {policy[0]['msg']}"
+                if policy
+                else "アドレスの値を確かめてください。"
+            )
             return render(
                 request,
                 "error.html",
-                {"title": "入力内容に誤りがあります", "detail": "アドレスの値を確かめてください。"},
+                {"title": "入力内容に誤りがあります", "detail": detail},
                 status_code=422,
             )
         return await api_validation(request, exc)
@@ -124,7 +132,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         # Every route needs a session or an API token, except the open ones (gateway.auth).
-        dependencies=[Depends(authenticate)],
+        # The input policy (services/common/inputs.py) then checks every text it was sent.
+        dependencies=[Depends(authenticate), Depends(input_policy)],
     )
     app.state.settings = settings
     app.state.passwords = Passwords(settings)
@@ -168,6 +177,7 @@ def create_app(
     app.include_router(indicator_pages)
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
+    install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
     return app
 
 

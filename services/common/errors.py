@@ -152,11 +152,29 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"{request.url.path} は存在しません"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        detail = f"{request.method} は {request.url.path} では使えません"
-    return problem(
-        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-    )
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} は {request.url.path} では使えません ({', '.join(allowed)})"
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at this path (a 405's ``Allow``): Starlette
+    names only the methods of the first route matching the path, while FastAPI makes one route
+    per method (and nests included routers), so each method is asked of the router."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(r.matches(scope)[0] == Match.FULL for r in request.app.router.routes):
+            methods.add(method)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _is_data_exception(exc: BaseException) -> bool:

@@ -16,6 +16,7 @@ from services.common.access import staff_only
 from services.common.actor import Actor
 from services.common.db import get_session
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.exports import export_row
 from services.common.models import stamp_created, stamp_updated
 from services.common.registry import CodeError, get_registry
 from services.indicators.frameworks.models import Level
@@ -79,13 +80,13 @@ async def export_results(
         ws = wb.active
         ws.title = "結果"
         for r in rows:
-            ws.append(r)
+            ws.append(export_row(r))
         buf = io.BytesIO()
         wb.save(buf)
         body, media = buf.getvalue(), XLSX
     else:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        csv.writer(out, lineterminator="\r\n").writerows(map(export_row, rows))
         body, media = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     return Response(
         body,
