@@ -48,3 +48,17 @@ def export_data(value: Any) -> Any:
             else tuple(export_data(v) for v in value)
         )
     return value
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """The ``Content-Disposition`` header of a download whose name may hold stored text (a
+    framework code): an ASCII fallback and the exact name as RFC 5987 ``filename*``, so that
+    no stored value can make the header unencodable."""
+    from urllib.parse import quote
+
+    name = export_text(filename)
+    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in name)
+    return {
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''"
+        + quote(name, safe="")
+    }

@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -100,29 +99,17 @@ def _is_fastapi_422(entry: dict[str, Any]) -> bool:
 
 
 def install_openapi(app: FastAPI, *, paths: tuple[str, ...] = ("/",)) -> None:
-    """Replace ``app.openapi`` by the FastAPI document with :func:`document_problems` applied
-    (built once, cached like FastAPI's own)."""
+    """Wrap ``app.openapi`` (FastAPI's, or one another installer already wrapped) so that the
+    document it builds gets :func:`document_problems` once (cached like FastAPI's own)."""
+    plain = app.openapi
+    done: list[bool] = []
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                openapi_version=app.openapi_version,
-                summary=app.summary,
-                description=app.description,
-                terms_of_service=app.terms_of_service,
-                contact=app.contact,
-                license_info=app.license_info,
-                routes=app.routes,
-                webhooks=app.webhooks.routes,
-                tags=app.openapi_tags,
-                servers=app.servers,
-                separate_input_output_schemas=app.separate_input_output_schemas,
-            )
+        schema = plain()
+        if not done:
             document_problems(schema, paths=paths)
-            app.openapi_schema = schema
-        return app.openapi_schema
+            done.append(True)
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

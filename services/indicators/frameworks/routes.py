@@ -12,6 +12,7 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import NotFound
+from services.common.exports import attachment
 from services.common.models import check_version, get_for_update
 from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
@@ -116,7 +117,7 @@ async def export_framework(
     return Response(
         body,
         media_type=MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers=attachment(filename),
     )
 
 

@@ -14,6 +14,7 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import Invalid
+from services.common.exports import attachment
 from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
@@ -106,9 +107,7 @@ async def export_scores(
     return Response(
         body,
         media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="scores-{tree.framework.code}.{format}"'
-        },
+        headers=attachment(f"scores-{tree.framework.code}.{format}"),
     )
 
 
