@@ -249,6 +249,22 @@ def _is_data_exception(exc: BaseException) -> bool:
     return False
 
 
+def _is_rule_violation(exc: BaseException) -> bool:
+    """A CHECK or NOT NULL constraint failed (SQLSTATE 23514 / 23502; SQLite's messages)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        code = str(getattr(seen, "sqlstate", "") or getattr(seen, "pgcode", "") or "")
+        if code in ("23514", "23502"):
+            return True
+        text = str(seen)
+        if "CHECK constraint failed" in text or "NOT NULL constraint failed" in text:
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 def _is_connection_loss(exc: BaseException) -> bool:
     """The database went away or is restarting: SQLSTATE class 08 (connection exception) or
     57 (operator intervention: admin shutdown, cannot connect now), or a socket error."""
@@ -288,6 +304,15 @@ async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
         # A value the column cannot hold (e.g. an id beyond 64 bits): the input's fault.
         log.warning("data error: %s", exc.orig)
         return problem(422, "値が範囲外か、形式が正しくありません", instance=request.url.path)
+    if isinstance(exc, IntegrityError) and _is_rule_violation(exc):
+        # A CHECK or NOT NULL constraint (the database keeping the models' invariants) caught
+        # a value that got past the checks before it: the input's fault, nothing was written.
+        log.warning("constraint refused a value: %s", exc.orig)
+        return problem(
+            422,
+            "値がデータの規則 (範囲・順序・必須) に合いません。入力内容を確認してください",
+            instance=request.url.path,
+        )
     if isinstance(exc, IntegrityError):
         # Services check their rules first; this is the database catching a race
         # (two requests creating the same unique row at once).
