@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from openpyxl import load_workbook
 
 from services.common.errors import Invalid
-from services.common.inputs import check_table
+from services.common.inputs import check_table, csv_rows
 
 
 def decode_csv(data: bytes) -> str:
@@ -38,10 +37,9 @@ def read_table(filename: str, data: bytes, *, sheet: str | None = None) -> list[
             raise Invalid("XLSXファイルとして読み込めません") from exc
         ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    else:
-        rows = list(csv.reader(io.StringIO(decode_csv(data))))
-    check_table(rows)  # the input policy, naming row and column
-    return rows
+        check_table(rows)  # the input policy, naming row and column
+        return rows
+    return csv_rows(decode_csv(data))  # the same policy, and any line ending
 
 
 def col_name(index: int) -> str:

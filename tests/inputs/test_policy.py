@@ -247,3 +247,13 @@ class TestDeleted:
             assert (await c.get(f"/api/v1/registrations/{reg['id']}")).status_code == 404
             listed = (await c.get(f"/api/v1/sessions/{s['id']}/registrations")).json()
             assert listed == []
+
+
+class TestMalformedFiles:
+    async def test_bare_carriage_returns_in_a_csv_are_not_a_500(self, indicators):
+        async with indicators.client("admin") as c:
+            r = await c.post(
+                "/api/v1/centres/import",
+                files={"file": ("file", b"\rS\r\n", "text/csv")},
+            )
+            assert r.status_code == 422, r.text

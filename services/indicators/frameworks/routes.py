@@ -14,6 +14,7 @@ from services.common.db import get_session
 from services.common.errors import NotFound
 from services.common.exports import attachment
 from services.common.models import check_version, get_for_update
+from services.common.openapi import file_answer
 from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import (
@@ -102,7 +103,15 @@ MEDIA = {
 }
 
 
-@router.get("/frameworks/{framework_id}/export", summary="体系を書き出す (JSON・YAML・XLSX)")
+@router.get(
+    "/frameworks/{framework_id}/export",
+    summary="体系を書き出す (JSON・YAML・XLSX)",
+    **file_answer(
+        "application/json",
+        "application/yaml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+)
 async def export_framework(
     framework_id: int,
     session: Session,

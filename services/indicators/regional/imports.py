@@ -4,7 +4,6 @@ listed) → adjust the mapping → commit (all or nothing)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -20,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.errors import AppError, Conflict, Invalid, NotFound
-from services.common.inputs import check_table
+from services.common.inputs import check_table, csv_rows
 from services.common.models import (
     check_version,
     get_for_update,
@@ -221,8 +220,7 @@ def read_file(
             wb.close()
     if file_name.lower().endswith(".xls"):
         raise Invalid("旧形式の .xls は読めません。XLSX または CSV で保存し直してください")
-    rows = list(csv.reader(io.StringIO(decode_csv(data))))
-    check_table(rows)
+    rows = csv_rows(decode_csv(data))  # the input policy, naming row and column
     return [], None, rows
 
 

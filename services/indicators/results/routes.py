@@ -18,6 +18,7 @@ from services.common.db import get_session
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.exports import export_row
 from services.common.models import stamp_created, stamp_updated
+from services.common.openapi import file_answer
 from services.common.registry import CodeError, get_registry
 from services.indicators.frameworks.models import Level
 from services.indicators.results import service
@@ -67,6 +68,7 @@ async def get_results(framework_id: int, session: Session, opts: Opts) -> dict[s
 @router.get(
     "/frameworks/{framework_id}/results/export",
     summary="結果を書き出す (CSVはBOM付きUTF-8、またはXLSX)",
+    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 async def export_results(
     framework_id: int,
