@@ -12,6 +12,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +64,12 @@ class Result:
 
 
 def _run(args: list[str], timeout: float) -> tuple[int, str]:
+    # In a scratch directory: schemathesis keeps a cache of crashes (.schemathesis/) where it
+    # runs, which must not land in the repository.
+    scratch = tempfile.mkdtemp(prefix="banso-fuzz-")
     proc = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "run", *args],
-        cwd=ROOT,
+        cwd=scratch,
         capture_output=True,
         text=True,
         timeout=timeout,
