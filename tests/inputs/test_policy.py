@@ -234,21 +234,6 @@ class TestConformance:
                 assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
 
 
-class TestDeleted:
-    async def test_cancelled_registration_answers_404_after_delete(self, training):
-        from tests.training.factories import register
-
-        async with training.client() as c:
-            p = await program(c)
-            s = await session(c, p["id"])
-            reg = (await register(c, s["id"], 1)).json()
-            assert (await c.get(f"/api/v1/registrations/{reg['id']}")).status_code == 200
-            assert (await c.delete(f"/api/v1/registrations/{reg['id']}")).status_code == 204
-            assert (await c.get(f"/api/v1/registrations/{reg['id']}")).status_code == 404
-            listed = (await c.get(f"/api/v1/sessions/{s['id']}/registrations")).json()
-            assert listed == []
-
-
 class TestMalformedFiles:
     async def test_bare_carriage_returns_in_a_csv_are_not_a_500(self, indicators):
         async with indicators.client("admin") as c:

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter, Response
 
-from services.common.errors import NotFound
 from services.training.deps import CurrentActor, Session
 from services.training.programs.service import get_session_row, list_sessions
 from services.training.registrations import service
@@ -75,19 +74,11 @@ async def list_registrations(
     return await service.to_public(session, regs)
 
 
-@router.get(
-    "/registrations/{registration_id}",
-    response_model=RegistrationPublic,
-    summary="申込 (取り消した申込は 404: DELETE の後は無い)",
-)
+@router.get("/registrations/{registration_id}", response_model=RegistrationPublic, summary="申込")
 async def get_registration(
     session: Session, actor: CurrentActor, registration_id: int
 ) -> RegistrationPublic:
     reg = await service.get_registration(session, registration_id=registration_id, actor=actor)
-    if reg.status == "cancelled":
-        # DELETE cancelled it: the resource is gone for this address (the session's lists
-        # still show the row as 取消, and a second DELETE is 404 too).
-        raise NotFound(f"申込 (id={registration_id}) は取り消されています")
     return (await service.to_public(session, [reg]))[0]
 
 
