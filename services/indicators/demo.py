@@ -295,7 +295,7 @@ async def _demo_bases(session: AsyncSession) -> None:
     from services.indicators.allocation.reference import NationalBasisIn, put_basis
     from services.indicators.allocation.service import _weight
     from services.indicators.frameworks.schemas import Source
-    from services.indicators.results.service import compute
+    from services.indicators.results.computation import compute
     from services.indicators.scores import deduction
     from services.indicators.scores.models import DeductionRule
 

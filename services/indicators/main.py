@@ -10,6 +10,7 @@ from services.indicators.centres.routes import router as centres_router
 from services.indicators.frameworks.routes import router as frameworks_router
 from services.indicators.insurers.routes import router as insurers_router
 from services.indicators.pdca.routes import router as pdca_router
+from services.indicators.peers.routes import router as peers_router
 from services.indicators.regional.catalogue import on_startup as regional_startup
 from services.indicators.regional.routes import router as regional_router
 from services.indicators.results.routes import router as results_router
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             insurers_router,
             scores_router,
             results_router,
+            peers_router,
             allocation_router,
             pdca_router,
             regional_router,

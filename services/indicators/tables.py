@@ -7,6 +7,7 @@ from services.indicators.centres import models as centres  # noqa: F401
 from services.indicators.frameworks import models as frameworks  # noqa: F401
 from services.indicators.insurers import models as insurers  # noqa: F401
 from services.indicators.pdca import models as pdca  # noqa: F401
+from services.indicators.peers import models as peers  # noqa: F401
 from services.indicators.regional import models as regional  # noqa: F401
 from services.indicators.results import models as results  # noqa: F401
 from services.indicators.scores import models as scores  # noqa: F401

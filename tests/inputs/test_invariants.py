@@ -64,7 +64,7 @@ async def test_training_repair_then_constraints(tmp_path) -> None:
 
 async def test_support_cases_repair_then_constraints(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'support_cases.db'}"
-    await asyncio.to_thread(migrate.upgrade, "support_cases", url, "69163055ad06")
+    await asyncio.to_thread(migrate.upgrade, "support_cases", url, "5c1e0a7b2f16")
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         cols = await conn.run_sync(

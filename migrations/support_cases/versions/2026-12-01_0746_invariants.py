@@ -16,7 +16,7 @@ Repair (before the constraints; each changes only rows that break them):
 - visit, application: a list stored as JSON null (or any non-array) becomes [].
 
 Revision ID: 7b2d4e6f8a13
-Revises: 69163055ad06
+Revises: 5c1e0a7b2f16
 Create Date: 2026-12-01 07:46:00+00:00
 """
 
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7b2d4e6f8a13"
-down_revision: str | Sequence[str] | None = "69163055ad06"
+down_revision: str | Sequence[str] | None = "5c1e0a7b2f16"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

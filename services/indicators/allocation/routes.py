@@ -61,13 +61,21 @@ class SimulateIn(BaseModel):
     }
 
 
+class Written(BaseModel):
+    written: int
+
+
 @router.put(
-    "/allocation/{grant}/{grant_fy}/inputs", summary="第1号被保険者数・所要見込額を書き込む"
+    "/allocation/{grant}/{grant_fy}/inputs",
+    response_model=Written,
+    summary="第1号被保険者数・所要見込額を書き込む",
 )
 async def put_inputs(
     grant: Grant, grant_fy: int, body: InputsIn, session: Session, actor: Staff
-) -> dict[str, int]:
-    return {"written": await service.write_inputs(session, grant, grant_fy, body.rows, actor=actor)}
+) -> Written:
+    return Written(
+        written=await service.write_inputs(session, grant, grant_fy, body.rows, actor=actor)
+    )
 
 
 @router.post(

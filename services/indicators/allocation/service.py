@@ -21,7 +21,8 @@ from services.indicators.allocation.models import AllocationInput
 from services.indicators.frameworks.models import GRANT_NAMES, Grant, Level, State
 from services.indicators.frameworks.service import load_tree
 from services.indicators.insurers.service import Directory, load_directory
-from services.indicators.results.service import compute, item_cells, totals_of_cells
+from services.indicators.results import readmodels
+from services.indicators.results.computation import compute, item_cells, totals_of_cells
 from services.indicators.scores.service import (
     _s,
     check_points,
@@ -118,6 +119,7 @@ async def upsert_inputs(
         },
     )
     await (await session.connection()).execute(stmt, values)
+    readmodels.mark(session, every=True)  # first-insured persons set the size bands
     return len(values)
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.access import staff_only
@@ -74,11 +75,17 @@ async def import_framework(
     return service.tree_to_detail(await service.load_tree(session, fw.id))  # type: ignore[arg-type]
 
 
+class ShippedLoaded(BaseModel):
+    created: list[str] = Field(description="読み込んだ体系のコード (既にあったものは含まない)")
+
+
 @router.post(
-    "/frameworks/shipped", summary="同梱の体系 (2019年度) を読み込む (既にあれば何もしない)"
+    "/frameworks/shipped",
+    response_model=ShippedLoaded,
+    summary="同梱の体系 (2019年度) を読み込む (既にあれば何もしない)",
 )
-async def reload_shipped(session: Session, actor: Staff) -> dict[str, list[str]]:
-    return {"created": await load_shipped(session, actor=actor)}
+async def reload_shipped(session: Session, actor: Staff) -> ShippedLoaded:
+    return ShippedLoaded(created=await load_shipped(session, actor=actor))
 
 
 @router.get(

@@ -48,6 +48,7 @@ from services.indicators.frameworks.schemas import (
     state_label,
     validate_doc,
 )
+from services.indicators.results import readmodels
 
 
 async def list_frameworks(
@@ -709,7 +710,8 @@ async def replace_tree(
     if gone:
         await conn.execute(delete(Category).where(Category.id.in_(gone)))  # type: ignore[attr-defined]
     fw.max_points = framework_max(doc)
-    stamp_updated(fw, actor)  # updated_at also marks cached results as stale
+    stamp_updated(fw, actor)
+    readmodels.mark(session, fw.id)  # results of the new tree, before the commit
     await session.flush()
     return fw
 

@@ -2,7 +2,7 @@
 import of the insurer list (広域連合 / 一部事務組合 with members)."""
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,6 +14,7 @@ from services.common.db import get_session
 from services.common.errors import NotFound
 from services.common.registry import CodeError
 from services.indicators.insurers import service
+from services.indicators.insurers.schemas import InsurerFound, InsurerImport, InsurerList
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["保険者"])
@@ -21,11 +22,13 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Staff = Annotated[Actor, Depends(staff_only)]
 
 
-@router.get("/insurers", summary="保険者の一覧 (導出分 + 読み込んだ保険者一覧)")
+@router.get(
+    "/insurers", response_model=InsurerList, summary="保険者の一覧 (導出分 + 読み込んだ保険者一覧)"
+)
 async def list_insurers(
     session: Session,
     prefecture: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
-) -> dict[str, Any]:
+) -> object:
     d = await service.load_directory(session)
     return {
         "summary": service.summary(d),
@@ -35,9 +38,10 @@ async def list_insurers(
 
 @router.get(
     "/insurers/{code}",
+    response_model=InsurerFound,
     summary="保険者 (地方公共団体コード・保険者番号のどちらでも)",
 )
-async def get_insurer(code: str, session: Session) -> dict[str, Any]:
+async def get_insurer(code: str, session: Session) -> object:
     d = await service.load_directory(session)
     try:
         r = d.resolve(code)
@@ -70,6 +74,7 @@ def _member_of(d: service.Directory, code: str) -> str | None:
 
 @router.post(
     "/insurers/import",
+    response_model=InsurerImport,
     summary="保険者一覧を取り込む (CSV・XLSX: 保険者番号・保険者名・構成市町村; 全件置き換え)",
 )
 async def import_insurers(
@@ -77,7 +82,7 @@ async def import_insurers(
     actor: Staff,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Query(description="true: 確認のみ (書き込まない)")] = False,
-) -> dict[str, Any]:
+) -> object:
     content = await file.read()
     out = await service.import_insurer_list(
         session, file.filename or "", content, actor=actor, dry_run=dry_run

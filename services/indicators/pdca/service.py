@@ -38,8 +38,8 @@ from services.indicators.pdca.schemas import (
     target_text,
 )
 from services.indicators.pdca.vocabulary import check_metric_source, check_theme, theme_names
-from services.indicators.results.models import PeerMember, PeerSet
-from services.indicators.results.service import entity_name
+from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.results.computation import entity_name
 
 
 def ensure_write(actor: Actor, code: str) -> None:

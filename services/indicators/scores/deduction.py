@@ -26,6 +26,7 @@ from services.common.models import utcnow
 from services.common.registry import get_registry
 from services.indicators.frameworks.models import STATE_NAMES, Framework, Item, Level, State
 from services.indicators.insurers.service import Directory, load_directory
+from services.indicators.results import readmodels
 from services.indicators.scores.models import DeductionRule, DeductionTrigger, Score
 
 DERIVED = Actor(id="derived", name="自動 (市町村の結果から導出)", role=Role.admin)
@@ -126,14 +127,30 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
     from services.indicators.frameworks.service import load_tree
     from services.indicators.scores.service import Cell, upsert_cells
 
+    # Only the cells that change are written (the prefecture results are refreshed only then).
+    stored = {
+        code: (points, by)
+        for code, points, by in (
+            await conn.execute(
+                select(Score.entity_code, Score.points, Score.updated_by).where(  # type: ignore[call-overload]
+                    Score.framework_id == pref.id, Score.item_id == item.id
+                )
+            )
+        ).all()
+    }
     cells, unknown = [], []
     for pcode in get_registry().prefectures:
         if pcode in triggered:
-            cells.append(Cell(pcode, item.id, float(rule.points)))  # type: ignore[arg-type]
+            points: float | None = float(rule.points)
         elif by_pref[pcode] and all(c in totals for c in by_pref[pcode]):
-            cells.append(Cell(pcode, item.id, 0.0))  # type: ignore[arg-type]
+            points = 0.0
         else:
-            unknown.append(pcode)
+            points = None
+        if points is None:
+            if stored.get(pcode, (None, ""))[1] == DERIVED.label:
+                unknown.append(pcode)
+        elif stored.get(pcode) != (points, DERIVED.label):
+            cells.append(Cell(pcode, item.id, points))  # type: ignore[arg-type]
     if unknown:  # an earlier derivation no longer holds: take it back
         await conn.execute(
             delete(Score).where(
@@ -144,6 +161,7 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
             )
         )
         pref.updated_at = utcnow()
+        readmodels.mark(session, pref.id)
     if cells:
         await upsert_cells(session, await load_tree(session, pref.id), cells, actor=DERIVED)  # type: ignore[arg-type]
 

@@ -1,6 +1,7 @@
 """Score endpoints: replace cells (JSON), import a file, read cells with their years."""
 
 import hashlib
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
@@ -21,6 +22,7 @@ from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
 from services.indicators.scores import deduction, published, service
 from services.indicators.scores.models import DeductionRule
+from services.indicators.scores.schemas import DeductionRuleOut, DeductionView, SavedMapping
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["得点"])
@@ -43,6 +45,16 @@ class ScoresIn(BaseModel):
 
 class Written(BaseModel):
     written: int
+
+
+class ScoreCell(BaseModel):
+    entity_code: str
+    item_code: str
+    points: float
+    evaluation_fy: int = Field(description="評価年度 (取組の年度)")
+    grant_fy: int = Field(description="交付年度")
+    updated_at: datetime
+    updated_by: str
 
 
 @router.put("/frameworks/{framework_id}/scores", response_model=Written, summary="得点を書き込む")
@@ -80,10 +92,12 @@ async def import_scores(
     return Written(written=n)
 
 
-@router.get("/frameworks/{framework_id}/scores", summary="得点 (セル単位、評価年度・交付年度つき)")
-async def get_scores(
-    framework_id: int, session: Session, entity_code: str | None = None
-) -> list[dict[str, Any]]:
+@router.get(
+    "/frameworks/{framework_id}/scores",
+    response_model=list[ScoreCell],
+    summary="得点 (セル単位、評価年度・交付年度つき)",
+)
+async def get_scores(framework_id: int, session: Session, entity_code: str | None = None) -> object:
     tree = await load_tree(session, framework_id)
     return await service.read_scores(session, tree, entity_code=entity_code)
 
@@ -128,13 +142,19 @@ class DeductionRuleIn(BaseModel):
 @router.get(
     "/frameworks/{framework_id}/deduction",
     summary="都道府県の減点 (市町村の結果から導出) と、減点の原因の市町村",
+    response_model=DeductionView,
+    response_model_exclude_unset=True,
 )
-async def get_deduction(framework_id: int, session: Session) -> dict[str, Any]:
+async def get_deduction(framework_id: int, session: Session) -> object:
     return await deduction.deduction_view(session, framework_id)
 
 
-@router.get("/deduction-rules", summary="都道府県の減点の規則 (年度ごと、資料の記載と出典)")
-async def list_deduction_rules(session: Session) -> list[dict[str, Any]]:
+@router.get(
+    "/deduction-rules",
+    response_model=list[DeductionRuleOut],
+    summary="都道府県の減点の規則 (年度ごと、資料の記載と出典)",
+)
+async def list_deduction_rules(session: Session) -> object:
     rows = (await session.exec(select(DeductionRule).order_by(DeductionRule.grant_fy))).all()
     return [deduction.rule_out(r) for r in rows]
 
@@ -142,6 +162,7 @@ async def list_deduction_rules(session: Session) -> list[dict[str, Any]]:
 @router.put(
     "/deduction-rules/{grant}/{grant_fy}",
     summary="都道府県の減点の規則を登録・更新 (その年度の結果に反映)",
+    response_model=DeductionRuleOut,
 )
 async def put_deduction_rule(
     grant: Grant,
@@ -149,7 +170,7 @@ async def put_deduction_rule(
     body: DeductionRuleIn,
     session: Session,
     actor: Staff,
-) -> dict[str, Any]:
+) -> object:
     if not body.source.document.strip():
         raise Invalid(
             "減点の規則には出典 (資料名) が必要です",
@@ -228,8 +249,9 @@ class MappingIn(BaseModel):
 @router.get(
     "/frameworks/{framework_id}/published-results/mapping",
     summary="保存された列の対応 (交付金 × 区分 × 交付年度ごと)",
+    response_model=SavedMapping | None,
 )
-async def get_mapping(framework_id: int, session: Session) -> dict[str, Any] | None:
+async def get_mapping(framework_id: int, session: Session) -> object:
     tree = await load_tree(session, framework_id)
     row = await published.saved_mapping(session, tree)
     if row is None:
@@ -240,10 +262,9 @@ async def get_mapping(framework_id: int, session: Session) -> dict[str, Any] | N
 @router.put(
     "/frameworks/{framework_id}/published-results/mapping",
     summary="列の対応を保存 (同じ交付金・区分・交付年度の取り込みで使う)",
+    response_model=SavedMapping,
 )
-async def put_mapping(
-    framework_id: int, body: MappingIn, session: Session, actor: Staff
-) -> dict[str, Any]:
+async def put_mapping(framework_id: int, body: MappingIn, session: Session, actor: Staff) -> object:
     tree = await load_tree(session, framework_id)
     row = await published.save_mapping(session, tree, body.model_dump(), actor=actor)
     return {"mapping": row.mapping, "updated_by": row.updated_by, "updated_at": row.updated_at}

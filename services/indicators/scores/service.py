@@ -19,6 +19,7 @@ from services.common.models import utcnow
 from services.indicators.frameworks.models import Item, Level
 from services.indicators.frameworks.service import ItemInfo, Tree
 from services.indicators.insurers.service import Directory, load_directory
+from services.indicators.results import readmodels
 from services.indicators.scores.models import Score
 from services.indicators.tabular import code_text, col_name, decode_csv, number, read_table, text
 
@@ -96,9 +97,9 @@ async def upsert_cells(
     # Plain locals: ORM attribute reads per cell cost a noticeable part of a bulk import.
     fw_id, ev_fy, gr_fy, now, who = fw.id, fw.evaluation_fy, fw.grant_fy, utcnow(), actor.label
     records = [(fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells]
-    # The framework's updated_at marks its scores as changed: results cached for the old
-    # value are not used again (results/service.py compute()).
     fw.updated_at = now
+    # the results read models of this framework are refreshed before the transaction commits
+    readmodels.mark(session, fw_id)
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
         await _copy_upsert(session, records)

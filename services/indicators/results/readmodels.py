@@ -1,0 +1,473 @@
+"""Keeping the results read models current (results/models.py): refreshed from the base tables
+in the transaction of every write that changes their inputs, so a read right after a write sees
+it and every process and replica reads the same stored rows.
+
+What refreshes when:
+- score cells written (PUT, file import, published-results import, the derived prefecture
+  deduction): that framework — one set-based refresh per transaction, however many cells;
+- a framework's tree changed (tree PUT, item import, copy, patch): that framework;
+- a framework created or removed: the previous-year links of its grant and level;
+- a peer set created or changed, allocation inputs (first-insured persons, the size bands):
+  every framework (group membership changes).
+After a framework is refreshed, the frameworks of the same grant and level take the new
+previous-year totals and drop flags (only the rows that change are written).
+
+How: a write marks what it changed (``mark``; ORM changes are detected after each flush), and
+the refresh runs once before the transaction commits (``before_commit``), or earlier when a
+read in the same transaction needs the figures (``ensure_current``). Ranks come from SQL
+window functions (``RANK() OVER (PARTITION BY …)``, SQLite and PostgreSQL alike), so ties share
+a rank and the next one skips. On PostgreSQL the refresh first takes a transaction-scoped
+advisory lock: two writes never refresh from snapshots that miss each other (READ COMMITTED,
+each statement after the lock sees everything committed before it). The refresh recomputes
+rather than adding deltas: every stored row equals a from-scratch computation
+(tests/indicators/test_results_property.py checks that after random sequences of writes).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, insert, select, text, update
+from sqlalchemy.orm import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.indicators.allocation.models import AllocationInput
+from services.indicators.frameworks.models import Category, Framework, Item, Level
+from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.results.computation import leaf_sums_query, rank_key, roll_up
+from services.indicators.results.grouping import (
+    BUILTIN_SETS,
+    NOT_MEMBER,
+    builtin_group,
+    first_insured_from_rows,
+    prefecture_of,
+    previous_of,
+)
+from services.indicators.results.models import (
+    ResultAverage,
+    ResultEntity,
+    ResultMember,
+    ResultsGeneration,
+)
+from services.indicators.scores.models import Score
+
+ALL = "*"
+PENDING = "indicators_results_pending"
+LOCK_KEY = 0x696E6469_72657375  # "indi" "resu": one constant key for pg_advisory_xact_lock
+
+DEFAULT_LOW_THRESHOLD = 0.30
+DEFAULT_DEDUCTION = -10.0
+DEFAULT_DROP_POINTS = 20.0
+
+RE = ResultEntity.__table__  # type: ignore[attr-defined]
+RM = ResultMember.__table__  # type: ignore[attr-defined]
+RA = ResultAverage.__table__  # type: ignore[attr-defined]
+GEN = ResultsGeneration.__table__  # type: ignore[attr-defined]
+FW = Framework.__table__  # type: ignore[attr-defined]
+CAT = Category.__table__  # type: ignore[attr-defined]
+ITEM = Item.__table__  # type: ignore[attr-defined]
+SCORE = Score.__table__  # type: ignore[attr-defined]
+
+
+def flags_for(
+    level: str,
+    rate: float,
+    total: float,
+    previous_total: float | None,
+    *,
+    low_threshold: float = DEFAULT_LOW_THRESHOLD,
+    deduction: float = DEFAULT_DEDUCTION,
+    drop_points: float = DEFAULT_DROP_POINTS,
+) -> list[dict[str, Any]]:
+    """``low_score_rate`` (with what the prefecture loses, on a municipal framework) and
+    ``drop`` (the total fell more than ``drop_points`` from the previous year)."""
+    flags: list[dict[str, Any]] = []
+    if rate <= low_threshold:
+        flag: dict[str, Any] = {
+            "code": "low_score_rate",
+            "message": f"得点率が{low_threshold:.0%}以下です",
+        }
+        if level == Level.municipality:
+            flag["deduction"] = deduction
+            flag["message"] += f" (都道府県の評価で{deduction:g}点)"
+        flags.append(flag)
+    if previous_total is not None and previous_total - total > drop_points:
+        flags.append(
+            {
+                "code": "drop",
+                "message": f"前年度から{previous_total - total:g}点低下しました",
+                "drop": previous_total - total,
+            }
+        )
+    return flags
+
+
+# --- marking what changed ---------------------------------------------------------------------
+
+
+def _sync(session: Session | AsyncSession) -> Session:
+    return session.sync_session if isinstance(session, AsyncSession) else session
+
+
+def mark(session: Session | AsyncSession, *framework_ids: int | None, every: bool = False) -> None:
+    """Note, in the transaction, which frameworks' figures a write changed (``every``: all)."""
+    pending: set[Any] = _sync(session).info.setdefault(PENDING, set())
+    if every:
+        pending.add(ALL)
+    pending.update(f for f in framework_ids if f is not None)
+
+
+@event.listens_for(Session, "after_flush")
+def _detect(session: Session, _ctx: Any) -> None:
+    """ORM changes that move figures: cells, trees, frameworks, peer sets, allocation inputs."""
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, (Score, Category, Item)):
+            mark(session, obj.framework_id)
+        elif isinstance(obj, Framework):
+            if obj in session.new or obj in session.deleted:
+                mark(session, every=True)
+            else:
+                mark(session, obj.id)
+        elif isinstance(obj, (PeerSet, PeerMember, AllocationInput)):
+            mark(session, every=True)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # ORM changes mark what they move (_detect) as they are flushed
+    run_pending(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+def run_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        refresh(session.connection(), None if ALL in pending else pending)
+
+
+async def ensure_current(session: AsyncSession) -> None:
+    """A read in a transaction that wrote: refresh what the write changed first."""
+    if session.sync_session.info.get(PENDING):
+        await session.run_sync(lambda s: (s.flush(), run_pending(s)))
+
+
+# --- the refresh --------------------------------------------------------------------------------
+
+
+def bump(conn: Connection) -> None:
+    """A new random write generation (the read cache checks it)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    value = secrets.randbits(62)
+    stmt = dialect_insert(GEN).values(id=1, generation=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"generation": value}))
+
+
+def refresh(conn: Connection, framework_ids: Iterable[int] | None = None) -> None:
+    """Recompute the read models of these frameworks (None: every framework), then the
+    previous-year links of their grants and levels."""
+    bump(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    frameworks = conn.execute(
+        select(FW.c.id, FW.c.grant, FW.c.level, FW.c.grant_fy, FW.c.max_points)
+    ).all()
+    by_id = {f.id: f for f in frameworks}
+    wanted = set(by_id) if framework_ids is None else {i for i in framework_ids if i in by_id}
+    if not wanted:
+        return
+    families = {(by_id[i].grant, by_id[i].level) for i in wanted}
+    ctx = _Context.load(conn)
+    for fw in sorted(frameworks, key=lambda f: f.grant_fy):
+        if (fw.grant, fw.level) not in families:
+            continue
+        prev = previous_of(fw, frameworks)
+        if fw.id in wanted:
+            _refresh_framework(conn, fw, prev.id if prev else None, ctx)  # type: ignore[attr-defined]
+        else:
+            _relink(conn, fw, prev.id if prev else None)  # type: ignore[attr-defined]
+
+
+class _Context:
+    """What every framework's refresh needs once: user peer sets and allocation inputs."""
+
+    def __init__(self, user_sets: dict[str, dict[str, str]], inputs: list[tuple[Any, ...]]):
+        self.user_sets = user_sets
+        self.inputs = inputs
+
+    @classmethod
+    def load(cls, conn: Connection) -> _Context:
+        ps, pm = PeerSet.__table__, PeerMember.__table__  # type: ignore[attr-defined]
+        user_sets: dict[str, dict[str, str]] = {
+            name: {} for (name,) in conn.execute(select(ps.c.name)).all()
+        }
+        for name, code, group in conn.execute(
+            select(ps.c.name, pm.c.entity_code, pm.c.group_name).join(
+                pm, pm.c.peer_set_id == ps.c.id
+            )
+        ).all():
+            user_sets[name][code] = group
+        ai = AllocationInput.__table__  # type: ignore[attr-defined]
+        inputs = [
+            tuple(r)
+            for r in conn.execute(
+                select(ai.c.entity_code, ai.c.first_insured, ai.c.grant_fy, ai.c.grant)
+            ).all()
+        ]
+        return cls(user_sets, inputs)
+
+    def memberships(self, fw: Any, codes: list[str]) -> dict[str, dict[str, str]]:
+        """group set → entity → group, for every built-in and user-defined set."""
+        fi = first_insured_from_rows([r for r in self.inputs if r[2] <= fw.grant_fy], fw.grant)
+        out = {s: {c: builtin_group(s, c, fi) for c in codes} for s in BUILTIN_SETS}
+        for name, members in self.user_sets.items():
+            out[name] = {c: members.get(c, NOT_MEMBER) for c in codes}
+        return out
+
+
+def _tree(conn: Connection, fw_id: int) -> tuple[list[Any], list[Any], dict[int, list[str]]]:
+    cats = conn.execute(
+        select(CAT.c.id, CAT.c.code, CAT.c.parent_id, CAT.c.max_points)
+        .where(CAT.c.framework_id == fw_id)
+        .order_by(CAT.c.position)
+    ).all()
+    items = conn.execute(
+        select(ITEM.c.id, ITEM.c.code, ITEM.c.max_points)
+        .where(ITEM.c.framework_id == fw_id)
+        .order_by(ITEM.c.position)
+    ).all()
+    by_id = {c.id: c for c in cats}
+    chains: dict[int, list[str]] = {}
+    for c in cats:
+        chain_codes, cur = [], c
+        while cur is not None:
+            chain_codes.append(cur.code)
+            cur = by_id.get(cur.parent_id) if cur.parent_id is not None else None
+        chains[c.id] = chain_codes
+    return cats, items, chains
+
+
+def _previous_totals(conn: Connection, prev_id: int | None) -> dict[str, float]:
+    if prev_id is None:
+        return {}
+    return dict(
+        conn.execute(select(RE.c.entity_code, RE.c.total).where(RE.c.framework_id == prev_id)).all()  # type: ignore[arg-type]
+    )
+
+
+def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Context) -> None:
+    fid = fw.id
+    for table in (RA, RM, RE):
+        conn.execute(delete(table).where(table.c.framework_id == fid))
+    cats, items, chains = _tree(conn, fid)
+    totals, cat_points = roll_up(conn.execute(leaf_sums_query(fid)).all(), chains)  # type: ignore[arg-type]
+    if not totals:
+        return
+    max_points = fw.max_points
+
+    def rate(t: float) -> float:
+        return t / max_points if max_points else 0.0
+
+    prev = _previous_totals(conn, prev_id)
+    conn.execute(
+        insert(RE),
+        [
+            {
+                "framework_id": fid,
+                "entity_code": code,
+                "prefecture": prefecture_of(code),
+                "total": total,
+                "rank_key": rank_key(total),
+                "score_rate": rate(total),
+                "previous_total": prev.get(code),
+                "category_points": cat_points.get(code, {}),
+                "flags": flags_for(fw.level, rate(total), total, prev.get(code)),
+            }
+            for code, total in totals.items()
+        ],
+    )
+    conn.execute(
+        text(
+            "UPDATE result_entity SET national_rank = r.nr, national_rank_of = r.nn, "
+            "prefecture_rank = r.pr, prefecture_rank_of = r.pn FROM ("
+            " SELECT entity_code,"
+            " RANK() OVER (ORDER BY rank_key DESC) AS nr, COUNT(*) OVER () AS nn,"
+            " RANK() OVER (PARTITION BY prefecture ORDER BY rank_key DESC) AS pr,"
+            " COUNT(*) OVER (PARTITION BY prefecture) AS pn"
+            " FROM result_entity WHERE framework_id = :f) AS r "
+            "WHERE result_entity.framework_id = :f AND result_entity.entity_code = r.entity_code"
+        ),
+        {"f": fid},
+    )
+    codes = list(totals)
+    members = ctx.memberships(fw, codes)
+    conn.execute(
+        insert(RM),
+        [
+            {
+                "framework_id": fid,
+                "group_set": s,
+                "entity_code": c,
+                "group_name": g,
+                "prefecture": prefecture_of(c),
+            }
+            for s, by in members.items()
+            for c, g in by.items()
+        ],
+    )
+    conn.execute(
+        text(
+            "UPDATE result_member SET rank = r.rk, rank_of = r.n FROM ("
+            " SELECT m.group_set, m.entity_code,"
+            " RANK() OVER (PARTITION BY m.group_set, m.group_name ORDER BY e.rank_key DESC) AS rk,"
+            " COUNT(*) OVER (PARTITION BY m.group_set, m.group_name) AS n"
+            " FROM result_member m JOIN result_entity e"
+            " ON e.framework_id = m.framework_id AND e.entity_code = m.entity_code"
+            " WHERE m.framework_id = :f) AS r "
+            "WHERE result_member.framework_id = :f AND result_member.group_set = r.group_set"
+            " AND result_member.entity_code = r.entity_code"
+        ),
+        {"f": fid},
+    )
+    _averages(conn, fw, cats, items, totals, cat_points, members, rate)
+
+
+def _item_stats(conn: Connection, fid: int) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """Per item, the sum of points and the count of full marks: by prefecture, and by
+    (set, group, prefecture) — two grouped queries over the cells."""
+    full = text(
+        "CASE WHEN item.max_points > 0 AND score.points >= item.max_points THEN 1 ELSE 0 END"
+    )
+    by_pref = conn.execute(
+        text(
+            f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full.text}) "
+            "FROM score JOIN item ON item.id = score.item_id "
+            "JOIN result_entity e ON e.framework_id = score.framework_id "
+            "AND e.entity_code = score.entity_code "
+            "WHERE score.framework_id = :f GROUP BY e.prefecture, score.item_id"
+        ),
+        {"f": fid},
+    ).all()
+    by_group = conn.execute(
+        text(
+            f"SELECT m.group_set, m.group_name, m.prefecture, score.item_id, SUM(score.points), "
+            f"SUM({full.text}) FROM score JOIN item ON item.id = score.item_id "
+            "JOIN result_member m ON m.framework_id = score.framework_id "
+            "AND m.entity_code = score.entity_code "
+            "WHERE score.framework_id = :f AND m.group_set <> 'prefecture' "
+            "GROUP BY m.group_set, m.group_name, m.prefecture, score.item_id"
+        ),
+        {"f": fid},
+    ).all()
+    sums: dict[Any, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    fulls: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for pref, item_id, s, n in by_pref:
+        for key in (("", "", ""), (pref, "", "")):
+            sums[key][item_id] += float(s or 0)
+            fulls[key][item_id] += int(n or 0)
+    for gset, gname, pref, item_id, s, n in by_group:
+        for key in (("", gset, gname), (pref, gset, gname)):
+            sums[key][item_id] += float(s or 0)
+            fulls[key][item_id] += int(n or 0)
+    return sums, fulls
+
+
+def _averages(
+    conn: Connection,
+    fw: Any,
+    cats: list[Any],
+    items: list[Any],
+    totals: dict[str, float],
+    cat_points: dict[str, dict[str, float]],
+    members: dict[str, dict[str, str]],
+    rate: Any,
+) -> None:
+    blocks: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for c in totals:
+        p = prefecture_of(c)
+        blocks[("", "", "")].append(c)
+        blocks[(p, "", "")].append(c)
+        for s, by in members.items():
+            if s == "prefecture":  # its groups are the prefecture blocks
+                continue
+            blocks[("", s, by[c])].append(c)
+            blocks[(p, s, by[c])].append(c)
+    sums, fulls = _item_stats(conn, fw.id)
+    cat_list = [(c.code, c.max_points) for c in cats]
+    item_list = [(it.id, it.code) for it in items]
+    item_codes = [code for _, code in item_list]
+    rows = []
+    for (pref, gset, gname), codes in blocks.items():
+        n = len(codes)
+        mean_total = sum(totals[c] for c in codes) / n
+        block_sums = sums.get((pref, gset, gname), {})
+        block_fulls = fulls.get((pref, gset, gname), {})
+        cat_sums: dict[str, float] = defaultdict(float)
+        for c in codes:
+            for code, pts in cat_points[c].items():
+                cat_sums[code] += pts
+        rows.append(
+            {
+                "framework_id": fw.id,
+                "prefecture": pref,
+                "group_set": gset,
+                "group_name": gname,
+                "count": n,
+                "mean_total": mean_total,
+                "mean_score_rate": rate(mean_total),
+                "categories": [
+                    {
+                        "code": code,
+                        "mean_points": (m := cat_sums.get(code, 0.0) / n),
+                        "mean_score_rate": m / cmax if cmax else 0.0,
+                    }
+                    for code, cmax in cat_list
+                ],
+                # three flat lists in item order (cheaper to write and read than dicts)
+                "items": {
+                    "code": item_codes,
+                    "mean_points": [block_sums.get(iid, 0.0) / n for iid, _ in item_list],
+                    "full_share": [block_fulls.get(iid, 0) / n for iid, _ in item_list],
+                },
+                "full_counts": {
+                    code: block_fulls[iid] for iid, code in item_list if block_fulls.get(iid)
+                },
+            }
+        )
+    conn.execute(insert(RA), rows)
+
+
+def _relink(conn: Connection, fw: Any, prev_id: int | None) -> None:
+    """Previous-year totals and flags of a framework whose own figures did not change."""
+    prev = _previous_totals(conn, prev_id)
+    rows = conn.execute(
+        select(
+            RE.c.entity_code, RE.c.total, RE.c.score_rate, RE.c.previous_total, RE.c.flags
+        ).where(RE.c.framework_id == fw.id)
+    ).all()
+    changes = []
+    for code, total, score_rate, old_prev, old_flags in rows:
+        p = prev.get(code)
+        flags = flags_for(fw.level, score_rate, total, p)
+        if p != old_prev or flags != old_flags:
+            changes.append({"c": code, "p": p, "fl": flags})
+    if changes:
+        from sqlalchemy import bindparam
+
+        conn.execute(
+            update(RE)
+            .where(RE.c.framework_id == fw.id, RE.c.entity_code == bindparam("c"))
+            .values(previous_total=bindparam("p"), flags=bindparam("fl")),
+            changes,
+        )

@@ -1,0 +1,236 @@
+"""Response models of the result endpoints (the fixed contract's fields, documented in the
+OpenAPI). Answers are built as plain data and validated into these; the routes leave out the
+keys an answer does not carry (``response_model_exclude_unset``), so the shape stays exactly
+the documented one."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Flag(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(description="low_score_rate | drop")
+    message: str
+    deduction: float | None = Field(default=None, description="都道府県の評価での減点 (市町村分)")
+    drop: float | None = Field(default=None, description="前年度からの低下 (点)")
+
+
+class CategoryResult(BaseModel):
+    code: str
+    parent: str | None
+    points: float
+    max_points: float
+    score_rate: float
+
+
+class EntityResult(BaseModel):
+    entity_code: str
+    name: str
+    total: float
+    max_points: float
+    score_rate: float = Field(description="得点率 (0〜1、丸めない)")
+    rank: int = Field(description="絞り込んだ範囲での順位 (同点は同順位)")
+    rank_of: int
+    national_rank: int
+    national_rank_of: int
+    prefecture_rank: int
+    prefecture_rank_of: int
+    peer_set: str
+    peer_group: str
+    peer_rank: int
+    peer_rank_of: int
+    previous_total: float | None
+    evaluation_fy: int
+    grant_fy: int
+    categories: list[CategoryResult]
+    flags: list[Flag]
+
+
+class CategoryMean(BaseModel):
+    code: str
+    parent: str | None = None
+    mean_points: float | None
+    mean_score_rate: float | None
+
+
+class ResultsSummary(BaseModel):
+    count: int
+    missing: int = Field(description="範囲内で得点のない団体の数")
+    mean_total: float | None
+    mean_score_rate: float | None
+    categories: list[CategoryMean]
+    top_categories: list[str]
+    low_count: int
+    low_threshold: float
+    previous_framework_id: int | None
+    prefecture_deduction: float | None = Field(
+        default=None, description="市町村分の体系で prefecture を指定したとき: 都道府県の減点"
+    )
+
+
+class Results(BaseModel):
+    entities: list[EntityResult]
+    summary: ResultsSummary
+
+
+class FrameworkRef(BaseModel):
+    id: int
+    code: str
+    name: str
+    grant: str
+    level: str
+    grant_fy: int
+    evaluation_fy: int
+    max_points: float
+
+
+class LatestResults(Results):
+    grant: str
+    framework: FrameworkRef
+
+
+class ItemMean(BaseModel):
+    code: str
+    mean_points: float
+    full_share: float = Field(description="満点の団体の割合")
+
+
+class AverageBlock(BaseModel):
+    count: int
+    mean_total: float | None
+    mean_score_rate: float | None
+    categories: list[CategoryMean]
+    items: list[ItemMean]
+
+
+class PrefectureAverage(AverageBlock):
+    code: str
+
+
+class GroupAverage(AverageBlock):
+    group: str
+
+
+class Averages(BaseModel):
+    framework_id: int
+    nation: AverageBlock
+    prefecture: PrefectureAverage | None
+    group_set: str
+    groups: list[GroupAverage]
+
+
+class RecoverItem(BaseModel):
+    item_code: str
+    text: str
+    category_code: str
+    max_points: float
+    points: float
+    gap: float
+    full_share: float
+
+
+class Recover(BaseModel):
+    entity_code: str
+    name: str
+    group_set: str
+    group: str
+    peer_count: int
+    share: float
+    recoverable_points: float
+    items: list[RecoverItem]
+
+
+class CodeDiff(BaseModel):
+    code: str
+    points: float | None
+    previous_points: float | None
+    diff: float | None
+
+
+class EntityCompare(BaseModel):
+    entity_code: str
+    name: str
+    total: float | None
+    previous_total: float | None
+    diff: float | None
+    score_rate: float | None
+    previous_score_rate: float | None
+    categories: list[CodeDiff]
+    items: list[CodeDiff] | None = Field(
+        default=None, description="entity_code または item_codes を指定したとき"
+    )
+
+
+class Matched(BaseModel):
+    matched: list[str]
+    only_current: list[str]
+    only_previous: list[str]
+
+
+class Compare(BaseModel):
+    framework_id: int
+    previous_framework_id: int
+    categories: Matched
+    items: Matched
+    entities: list[EntityCompare]
+
+
+class DashboardRow(BaseModel):
+    entity_code: str
+    name: str
+    total: float
+    max_points: float
+    score_rate: float
+    rank: int
+    rank_of: int
+    national_rank: int
+    national_rank_of: int
+    prefecture_rank: int
+    prefecture_rank_of: int
+    peer_set: str
+    peer_group: str
+    peer_rank: int
+    peer_rank_of: int
+    previous_total: float | None
+    flags: list[Flag]
+
+
+class DashboardGrant(BaseModel):
+    grant: str
+    framework: FrameworkRef
+    rows: list[DashboardRow] = Field(description="都道府県内の得点のある区市町村 (順位順)")
+    summary: ResultsSummary
+
+
+class Dashboard(BaseModel):
+    prefecture: str | None
+    grants: list[DashboardGrant]
+
+
+class YearTotal(BaseModel):
+    framework_id: int
+    grant_fy: int
+    evaluation_fy: int
+    total: float
+    max_points: float
+    score_rate: float
+    prefecture_mean: float = Field(description="都道府県内の区市町村の平均総合得点")
+
+
+class ProfileGrant(BaseModel):
+    grant: str
+    framework: FrameworkRef | None = Field(description="得点のある最新の体系")
+    entity: EntityResult | None
+    summary: ResultsSummary | None = Field(description="都道府県内の集計")
+    recover: Recover | None
+    years: list[YearTotal] = Field(description="直近の交付年度ごとの総合得点")
+    averages: Averages | None = Field(description="得点のある最新の体系の平均")
+
+
+class Profile(BaseModel):
+    entity_code: str
+    name: str
+    prefecture: str
+    grants: list[ProfileGrant]

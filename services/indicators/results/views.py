@@ -1,0 +1,158 @@
+"""One call per gateway view: the dashboard's rows of a prefecture and a municipality's profile
+figures, each answered from the stored read models in one request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import select as sm_select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.common.errors import NotFound
+from services.common.registry import get_registry
+from services.indicators.frameworks.models import Framework, Level
+from services.indicators.frameworks.service import load_tree
+from services.indicators.results import comparisons
+from services.indicators.results.computation import entity_name
+from services.indicators.results.grouping import prefecture_of
+from services.indicators.results.models import ResultEntity
+from services.indicators.results.shaping import (
+    ResultOptions,
+    framework_summary,
+    latest_frameworks,
+    shape_results,
+)
+
+RE = ResultEntity.__table__  # type: ignore[attr-defined]
+DASHBOARD_FIELDS = (
+    "entity_code",
+    "name",
+    "total",
+    "max_points",
+    "score_rate",
+    "rank",
+    "rank_of",
+    "national_rank",
+    "national_rank_of",
+    "prefecture_rank",
+    "prefecture_rank_of",
+    "peer_set",
+    "peer_group",
+    "peer_rank",
+    "peer_rank_of",
+    "previous_total",
+    "flags",
+)
+
+
+async def dashboard(session: AsyncSession, opts: ResultOptions) -> dict[str, Any]:
+    """For each grant's newest scored municipal framework: every municipality of the
+    prefecture with its total, rate, ranks and flags (no category rows), and the summary."""
+    grants = []
+    for fw in await latest_frameworks(session, Level.municipality):
+        res = await shape_results(session, await load_tree(session, fw.id), opts)  # type: ignore[arg-type]
+        grants.append(
+            {
+                "grant": fw.grant,
+                "framework": framework_summary(fw),
+                "rows": [{k: e[k] for k in DASHBOARD_FIELDS} for e in res["entities"]],
+                "summary": res["summary"],
+            }
+        )
+    return {"prefecture": opts.prefecture, "grants": grants}
+
+
+async def profile(
+    session: AsyncSession,
+    code: str,
+    *,
+    prefecture: str | None,
+    group_set: str,
+    years: int,
+    share: float,
+) -> dict[str, Any]:
+    """A municipality's figures for its profile page, per grant: its results row in the newest
+    scored framework with the prefecture's summary, its 取り戻す指標, its totals of the last
+    ``years`` grant years with the prefecture's mean, and the averages (nation, prefecture,
+    groups of ``group_set``) of the newest framework it is scored in."""
+    if get_registry().get(code) is None:
+        raise NotFound(f"区市町村コード {code} は登録されていません")
+    prefecture = prefecture or get_registry().home_prefecture
+    opts = ResultOptions(prefecture=prefecture, entity_code=code, peer_set=group_set)
+    fws = (
+        await session.exec(
+            sm_select(Framework).where(Framework.level == Level.municipality)  # type: ignore[arg-type]
+        )
+    ).all()
+    by_grant: dict[str, list[Framework]] = {}
+    for f in sorted(fws, key=lambda f: f.grant_fy):
+        by_grant.setdefault(f.grant, []).append(f)
+    chosen = {g: fs[-years:] for g, fs in by_grant.items()}
+    ids = [f.id for fs in chosen.values() for f in fs]
+    scope = {c for c in get_registry().municipalities if prefecture_of(c) == prefecture}
+    rows = (
+        await (await session.connection()).execute(
+            select(RE.c.framework_id, RE.c.entity_code, RE.c.total, RE.c.score_rate).where(
+                RE.c.framework_id.in_(ids), RE.c.prefecture == prefecture
+            )
+        )
+    ).all()
+    totals: dict[int, dict[str, tuple[float, float]]] = {}
+    for fid, ec, total, rate in rows:
+        if ec in scope:
+            totals.setdefault(fid, {})[ec] = (total, rate)
+    latest = {fw.grant: fw for fw in await latest_frameworks(session, Level.municipality)}
+    grants = []
+    for grant, fs in chosen.items():
+        history = []
+        for f in fs:
+            own = totals.get(f.id, {}).get(code)  # type: ignore[arg-type]
+            if own is None:
+                continue
+            pref_totals = [t for t, _ in totals[f.id].values()]  # type: ignore[index]
+            history.append(
+                {
+                    "framework_id": f.id,
+                    "grant_fy": f.grant_fy,
+                    "evaluation_fy": f.evaluation_fy,
+                    "total": own[0],
+                    "max_points": f.max_points,
+                    "score_rate": own[1],
+                    "prefecture_mean": sum(pref_totals) / len(pref_totals),
+                }
+            )
+        block: dict[str, Any] = {
+            "grant": grant,
+            "framework": None,
+            "entity": None,
+            "summary": None,
+            "recover": None,
+            "years": history,
+            "averages": None,
+        }
+        fw = latest.get(grant)
+        if fw is not None:
+            res = await shape_results(session, await load_tree(session, fw.id), opts)  # type: ignore[arg-type]
+            block["framework"] = framework_summary(fw)
+            block["summary"] = res["summary"]
+            if res["entities"]:
+                block["entity"] = res["entities"][0]
+                block["recover"] = await comparisons.recover(
+                    session,
+                    fw.id,
+                    entity_code=code,
+                    group_set=group_set,
+                    share=share,  # type: ignore[arg-type]
+                )
+        if history:
+            block["averages"] = await comparisons.averages(
+                session, history[-1]["framework_id"], prefecture=prefecture, group_set=group_set
+            )
+        grants.append(block)
+    return {
+        "entity_code": code,
+        "name": entity_name(code),
+        "prefecture": prefecture_of(code),
+        "grants": sorted(grants, key=lambda g: g["grant"]),
+    }
