@@ -21,6 +21,7 @@ from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
 from gateway.pages.indicators import router as indicator_pages
@@ -34,7 +35,7 @@ from gateway.services import Services, build_services
 from gateway.settings import Settings
 from gateway.templating import render
 from services.common.db import Database
-from services.common.errors import AppError, install_error_handlers
+from services.common.errors import AppError, ServiceUnavailable, install_error_handlers
 from services.common.health import database_check, migration_heads
 from services.common.inputs import input_policy
 from services.common.observability import configure_logging, install_observability
@@ -106,6 +107,22 @@ def _install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
+
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        """A service call no route caught: its own 4xx passed on, anything else a 503 naming the
+        service (the service is away or slow), never a 500."""
+        if isinstance(exc, ServiceRejected):
+            err = AppError(exc.problem.get("detail") or "サービスが要求を受け付けませんでした")
+            err.status, err.errors = exc.status or 400, exc.problem.get("errors")
+        else:
+            err = ServiceUnavailable(
+                f"{exc.service} が応答しません。しばらくしてから再度お試しください",
+                errors=[{"loc": ["service", exc.service], "msg": exc.detail}],
+                headers={"Retry-After": "5"},
+            )
+        return await app_error(request, err)
+
+    app.add_exception_handler(ServiceError, service_error)  # type: ignore[arg-type]
 
 
 def create_app(

@@ -55,7 +55,12 @@ class Result:
     output: str
 
     def summary(self) -> str:
-        tail = "\n".join(self.output.strip().splitlines()[-60:])
+        lines = self.output.strip().splitlines()
+        failures = [i for i, line in enumerate(lines) if "FAILURES" in line and "=" in line]
+        warnings = [i for i, line in enumerate(lines) if "WARNINGS" in line and "=" in line]
+        start = failures[0] if failures else max(0, len(lines) - 60)
+        end = warnings[0] if warnings and warnings[0] > start else start + 150
+        tail = "\n".join(lines[start : min(end, start + 150)] + ["…"] + lines[-25:])
         return (
             f"schemathesis {self.app}: seed {self.seed} (FUZZ_SEED={self.seed} to replay), "
             f"{self.examples} examples per operation, {self.seconds:.0f} s, "

@@ -38,3 +38,19 @@ async def test_page_form_and_json_refused_nothing_stored(gateway_factory: Gatewa
     assert r.json()["errors"][0]["loc"] == ["body", "display_name"]
     users = (await admin.get("/api/v1/admin/users")).json()
     assert "chiyoda-ctrl" not in str(users)
+
+
+async def test_a_service_down_is_a_503_not_a_500(demo, gateway_factory: GatewayFactory) -> None:
+    """A service call no route catches (here the PDCA sheet of the prefecture while indicators
+    refuses connections) answers 503 with Retry-After naming the service."""
+    import httpx
+
+    class Refusing(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("refused", request=request)
+
+    gw = await gateway_factory(role="coordinator", transports={"indicators": Refusing()})
+    r = await gw.get("/api/v1/pdca/prefecture")
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "5"
+    assert r.json()["errors"][0]["loc"] == ["service", "indicators"]
