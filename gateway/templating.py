@@ -83,3 +83,13 @@ def render(
     if block and wants_fragment(request):
         kwargs["block_name"] = block
     return templates.TemplateResponse(request, name, context, **kwargs)
+
+
+def fragment(
+    request: Request, name: str, block: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """Only ``block`` of the page ``name`` (the caller has decided that htmx asked for it)."""
+    headers = {"Vary": "HX-Request"}
+    return templates.TemplateResponse(
+        request, name, context, status_code=status_code, headers=headers, block_name=block
+    )

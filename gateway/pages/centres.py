@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.registry import lookup, registry_of
 from gateway.templating import render
 from gateway.views.centres import (
     centre_view,
@@ -17,6 +16,7 @@ from gateway.views.centres import (
     municipality_centres,
     save_answers,
 )
+from gateway.views.registry import lookup, registry_of
 
 router = APIRouter(include_in_schema=False)
 FY = Annotated[int | None, Query(ge=2000, le=2100)]

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.registry import lookup, registry_of
 from gateway.templating import render
 from gateway.views.pdca_shared import (
     EVALUATIONS,
@@ -20,6 +19,7 @@ from gateway.views.pdca_shared import (
     save_year,
     side_by_side,
 )
+from gateway.views.registry import lookup, registry_of
 from services.common import clock
 from services.common.registry import PEER_TYPES, REGION_CLASSES
 

@@ -2,9 +2,11 @@
 attachment's file name), so the routes only say what to send. Tables of one sheet go through
 ``results.exports.spreadsheet`` (CSV in UTF-8 with BOM, or XLSX); the files laid out by their
 own domain (a framework as JSON/YAML/XLSX, a PDCA sheet, a catalogue with its source sheet)
-come here as bytes."""
+come here as bytes. Routes declare them with ``services.common.openapi.file_answer``."""
 
 from fastapi.responses import Response
+
+from services.common.exports import attachment
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA = {
@@ -13,8 +15,6 @@ MEDIA = {
     "json": "application/json",
     "yaml": "application/yaml",
 }
-# For the route decorator: a file, not a JSON answer (the OpenAPI shows no JSON schema).
-FILE = {"response_class": Response}
 
 
 def download(body: bytes, *, filename: str, format: str) -> Response:
@@ -22,5 +22,5 @@ def download(body: bytes, *, filename: str, format: str) -> Response:
     return Response(
         body,
         media_type=MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
+        headers=attachment(f"{filename}.{format}"),
     )

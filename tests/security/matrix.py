@@ -245,6 +245,7 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/registrations": READ,
         "GET /api/v1/registrations/{registration_id}": "all; municipality=own",
         "DELETE /api/v1/registrations/{registration_id}": "staff; municipality=own",
+        "POST /api/v1/registrations/{registration_id}/cancel": "staff; municipality=own",
         "GET /api/v1/sessions/{session_id}/attendance": READ,
         "PUT /api/v1/sessions/{session_id}/attendance": "staff",
         "POST /api/v1/sessions/{session_id}/attendance/import": "staff",

@@ -263,11 +263,17 @@ async def test_every_route_for_every_role(
     assert not problems, "\n".join(problems)
 
 
+CANCELS = (
+    "DELETE /api/v1/registrations/{registration_id}",
+    "POST /api/v1/registrations/{registration_id}/cancel",
+)
+
+
 async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
     base = await service_params(svc, h)
 
     async def params(route: str, role: str) -> dict[str, Any]:
-        if route == "DELETE /api/v1/registrations/{registration_id}":  # cancels: take a live one
+        if route in CANCELS:  # cancels: take a live one
             return await service_params_fresh(svc, h, base)
         if route.split(" ", 1)[1].startswith("/api/v1/centres"):
             return {**base, "fiscal_year": base["centres_fiscal_year"]}
@@ -299,8 +305,20 @@ async def service_params_fresh(svc: str, h: ServiceHarness, base: dict[str, Any]
                 await _get(c, "/api/v1/registrations", municipality_code=OWN_MUNICIPALITY)
             )
             live = [r for r in regs if r.get("status") != "cancelled"]
-            fresh["registration_id"] = (live or regs)[0]["id"]
+            if not live:  # each cancelling route takes one: register another where open
+                live = [await _register_somewhere(c, len(regs))]
+            fresh["registration_id"] = live[0]["id"]
     return fresh
+
+
+async def _register_somewhere(c: httpx.AsyncClient, n: int) -> dict[str, Any]:
+    """A new registration of the own municipality in the first session open for it."""
+    body = {"name": f"行列 {n}", "municipality_code": OWN_MUNICIPALITY, "email": f"m{n}@ex.jp"}
+    for s in await _get(c, "/api/v1/sessions"):
+        r = await c.post(f"/api/v1/sessions/{s['id']}/registrations", json=body)
+        if r.status_code == 201:
+            return r.json()
+    raise AssertionError("no session of the demo takes registrations")
 
 
 async def gateway_matrix(gateway_factory: GatewayFactory) -> list[str]:

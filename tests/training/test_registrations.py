@@ -44,6 +44,32 @@ class TestRegister:
             assert (now_third["status"], now_third["waitlist_position"]) == ("waitlisted", 1)
             assert (await c.delete(f"/api/v1/registrations/{first['id']}")).status_code == 404
 
+    async def test_cancel_answers_who_was_promoted(self, training):
+        async with training.client() as c:
+            p = await program(c)
+            s = await session(c, p["id"], capacity=1)
+            first = (await register(c, s["id"], 1)).json()
+            second = (await register(c, s["id"], 2)).json()
+            third = (await register(c, s["id"], 3)).json()
+            r = await c.post(f"/api/v1/registrations/{first['id']}/cancel")
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert (body["cancelled"]["id"], body["cancelled"]["status"]) == (
+                first["id"],
+                "cancelled",
+            )
+            assert [(x["id"], x["status"]) for x in body["promoted"]] == [
+                (second["id"], "confirmed")
+            ]
+            again = (await c.get(f"/api/v1/registrations/{third['id']}")).json()
+            assert (again["status"], again["waitlist_position"]) == ("waitlisted", 1)
+            r = await c.post(f"/api/v1/registrations/{third['id']}/cancel")
+            assert r.json()["promoted"] == [], "a waitlisted person frees no seat"
+            refused = await c.post(f"/api/v1/registrations/{first['id']}/cancel")
+            assert refused.status_code == 404
+            got = (await c.get(f"/api/v1/registrations/{second['id']}")).json()
+            assert got["status"] == "confirmed", "the refused cancel changed nothing"
+
     async def test_cancelling_a_waitlisted_person_promotes_nobody(self, training):
         async with training.client() as c:
             p = await program(c)

@@ -14,7 +14,8 @@ from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import NotFound
 from services.common.models import check_version, get_for_update
-from services.indicators.downloads import FILE, download
+from services.common.openapi import file_answer
+from services.indicators.downloads import MEDIA, download
 from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import (
@@ -107,7 +108,9 @@ async def get_framework(framework_id: int, session: Session) -> FrameworkDetail:
 
 
 @router.get(
-    "/frameworks/{framework_id}/export", summary="体系を書き出す (JSON・YAML・XLSX)", **FILE
+    "/frameworks/{framework_id}/export",
+    summary="体系を書き出す (JSON・YAML・XLSX)",
+    **file_answer(MEDIA["json"], MEDIA["yaml"], MEDIA["xlsx"]),
 )
 async def export_framework(
     framework_id: int,

@@ -15,7 +15,8 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import Invalid
-from services.indicators.downloads import FILE
+from services.common.openapi import file_answer
+from services.indicators.downloads import MEDIA
 from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
@@ -110,7 +111,7 @@ async def get_scores(framework_id: int, session: Session, entity_code: str | Non
 @router.get(
     "/frameworks/{framework_id}/scores/export",
     summary="得点を書き出す (横持ち: 団体ごとに1行、指標コードの列。CSVはBOM付きUTF-8)",
-    **FILE,
+    **file_answer(MEDIA["csv"], MEDIA["xlsx"]),
 )
 async def export_scores(
     framework_id: int,

@@ -66,3 +66,10 @@ class RegistrationPublic(BaseModel):
     waitlist_position: int | None
     created_at: datetime
     created_by: str
+
+
+class CancelResult(BaseModel):
+    """A cancelled registration and who took the freed seat (the first on the waitlist)."""
+
+    cancelled: RegistrationPublic
+    promoted: list[RegistrationPublic]

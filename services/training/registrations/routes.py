@@ -5,7 +5,11 @@ from fastapi import APIRouter, Response
 from services.training.deps import CurrentActor, Session
 from services.training.programs.service import get_session_row, list_sessions
 from services.training.registrations import service
-from services.training.registrations.models import RegistrationCreate, RegistrationPublic
+from services.training.registrations.models import (
+    CancelResult,
+    RegistrationCreate,
+    RegistrationPublic,
+)
 
 router = APIRouter(tags=["申込"])
 
@@ -90,3 +94,18 @@ async def get_registration(
 async def cancel(session: Session, actor: CurrentActor, registration_id: int) -> Response:
     await service.cancel(session, registration_id=registration_id, actor=actor)
     return Response(status_code=204)
+
+
+@router.post(
+    "/registrations/{registration_id}/cancel",
+    response_model=CancelResult,
+    summary="申込の取消 (取り消した申込と、空いた席で確定になった人を返す)",
+)
+async def cancel_with_result(
+    session: Session, actor: CurrentActor, registration_id: int
+) -> CancelResult:
+    found, promoted = await service.cancel_returning(
+        session, registration_id=registration_id, actor=actor
+    )
+    cancelled, *moved = await service.to_public(session, [found, *promoted])
+    return CancelResult(cancelled=cancelled, promoted=moved)

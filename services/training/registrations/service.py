@@ -196,6 +196,17 @@ async def cancel(
     return promoted
 
 
+async def cancel_returning(
+    session: AsyncSession, *, registration_id: int, actor: Actor
+) -> tuple[Registration, list[Registration]]:
+    """Cancel, and return the cancelled registration with those promoted to its seat."""
+    promoted = await cancel(session, registration_id=registration_id, actor=actor)
+    found = await session.get(Registration, registration_id)
+    if found is None:  # cancel() found it and only changed its status: never here
+        raise NotFound(f"申込 (id={registration_id}) が見つかりません")
+    return found, promoted
+
+
 async def waitlist_positions(session: AsyncSession, session_ids: Sequence[int]) -> dict[int, int]:
     """Position (1-based) of every waitlisted registration of these sessions."""
     if not session_ids:
