@@ -12,7 +12,7 @@ from starlette.background import BackgroundTask
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.indicators import IndicatorsClient
 from gateway.combine import gather
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from services.common.errors import AppError
 from services.common.registry import REGION_CLASSES, get_registry
 
@@ -395,7 +395,7 @@ async def indicators_import(request: Request, framework_id: int) -> Response:
                 }
             else:
                 if not wants_fragment(request):
-                    url = request.url_for("indicators_import", framework_id=framework_id)
+                    url = path_for(request, "indicators_import", framework_id=framework_id)
                     return RedirectResponse(f"{url}?written={result['written']}", status_code=303)
                 outcome = {"written": result["written"], "filename": filename}
     return render(

@@ -14,7 +14,7 @@ from gateway.api.combined import pdca_prefecture
 from gateway.api.registry import registry_of
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.pages.indicators import _stream, points
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from services.common.actor import Role
 from services.common.errors import AppError, Forbidden
 
@@ -174,7 +174,7 @@ async def pdca_cell(
     """One cell, to show or (``edit``) as a form with the sheet's current version."""
     _staff_only(request)
     if not wants_fragment(request):
-        url = request.url_for("pdca_sheet")
+        url = path_for(request, "pdca_sheet")
         q = "?" + urlencode({"edit_item": item, "edit_fy": fy, "edit_kind": kind}) if edit else ""
         return RedirectResponse(f"{url}{q}", status_code=303)
     data = await _load(request)
@@ -268,7 +268,7 @@ async def pdca_cell_save(request: Request) -> Response:
         else:
             label = f"{code} の{fy}年度"
             if not wants_fragment(request):
-                url = request.url_for("pdca_sheet")
+                url = path_for(request, "pdca_sheet")
                 return RedirectResponse(f"{url}?{urlencode({'saved': label})}", status_code=303)
             data = await _load(request)
             ctx = _context(data, saved=label)

@@ -15,7 +15,7 @@ from gateway.api.registry import registry_of
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.support_cases import SupportCasesClient
 from gateway.combine import gather
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from services.common import clock
 from services.common.errors import AppError
 from services.common.registry import CodeError, get_registry
@@ -200,7 +200,7 @@ async def support_decide(request: Request, application_id: int) -> Response:
     else:
         message = {"kind": "ok", "text": f"{app['municipality_name']}を{app['status']}にしました。"}
         if not wants_fragment(request):
-            url = request.url_for("support_round")
+            url = path_for(request, "support_round")
             return RedirectResponse(f"{url}?fiscal_year={fy}#app-{application_id}", 303)
     if wants_fragment(request):
         if app is None:
@@ -458,7 +458,7 @@ async def support_transition(request: Request, case_id: int) -> Response:
     else:
         msg = {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
         if not wants_fragment(request):
-            url = request.url_for("support_case", case_id=case_id)
+            url = path_for(request, "support_case", case_id=case_id)
             return RedirectResponse(f"{url}#stepper", status_code=303)
     if wants_fragment(request) and case is not None:
         return render(
@@ -526,7 +526,7 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#visits", status_code=303)
             visits = await client.visits(case_id, actor=actor)
             advisors = await client.advisors(actor=actor)
@@ -600,7 +600,7 @@ async def _tree_answer(
     ok = status < 400
     if not wants_fragment(request):
         if ok:
-            url = request.url_for("support_case", case_id=case_id)
+            url = path_for(request, "support_case", case_id=case_id)
             return RedirectResponse(f"{url}#node-{anchor or swap_id or ''}", status_code=303)
         return await _case_page(
             request,
@@ -880,7 +880,7 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#initiatives", status_code=303)
             values, code = {}, 200
     msg = (
@@ -946,7 +946,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
         code, lessons, text_kept = 503, None, text
         msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
     if code == 200 and not wants_fragment(request):
-        url = request.url_for("support_case", case_id=case_id)
+        url = path_for(request, "support_case", case_id=case_id)
         return RedirectResponse(f"{url}#report", status_code=303)
     if wants_fragment(request):
         report = None

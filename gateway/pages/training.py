@@ -23,7 +23,7 @@ from gateway.clients.training import (
     TrainingClient,
 )
 from gateway.combine import gather
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from services.common import clock
 from services.common.errors import AppError
 from services.common.fiscal import fiscal_year_of, format_date_ja
@@ -343,7 +343,7 @@ async def training_register(request: Request, session_id: int) -> Response:
             status = 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
+                url = path_for(request, "training_session", session_id=session_id)
                 return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
             response = await _session_page(
                 request, session_id, block="session_people", result={"registered": reg}
@@ -392,7 +392,7 @@ async def _cancel(request: Request, session_id: int, registration_id: int) -> Re
     promoted = [r for r in after if r.status == "confirmed" and r.id in was_waiting]
     name = target.name if target else ""
     if not wants_fragment(request):
-        url = request.url_for("training_session", session_id=session_id)
+        url = path_for(request, "training_session", session_id=session_id)
         query = urlencode({"cancelled": name, "promoted": ",".join(str(r.id) for r in promoted)})
         return RedirectResponse(f"{url}?{query}", status_code=303)
     response = await _session_page(
@@ -454,7 +454,7 @@ async def _save_attendance(request: Request, session_id: int) -> Response:
             errors = [f"研修サービスが応答しないため、保存できませんでした ({exc.detail})。"]
         else:
             if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
+                url = path_for(request, "training_session", session_id=session_id)
                 return RedirectResponse(f"{url}?saved=1#attendance", status_code=303)
             return await _session_page(
                 request, session_id, block="attendance", attendance_result="出欠を保存しました。"
