@@ -63,9 +63,7 @@ async def test_links_and_redirects_are_paths_behind_the_proxy(
 async def test_the_lock_out_follows_the_real_client_behind_a_trusted_proxy(
     gateway_factory: GatewayFactory,
 ) -> None:
-    gw = await gateway_factory(
-        role=None, login_max_failures_per_address=3, login_max_failures=100
-    )
+    gw = await gateway_factory(role=None, login_max_failures_per_address=3, login_max_failures=100)
     use_clock(gw)
     real = await gateway_user(gw.app, "coordinator")
     gw.headers.update(forwarded("203.0.113.5"))
