@@ -25,6 +25,7 @@ from services.common.fiscal import fiscal_year_of
 from tests.conftest import GatewayFactory, ServiceHarness, gateway_user, log_in
 from tests.helpers import TEST_SECRET, actor
 from tests.security.matrix import (
+    EXAMPLE,
     MATRIX,
     NOT_YET_EXACT,
     OWN_MUNICIPALITY,
@@ -194,6 +195,9 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "measure_code": "certification_rate",
                 "import_id": imp.json()["id"],
                 "good_practice_id": _pick(await _get(c, "/api/v1/pdca/good-practices")),
+                "pdca_item": (await _get(c, f"/api/v1/pdca/sheets/{sheets[0]['id']}"))["items"][0][
+                    "code"
+                ],
                 "centre_id": centres[0]["id"],  # a centre of 八王子市
                 # the centres' routes name their own year (the demo evaluates FY2020)
                 "centres_fiscal_year": (await _get(c, "/api/v1/centres/catalogues"))[0][
@@ -217,6 +221,8 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "visit_id": _pick(await _get(c, f"{base}/visits")),
                 "request_id": _pick(await _get(c, f"{base}/data-requests")),
                 "node_id": _leaf(tree["root"])["id"],
+                "root_id": tree["root"]["id"],
+                "root_children": [n["id"] for n in tree["root"].get("children") or []],
                 "snapshot_id": _pick(await _get(c, f"{base}/tree/snapshots")),
                 "initiative_id": _pick(await _get(c, f"{base}/initiatives")),
                 "item_id": _pick(await _get(c, f"{base}/roadmap")),
@@ -283,6 +289,7 @@ async def run_matrix(
     bodies: dict[str, Any] | None = None,
     queries: dict[str, Any] | None = None,
     fingerprint: Fingerprint | None = None,
+    examples: dict[str, Any] | None = None,
 ) -> list[str]:
     """Send every route × role and compare the exact status with the entry; after a refused
     write (403/404) and after a 409, read ``fingerprint`` again: nothing may have changed.
@@ -292,9 +299,12 @@ async def run_matrix(
     table = MATRIX.get(app, {}) if table is None else table
     bodies = WRITE_BODIES.get(app, {}) if bodies is None else bodies
     queries = QUERIES.get(app, {}) if queries is None else queries
+    examples = examples or {}
     for route in routes:
         method, template = route.split(" ", 1)
         body = bodies.get(route, {}) if method not in ("GET", "DELETE") else None
+        if body == EXAMPLE:
+            body = examples[route]
         query = queries.get(route, {})
         spec = table.get(route)
         roles = sorted(ROLES, key=lambda r: expected_of(spec, r, method) not in ("403", "404"))
@@ -367,7 +377,33 @@ async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
             )
             return await c.request(method, path, json=body, params=query, headers=headers)
 
-        return await run_matrix(svc, ROUTES[svc], send, params, fingerprint=lambda: audit_count(h))
+        return await run_matrix(
+            svc,
+            ROUTES[svc],
+            send,
+            params,
+            fingerprint=lambda: audit_count(h),
+            examples=openapi_examples(h.app),
+        )
+
+
+def openapi_examples(app: Any) -> dict[str, Any]:
+    """The first documented example of each JSON request body, by "METHOD /path"."""
+    doc = app.openapi()
+    out: dict[str, Any] = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            media = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            schema = media.get("schema", {})
+            if "$ref" in schema:
+                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            named = [e.get("value") for e in (media.get("examples") or {}).values()]
+            found = [media.get("example"), *named, schema.get("example")]
+            found += list(schema.get("examples") or [])
+            found = [e for e in found if e]
+            if found:
+                out[f"{method.upper()} {path}"] = found[0]
+    return out
 
 
 async def audit_count(h: ServiceHarness) -> int:
