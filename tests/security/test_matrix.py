@@ -503,6 +503,7 @@ async def page_params(demo: dict[str, ServiceHarness]) -> dict[str, Any]:
     async with demo["indicators"].client() as c:
         fws = await _get(c, "/api/v1/frameworks")
         fw = next(f for f in fws if f["level"] == "municipality")
+        fw_item = _first_item(await _get(c, f"/api/v1/frameworks/{fw['id']}"))
         tokyo = [s for s in await _get(c, "/api/v1/pdca/sheets") if s["entity_code"] == "130001"]
         sheet = await _get(c, f"/api/v1/pdca/sheets/{max(s['id'] for s in tokyo)}")
     async with demo["support_cases"].client() as c:
@@ -514,10 +515,29 @@ async def page_params(demo: dict[str, ServiceHarness]) -> dict[str, Any]:
         "framework_id": fw["id"],
         "code": m,
         "root_id": tree["root"]["id"],
+        "fw_item": fw_item,
         "pdca_item": sheet["items"][0]["code"],
         "pdca_fy": sheet["start_fy"],
         "name": "participants.csv",
     }
+
+
+def _first_item(data: Any) -> str:
+    """The code of the first scored item anywhere in a framework's tree."""
+    if isinstance(data, dict):
+        for item in data.get("items") or []:
+            if isinstance(item, dict) and item.get("code"):
+                return item["code"]
+        for value in data.values():
+            found = _first_item(value)
+            if found:
+                return found
+    if isinstance(data, list):
+        for value in data:
+            found = _first_item(value)
+            if found:
+                return found
+    return ""
 
 
 def _second_sibling(node: dict[str, Any]) -> int:
