@@ -29,6 +29,7 @@ from tests.security.matrix import (
     MATRIX,
     NOT_YET_EXACT,
     OWN_MUNICIPALITY,
+    PAGE_MATRIX,
     QUERIES,
     ROLES,
     WRITE_BODIES,
@@ -71,8 +72,16 @@ ROUTES = service_routes()
 PAGE_ROUTES = page_routes()
 
 
+# The pages of issue #16 have their own exact matrix (PAGE_MATRIX, test_page_matrix.py).
+IN_PAGE_MATRIX = {
+    e.replace("{other}", "{code}").replace("{other_centre_id}", "{centre_id}") for e in PAGE_MATRIX
+}
+
+
 def test_every_page_has_an_entry() -> None:
-    missing = [r for r in PAGE_ROUTES if r not in PAGES and r not in OPEN]
+    missing = [
+        r for r in PAGE_ROUTES if r not in PAGES and r not in OPEN and r not in IN_PAGE_MATRIX
+    ]
     stale = [r for r in [*PAGES, *OPEN] if r not in PAGE_ROUTES]
     assert not missing, "gateway pages without an entry in tests/security/pages.py:\n" + "\n".join(
         missing
@@ -626,7 +635,7 @@ async def test_every_page_for_every_role(
             await gateway_records(app),
         )
 
-    routes = [r for r in PAGE_ROUTES if r not in OPEN]
+    routes = [r for r in PAGE_ROUTES if r not in OPEN and r not in IN_PAGE_MATRIX]
     problems = await run_matrix(
         "gateway pages",
         routes,
