@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -147,3 +148,285 @@ class AnswersIn(BaseModel):
             "examples": [{"answers": [{"item_code": "C1-01", "met": True, "note": ""}]}]
         }
     }
+
+
+# --- answers (what the routes return) ------------------------------------------------------------
+# Staff counts are keyed by the profession vocabulary (structure.json), so they stay a mapping.
+
+Staff = dict[str, float]
+
+
+class SourceOut(BaseModel):
+    document: str
+    date: str | None = None
+    page: str | None = None
+
+
+class CentreOut(BaseModel):
+    id: int
+    municipality_code: str
+    municipality_name: str | None
+    name: str
+    operation: Operation | None = Field(description="その年度の設置形態 (記録がなければ null)")
+    operator: str
+    area_served: str
+    staff: Staff
+    staff_total: float | None
+    fiscal_year: int | None
+    opened_fy: int | None
+    closed_fy: int | None
+    sample: bool
+    version: int
+
+
+class CentreYearOut(BaseModel):
+    fiscal_year: int
+    operation: Operation
+    operator: str
+    area_served: str
+    staff: Staff
+    staff_total: float
+    note: str
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+class CentreDetail(CentreOut):
+    years: list[CentreYearOut]
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+
+
+class RegisterImported(BaseModel):
+    centres_created: int
+    years_written: int
+
+
+class OperationCounts(BaseModel):
+    total: int
+    直営: int
+    委託: int
+
+
+class AreaCounts(OperationCounts):
+    area: str
+
+
+class MunicipalityCounts(OperationCounts):
+    code: str
+    name: str | None
+
+
+class PublishedRegister(BaseModel):
+    fiscal_year: int
+    centres: dict[str, OperationCounts] = Field(description="区部・市町村部・合計")
+    staff_mean: dict[str, float] = Field(description="1センター当たり職員数 (全国・都道府県)")
+    staff_mean_note: str
+    state: str
+    source: SourceOut
+
+
+class CentreStats(OperationCounts):
+    fiscal_year: int
+    prefecture: str
+    by_area: list[AreaCounts]
+    by_municipality: list[MunicipalityCounts]
+    consigned_share: float | None
+    staff_mean: float | None
+    staff_by_profession: Staff
+    published: PublishedRegister | None
+    sample: bool
+
+
+class WorkAreaOut(BaseModel):
+    code: str
+    group: str
+    name: str
+    training_kinds: list[str]
+
+
+class WorkAreas(BaseModel):
+    name: str
+    note: str
+    state: str
+    source: SourceOut
+    areas: list[WorkAreaOut]
+    professions: list[str]
+
+
+class SubjectCounts(BaseModel):
+    centre: int
+    municipality: int
+
+
+class CatalogueSummary(BaseModel):
+    id: int
+    fiscal_year: int
+    name: str
+    state: str
+    source: SourceOut
+    sample: bool
+    version: int
+    items: SubjectCounts
+    answered: SubjectCounts
+
+
+class CatalogueItemOut(BaseModel):
+    code: str
+    subject: Subject
+    area_code: str
+    area_name: str | None
+    text: str
+    note: str
+
+
+class CatalogueOut(BaseModel):
+    id: int
+    fiscal_year: int
+    name: str
+    note: str
+    state: str
+    source: SourceOut
+    sample: bool
+    version: int
+    updated_at: datetime
+    updated_by: str
+    areas: list[WorkAreaOut]
+    items: list[CatalogueItemOut]
+    counts: SubjectCounts
+
+
+class CatalogueRef(BaseModel):
+    fiscal_year: int
+    name: str
+    state: str
+    source: SourceOut
+    sample: bool
+    version: int
+
+
+class CentreRate(BaseModel):
+    id: int
+    name: str
+    rate: float | None
+
+
+class EvaluationSummary(BaseModel):
+    municipality_code: str
+    fiscal_year: int
+    centres: list[CentreRate]
+    municipality_rate: float | None
+    prefecture_rate: float | None
+
+
+class WeakItem(BaseModel):
+    code: str
+    text: str
+    met_share: float | None
+
+
+class WeakArea(BaseModel):
+    code: str
+    name: str
+    group: str
+    rank: int
+    mean_rate: float | None
+    sheets: int
+    items: list[WeakItem]
+    training_kinds: list[str]
+    reference: str
+
+
+class WeakestAreas(BaseModel):
+    fiscal_year: int
+    prefecture: str
+    subject: Subject
+    catalogue: CatalogueRef
+    sheets: int
+    prefecture_rate: float | None
+    areas: list[WeakArea]
+
+
+class AnswersImported(BaseModel):
+    answers: int
+    centres: int
+    municipalities: int
+
+
+class AnswerOut(BaseModel):
+    item_code: str
+    area_code: str
+    text: str
+    met: bool | None
+    note: str
+    prefecture_met_share: float | None
+
+
+class AreaRate(BaseModel):
+    code: str
+    name: str
+    group: str
+    items: int
+    met: int | None
+    rate: float | None
+    prefecture_mean: float | None
+
+
+class CentreRef(BaseModel):
+    id: int
+    municipality_code: str
+    municipality_name: str | None
+    name: str
+    sample: bool
+
+
+class SheetBase(BaseModel):
+    fiscal_year: int
+    subject: Subject
+    catalogue: CatalogueRef
+    answered: bool
+    answers: list[AnswerOut]
+    areas: list[AreaRate]
+    items: int | None
+    met: int | None
+    rate: float | None
+    prefecture_rate: float | None
+    sample: bool
+    version: int | None
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class CentreSheet(SheetBase):
+    centre: CentreRef
+
+
+class MunicipalitySheet(SheetBase):
+    municipality_code: str
+    municipality_name: str | None
+
+
+class RadarArea(BaseModel):
+    code: str
+    name: str
+    group: str
+    items: int
+    rate: float | None
+    municipality_mean: float | None
+    prefecture_mean: float | None
+
+
+class CentreRadar(BaseModel):
+    centre: CentreRef
+    fiscal_year: int
+    catalogue: CatalogueRef
+    answered: bool
+    areas: list[RadarArea]
+    rate: float | None
+    municipality_mean_rate: float | None
+    municipality_centres: int
+    prefecture: str
+    prefecture_rate: float | None
+    prefecture_centres: int

@@ -1,7 +1,7 @@
 """Framework endpoints: list, detail, create/import, export, reload of the shipped files."""
 
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
@@ -13,17 +13,19 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import NotFound
-from services.common.exports import attachment
 from services.common.models import check_version, get_for_update
 from services.common.openapi import file_answer
+from services.indicators.downloads import MEDIA, download
 from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import (
+    CombinedView,
     FrameworkCopy,
     FrameworkDetail,
     FrameworkDoc,
     FrameworkPatch,
     FrameworkSummary,
+    ItemImport,
     TreeIn,
 )
 from services.indicators.scores.deduction import after_tree_change
@@ -90,11 +92,13 @@ async def reload_shipped(session: Session, actor: Staff) -> ShippedLoaded:
 
 @router.get(
     "/frameworks/combined",
+    response_model=CombinedView,
+    response_model_exclude_unset=True,
     summary="両交付金の体系を並べる (共通指標は1件として満点を合算)",
 )
 async def combined_view(
     session: Session, grant_fy: int, level: Level = Level.municipality
-) -> dict[str, Any]:
+) -> object:
     return await service.combined(session, level=level, grant_fy=grant_fy)
 
 
@@ -103,21 +107,10 @@ async def get_framework(framework_id: int, session: Session) -> FrameworkDetail:
     return service.tree_to_detail(await service.load_tree(session, framework_id))
 
 
-MEDIA = {
-    "json": "application/json",
-    "yaml": "application/yaml",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
 @router.get(
     "/frameworks/{framework_id}/export",
     summary="体系を書き出す (JSON・YAML・XLSX)",
-    **file_answer(
-        "application/json",
-        "application/yaml",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
+    **file_answer(MEDIA["json"], MEDIA["yaml"], MEDIA["xlsx"]),
 )
 async def export_framework(
     framework_id: int,
@@ -129,12 +122,7 @@ async def export_framework(
     body = {"json": service.export_json, "yaml": service.export_yaml, "xlsx": service.export_xlsx}[
         format
     ](doc)
-    filename = f"framework-{tree.framework.code}.{format}"
-    return Response(
-        body,
-        media_type=MEDIA[format],
-        headers=attachment(filename),
-    )
+    return download(body, filename=f"framework-{tree.framework.code}", format=format)
 
 
 async def _detail(session: AsyncSession, framework_id: int) -> FrameworkDetail:
@@ -196,6 +184,7 @@ async def copy_framework(
 
 @router.post(
     "/frameworks/{framework_id}/items/import",
+    response_model=ItemImport,
     summary="評価指標の一覧を取り込む (列の対応づけ → dry_run=true で確認 → 全件一括で反映)",
 )
 async def import_items(
@@ -212,7 +201,7 @@ async def import_items(
     ] = None,
     dry_run: bool = False,
     drop_scored: bool = False,
-) -> dict[str, Any]:
+) -> object:
     fw = await get_for_update(session, Framework, framework_id)
     if fw is None:
         raise NotFound(f"評価指標の体系 {framework_id} が見つかりません")

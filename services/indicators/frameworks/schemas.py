@@ -316,3 +316,78 @@ class TreeIn(BaseModel):
 
 def state_label(state: State | str) -> str:
     return STATE_NAMES[State(state)]
+
+
+# --- answers of the combined view and the item-table import -------------------------------------
+
+
+class SharedItem(BaseModel):
+    code: str
+    text: str
+    max_points: float
+
+
+class CombinedView(BaseModel):
+    """``sum_of_maxima`` is present only when both grants have a framework."""
+
+    level: Level
+    grant_fy: int
+    frameworks: list[FrameworkSummary]
+    missing: list[Grant] = Field(description="体系のない交付金")
+    shared_items: list[SharedItem]
+    combined_max: float | None
+    sum_of_maxima: float | None = None
+
+
+class Problem(BaseModel):
+    loc: list[int | str]
+    msg: str
+
+
+class ItemPreview(BaseModel):
+    line: int
+    category: str
+    code: str
+    text: str
+    kind: str
+    max_points: float
+    min_points: float
+    alternatives: str | None
+    shared: bool
+    provisional: bool
+    national_average: float | None
+    national_rate: float | None
+    note: str
+
+
+class CategoryPreview(BaseModel):
+    code: str
+    stated_max: float | None
+    items: int
+    imported: bool
+    items_pending: bool
+
+
+class RemovedScored(BaseModel):
+    code: str
+    scores: int
+
+
+class ItemChanges(BaseModel):
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    removed_scored: list[RemovedScored]
+
+
+class ItemImport(BaseModel):
+    dry_run: bool
+    columns: list[str]
+    mapping: dict[str, str] = Field(description="項目 → 列名")
+    mapping_origin: str
+    rows: int
+    items: list[ItemPreview]
+    categories: list[CategoryPreview]
+    changes: ItemChanges
+    problems: list[Problem]
+    written: int

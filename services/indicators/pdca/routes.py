@@ -13,8 +13,17 @@ from services.common.db import get_session
 from services.common.errors import Invalid
 from services.common.openapi import file_answer
 from services.common.registry import PEER_TYPES, REGION_CLASSES
+from services.indicators.downloads import MEDIA, download
 from services.indicators.pdca import service
-from services.indicators.pdca.schemas import SheetIn, SheetUpdate
+from services.indicators.pdca.schemas import (
+    GoodPracticeOut,
+    MetricSources,
+    SheetIn,
+    SheetOut,
+    SheetUpdate,
+    SideBySide,
+    ThemeOut,
+)
 from services.indicators.pdca.vocabulary import metric_vocabulary, themes
 
 router = APIRouter(tags=["取組と目標"])
@@ -57,16 +66,17 @@ async def _out(session: AsyncSession, sheet: Any, metrics: dict[str, float] | No
     return service.sheet_out(sheet, metrics, await service.good_practices_of(session, sheet.id))
 
 
-@router.get("/pdca/themes", summary="事項のテーマ (語彙)")
-async def list_themes() -> list[dict[str, str]]:
+@router.get("/pdca/themes", response_model=list[ThemeOut], summary="事項のテーマ (語彙)")
+async def list_themes() -> object:
     return themes()
 
 
 @router.get(
     "/pdca/metric-sources",
+    response_model=MetricSources,
     summary="実績の出典キーの語彙 (種類と研修の種類。研修サービスの種類と一致)",
 )
-async def metric_sources() -> dict[str, Any]:
+async def metric_sources() -> object:
     v = metric_vocabulary()
     return {
         "format": v["format"],
@@ -82,6 +92,7 @@ async def metric_sources() -> dict[str, Any]:
 
 @router.get(
     "/pdca/sheets",
+    response_model=list[SheetOut],
     summary="取組と目標のシート一覧 (区市町村の職員には自分のシートと他の公開シート)",
 )
 async def list_sheets(
@@ -89,18 +100,24 @@ async def list_sheets(
     actor: Who,
     entity_code: str | None = None,
     published: bool | None = None,
-) -> list[dict[str, Any]]:
+) -> object:
     sheets = await service.list_sheets(session, actor, entity_code, published)
     return [service.sheet_out(s) for s in sheets]
 
 
-@router.post("/pdca/sheets", status_code=201, summary="シートを作成 (published 省略時は下書き)")
-async def create_sheet(body: SheetIn, session: Session, actor: Who) -> dict[str, Any]:
+@router.post(
+    "/pdca/sheets",
+    response_model=SheetOut,
+    status_code=201,
+    summary="シートを作成 (published 省略時は下書き)",
+)
+async def create_sheet(body: SheetIn, session: Session, actor: Who) -> object:
     return await _out(session, await service.create_sheet(session, body, actor=actor))
 
 
 @router.get(
     "/pdca/municipalities",
+    response_model=SideBySide,
     summary="区市町村のシートを横に並べる (年度、区部・市部・町村部、比較グループで絞り込み)",
 )
 async def side_by_side(
@@ -114,7 +131,7 @@ async def side_by_side(
     ] = None,
     peer_set: Annotated[str | None, Query(max_length=100)] = None,
     peer_group: Annotated[str | None, Query(max_length=100)] = None,
-) -> dict[str, Any]:
+) -> object:
     if region_class and region_class not in REGION_CLASSES:
         raise Invalid(
             f"region_class は {'・'.join(REGION_CLASSES)} のいずれかです",
@@ -137,25 +154,26 @@ async def side_by_side(
     )
 
 
-@router.get("/pdca/sheets/{sheet_id}", summary="シート (進捗・好事例つき)")
-async def get_sheet(sheet_id: int, session: Session, actor: Who) -> dict[str, Any]:
+@router.get("/pdca/sheets/{sheet_id}", response_model=SheetOut, summary="シート (進捗・好事例つき)")
+async def get_sheet(sheet_id: int, session: Session, actor: Who) -> object:
     return await _out(session, await service.get_sheet(session, actor, sheet_id))
 
 
-@router.put("/pdca/sheets/{sheet_id}", summary="シートを更新 (version が古ければ 409)")
-async def update_sheet(
-    sheet_id: int, body: SheetUpdate, session: Session, actor: Who
-) -> dict[str, Any]:
+@router.put(
+    "/pdca/sheets/{sheet_id}",
+    response_model=SheetOut,
+    summary="シートを更新 (version が古ければ 409)",
+)
+async def update_sheet(sheet_id: int, body: SheetUpdate, session: Session, actor: Who) -> object:
     return await _out(session, await service.update_sheet(session, sheet_id, body, actor=actor))
 
 
 @router.put(
     "/pdca/sheets/{sheet_id}/published",
+    response_model=SheetOut,
     summary="シートを公開する / 下書きに戻す (version が古ければ 409)",
 )
-async def publish_sheet(
-    sheet_id: int, body: PublishIn, session: Session, actor: Who
-) -> dict[str, Any]:
+async def publish_sheet(sheet_id: int, body: PublishIn, session: Session, actor: Who) -> object:
     sheet = await service.set_published(
         session, sheet_id, published=body.published, version=body.version, actor=actor
     )
@@ -164,52 +182,50 @@ async def publish_sheet(
 
 @router.post(
     "/pdca/sheets/{sheet_id}/progress",
+    response_model=SheetOut,
     summary="出典キーの値を渡して進捗を計算 (書き込みなし)",
 )
-async def sheet_progress(
-    sheet_id: int, body: MetricsIn, session: Session, actor: Who
-) -> dict[str, Any]:
+async def sheet_progress(sheet_id: int, body: MetricsIn, session: Session, actor: Who) -> object:
     return await _out(session, await service.get_sheet(session, actor, sheet_id), body.metrics)
 
 
 @router.get(
     "/pdca/sheets/{sheet_id}/export.xlsx",
     summary="シートをXLSXで書き出す",
-    **file_answer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    **file_answer(MEDIA["xlsx"]),
 )
 async def export_sheet(sheet_id: int, session: Session, actor: Who) -> Response:
     sheet = await service.get_sheet(session, actor, sheet_id)
-    return Response(
+    return download(
         service.export_xlsx(sheet),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="pdca-{sheet.entity_code}-{sheet.start_fy}.xlsx"'
-            )
-        },
+        filename=f"pdca-{sheet.entity_code}-{sheet.start_fy}",
+        format="xlsx",
     )
 
 
 @router.post(
     "/pdca/good-practices",
+    response_model=GoodPracticeOut,
     status_code=201,
     summary="公開シートの事項を好事例にする (支援担当のみ)",
 )
-async def mark_good_practice(body: GoodPracticeIn, session: Session, actor: Staff) -> Any:
+async def mark_good_practice(body: GoodPracticeIn, session: Session, actor: Staff) -> object:
     gp, sheet = await service.mark_good_practice(
         session, sheet_id=body.sheet_id, item_code=body.item_code, note=body.note, actor=actor
     )
     return service.good_practice_out(gp, sheet)
 
 
-@router.get("/pdca/good-practices", summary="好事例の一覧 (横展開用)")
+@router.get(
+    "/pdca/good-practices", response_model=list[GoodPracticeOut], summary="好事例の一覧 (横展開用)"
+)
 async def list_good_practices(
     session: Session,
     actor: Who,
     theme: str | None = None,
     entity_code: str | None = None,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-) -> list[dict[str, Any]]:
+) -> object:
     rows = await service.list_good_practices(
         session, actor, theme=theme, entity_code=entity_code, fiscal_year=fiscal_year
     )
@@ -218,17 +234,22 @@ async def list_good_practices(
 
 @router.get(
     "/pdca/good-practices/{good_practice_id}",
+    response_model=GoodPracticeOut,
     summary="好事例 (引用用の reference: pdca-good-practice:{id})",
 )
-async def get_good_practice(good_practice_id: int, session: Session, actor: Who) -> Any:
+async def get_good_practice(good_practice_id: int, session: Session, actor: Who) -> object:
     gp, sheet = await service.get_good_practice(session, actor, good_practice_id)
     return service.good_practice_out(gp, sheet)
 
 
-@router.patch("/pdca/good-practices/{good_practice_id}", summary="好事例のメモを変更")
+@router.patch(
+    "/pdca/good-practices/{good_practice_id}",
+    response_model=GoodPracticeOut,
+    summary="好事例のメモを変更",
+)
 async def update_good_practice(
     good_practice_id: int, body: GoodPracticeUpdate, session: Session, actor: Staff
-) -> Any:
+) -> object:
     gp, sheet = await service.update_good_practice(
         session, good_practice_id, note=body.note, version=body.version, actor=actor
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -241,3 +242,174 @@ def metric_sources(items: list[SheetItem]) -> list[str]:
     keys = {it.metric_source for it in items if it.metric_source}
     keys |= {y.actual_source for it in items for y in it.years if y.actual_source}
     return sorted(keys)
+
+
+# --- answers (what the routes return) ------------------------------------------------------------
+
+
+class SheetItemOut(SheetItem):
+    theme_name: str | None = Field(description="テーマの名称 (テーマがなければ null)")
+
+
+class YearValue(BaseModel):
+    fiscal_year: int
+    value: float
+
+
+class ItemProgress(BaseModel):
+    code: str
+    kind: str
+    unit: str
+    target_value: float | None
+    actual: float | None
+    actual_from: str | None = Field(description="実績の出典 (入力値・出典キー)")
+    by_year: list[YearValue]
+    progress: float | None
+    achieved: bool | None
+    metric_source: str | None
+    latest_self_evaluation: str | None
+
+
+class GoodPracticeRef(BaseModel):
+    id: int
+    item_code: str
+    reference: str
+
+
+class SheetOut(BaseModel):
+    id: int
+    entity_code: str
+    name: str | None
+    title: str
+    start_fy: int
+    end_fy: int
+    published: bool
+    published_at: datetime | None
+    published_by: str | None
+    items: list[SheetItemOut]
+    progress: list[ItemProgress]
+    metric_sources: list[str]
+    good_practices: list[GoodPracticeRef]
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+
+class ThemeOut(BaseModel):
+    code: str
+    name: str
+
+
+class MetricHead(BaseModel):
+    code: str
+    label: str
+    argument: str
+    combine: str
+
+
+class MetricSources(BaseModel):
+    format: str
+    max_years: int
+    heads: list[MetricHead]
+    training_kinds: list[str]
+    examples: list[str]
+
+
+class GoodPracticeOut(BaseModel):
+    id: int
+    reference: str
+    href: str
+    sheet_id: int
+    sheet_title: str
+    sheet_published: bool
+    start_fy: int
+    end_fy: int
+    entity_code: str
+    entity_name: str | None
+    item_code: str
+    item_title: str
+    item_present: bool
+    theme: str | None
+    theme_name: str | None
+    target_text: str | None
+    progress: float | None
+    latest_self_evaluation: str | None
+    note: str
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+
+
+class SideCounts(BaseModel):
+    municipalities: int
+    with_sheet: int
+    published: int
+    drafts: int
+
+
+class SideFilters(BaseModel):
+    region_class: str | None
+    peer_type: str | None
+    peer_set: str | None
+    peer_group: str | None
+
+
+class SideItem(BaseModel):
+    code: str
+    title: str
+    kind: str
+    unit: str
+    target_text: str | None
+    progress: float | None
+    achieved: bool | None
+    actual: float | None
+    self_evaluation: str | None
+    good_practice_id: int | None
+
+
+class SideTheme(BaseModel):
+    code: str | None
+    name: str | None
+    items: list[SideItem]
+
+
+class SideProgress(BaseModel):
+    numeric_items: int
+    with_actual: int
+    achieved: int
+    mean_progress: float | None
+
+
+class SideSheet(BaseModel):
+    id: int
+    title: str
+    start_fy: int
+    end_fy: int
+    published: bool
+    published_at: datetime | None
+    updated_at: datetime
+    version: int
+    progress: SideProgress
+    self_evaluation: dict[str, int] = Field(description="自己評価ごとの事項数 (未評価を含む)")
+    themes: list[SideTheme]
+
+
+class SideMunicipality(BaseModel):
+    code: str
+    name: str
+    region_class: str | None
+    peer_type: str | None
+    status: str
+    sheet: SideSheet | None
+
+
+class SideBySide(BaseModel):
+    fiscal_year: int
+    prefecture: str
+    filters: SideFilters
+    counts: SideCounts
+    themes: list[ThemeOut]
+    progress_basis: str
+    municipalities: list[SideMunicipality]

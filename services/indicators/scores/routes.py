@@ -15,14 +15,20 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import Invalid
-from services.common.exports import attachment
 from services.common.openapi import file_answer
+from services.indicators.downloads import MEDIA
 from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
+from services.indicators.results.exports import spreadsheet
 from services.indicators.scores import deduction, published, service
 from services.indicators.scores.models import DeductionRule
-from services.indicators.scores.schemas import DeductionRuleOut, DeductionView, SavedMapping
+from services.indicators.scores.schemas import (
+    DeductionRuleOut,
+    DeductionView,
+    PublishedImport,
+    SavedMapping,
+)
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["得点"])
@@ -105,7 +111,7 @@ async def get_scores(framework_id: int, session: Session, entity_code: str | Non
 @router.get(
     "/frameworks/{framework_id}/scores/export",
     summary="得点を書き出す (横持ち: 団体ごとに1行、指標コードの列。CSVはBOM付きUTF-8)",
-    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    **file_answer(MEDIA["csv"], MEDIA["xlsx"]),
 )
 async def export_scores(
     framework_id: int,
@@ -114,17 +120,8 @@ async def export_scores(
     prefecture: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
 ) -> Response:
     tree = await load_tree(session, framework_id)
-    body = await service.export_scores(session, tree, fmt=format, prefecture=prefecture)
-    media = (
-        "text/csv; charset=utf-8"
-        if format == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    return Response(
-        body,
-        media_type=media,
-        headers=attachment(f"scores-{tree.framework.code}.{format}"),
-    )
+    rows = await service.scores_table(session, tree, prefecture=prefecture)
+    return spreadsheet(rows, format=format, filename=f"scores-{tree.framework.code}", sheet="得点")
 
 
 # --- the prefecture's deduction derived from the municipal results ---------------------------
@@ -204,6 +201,7 @@ async def put_deduction_rule(
 
 @router.post(
     "/frameworks/{framework_id}/published-results/import",
+    response_model=PublishedImport,
     summary="公表された結果を取り込む (保険者ごとに1行、指標または区分ごとの列; "
     "dry_run=true で確認のみ)",
 )
@@ -218,7 +216,7 @@ async def import_published(
     ] = None,
     dry_run: bool = False,
     save_mapping: Annotated[bool, Query(description="取り込めたら列の対応を保存する")] = True,
-) -> dict[str, Any]:
+) -> object:
     tree = await load_tree(session, framework_id)
     content = await file.read()
     out = await published.run(

@@ -55,3 +55,36 @@ class SavedMapping(BaseModel):
     mapping: dict[str, Any]
     updated_by: str
     updated_at: datetime
+
+
+class Problem(BaseModel):
+    loc: list[int | str]
+    msg: str
+
+
+class ColumnMapping(BaseModel):
+    entity_column: str | None
+    columns: dict[str, str | None] = Field(
+        description="列名 → 指標コード | category:区分コード | total | null (無視)"
+    )
+
+
+class UnmatchedInsurer(BaseModel):
+    line: int
+    value: str
+    msg: str
+
+
+class PublishedImport(BaseModel):
+    dry_run: bool
+    columns: list[str]
+    mapping: ColumnMapping
+    mapping_origin: str
+    rows: int
+    matched_insurers: int
+    unmatched_insurers: list[UnmatchedInsurer]
+    unmatched_columns: list[str]
+    items_without_column: list[str]
+    cells: int
+    problems: list[Problem]
+    written: int

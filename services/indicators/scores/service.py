@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +12,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Invalid
-from services.common.exports import export_row
 from services.common.models import utcnow
 from services.indicators.frameworks.models import Item, Level
 from services.indicators.frameworks.service import ItemInfo, Tree
@@ -332,11 +329,10 @@ async def read_scores(
     ]
 
 
-async def export_scores(
-    session: AsyncSession, tree: Tree, *, fmt: str, prefecture: str | None = None
-) -> bytes:
-    """Wide table (one row per entity, one column per item code) that imports back as is:
-    CSV in UTF-8 with BOM for Excel, or XLSX."""
+async def scores_table(
+    session: AsyncSession, tree: Tree, *, prefecture: str | None = None
+) -> list[list[Any]]:
+    """Wide table (one row per entity, one column per item code) that imports back as is."""
     directory = await load_directory(session)
     entity_name = directory.name_of
     id_to_col = {it.id: n for n, it in enumerate(tree.items)}
@@ -350,18 +346,4 @@ async def export_scores(
         row = rows.setdefault(code, [""] * len(tree.items))
         row[id_to_col[item_id]] = int(pts) if float(pts).is_integer() else pts
     header = ["団体コード", "名称", *(it.code for it in tree.items)]
-    table = [header] + [[code, entity_name(code), *rows[code]] for code in sorted(rows)]
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = "得点"
-        for r in table:
-            ws.append(export_row(r))
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(map(export_row, table))
-    return out.getvalue().encode("utf-8-sig")
+    return [header] + [[code, entity_name(code), *rows[code]] for code in sorted(rows)]
