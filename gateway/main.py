@@ -22,9 +22,12 @@ from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
 from gateway.pages.audit import router as audit_pages
+from gateway.pages.centres import router as centre_pages
 from gateway.pages.indicators import router as indicator_pages
 from gateway.pages.municipalities import router as municipality_pages
 from gateway.pages.pdca import router as pdca_pages
+from gateway.pages.pdca_shared import router as pdca_shared_pages
+from gateway.pages.regional import router as regional_pages
 from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
 from gateway.services import Services, build_services
@@ -166,6 +169,9 @@ def create_app(
     app.include_router(training_pages)
     app.include_router(support_pages)
     app.include_router(indicator_pages)
+    app.include_router(regional_pages)
+    app.include_router(centre_pages)
+    app.include_router(pdca_shared_pages)
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
     return app

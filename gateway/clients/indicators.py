@@ -210,3 +210,295 @@ class IndicatorsClient(ServiceClient):
                 self.service, resp.status_code, problem if isinstance(problem, dict) else {}
             )
         return resp
+
+    # --- regional analysis, 地域包括支援センター, the 62 PDCA sheets (issue #16 pages) -------
+
+    async def regional_years(self, *, actor: Actor | None = None) -> list[RegionalYear]:
+        data = await self.get_json("/api/v1/regional/years", actor=actor)
+        return [RegionalYear.model_validate(x) for x in data]
+
+    async def regional_measures(
+        self, *, fiscal_year: int | None = None, actor: Actor | None = None
+    ) -> list[RegionalMeasure]:
+        params = {"fiscal_year": fiscal_year} if fiscal_year else None
+        data = await self.get_json("/api/v1/regional/measures", params=params, actor=actor)
+        return [RegionalMeasure.model_validate(x) for x in data]
+
+    async def regional_compare(
+        self, fiscal_year: int, entity_code: str, *, actor: Actor | None = None
+    ) -> RegionalCompare:
+        data = await self.get_json(
+            f"/api/v1/regional/{fiscal_year}/compare",
+            params={"entity_code": entity_code},
+            actor=actor,
+        )
+        return RegionalCompare.model_validate(data)
+
+    async def regional_trend(
+        self, entity_code: str, *, actor: Actor | None = None
+    ) -> RegionalTrend:
+        data = await self.get_json(
+            "/api/v1/regional/trend", params={"entity_code": entity_code}, actor=actor
+        )
+        return RegionalTrend.model_validate(data)
+
+    async def regional_across(
+        self, fiscal_year: int, measure_code: str, *, prefecture: str, actor: Actor | None = None
+    ) -> RegionalAcross:
+        data = await self.get_json(
+            f"/api/v1/regional/{fiscal_year}/measures/{measure_code}",
+            params={"prefecture": prefecture},
+            actor=actor,
+        )
+        return RegionalAcross.model_validate(data)
+
+    async def regional_evidence(
+        self, entity_code: str, cites: list[str], *, actor: Actor | None = None
+    ) -> list[RegionalEvidence]:
+        """The cited ``code:fy`` values of one municipality, in one call for a whole tree."""
+        data = await self.get_json(
+            "/api/v1/regional/evidence",
+            params=[("entity_code", entity_code), *(("cite", c) for c in cites[:100])],
+            actor=actor,
+        )
+        return [RegionalEvidence.model_validate(x) for x in data.get("items", [])]
+
+    async def centres(
+        self,
+        *,
+        municipality_code: str | None = None,
+        fiscal_year: int | None = None,
+        actor: Actor | None = None,
+    ) -> list[dict[str, Any]]:
+        params = {"municipality_code": municipality_code, "fiscal_year": fiscal_year}
+        return await self.get_json(
+            "/api/v1/centres",
+            params={k: v for k, v in params.items() if v is not None},
+            actor=actor,
+        )
+
+    async def centre_stats(self, fiscal_year: int, *, actor: Actor | None = None) -> dict[str, Any]:
+        return await self.get_json(
+            "/api/v1/centres/stats", params={"fiscal_year": fiscal_year}, actor=actor
+        )
+
+    async def centre_catalogues(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        return await self.get_json("/api/v1/centres/catalogues", actor=actor)
+
+    async def centre_summary(
+        self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        return await self.get_json(
+            f"/api/v1/centres/evaluations/{fiscal_year}/summary",
+            params={"municipality_code": municipality_code},
+            actor=actor,
+        )
+
+    async def centre_radar(
+        self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        return await self.get_json(
+            f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}/radar", actor=actor
+        )
+
+    async def centre_evaluation(
+        self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        return await self.get_json(
+            f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", actor=actor
+        )
+
+    async def save_centre_evaluation(
+        self, centre_id: int, fiscal_year: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "PUT", f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def municipality_evaluation(
+        self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        return await self.get_json(
+            f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
+            actor=actor,
+        )
+
+    async def save_municipality_evaluation(
+        self,
+        fiscal_year: int,
+        municipality_code: str,
+        body: dict[str, Any],
+        *,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
+            json=body,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def centre_areas(
+        self,
+        fiscal_year: int,
+        *,
+        subject: str = "centre",
+        prefecture: str | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        params = {"subject": subject} | ({"prefecture": prefecture} if prefecture else {})
+        return await self.get_json(
+            f"/api/v1/centres/evaluations/{fiscal_year}/areas", params=params, actor=actor
+        )
+
+    async def pdca_municipalities(
+        self, fiscal_year: int, *, actor: Actor | None = None, **filters: str | None
+    ) -> dict[str, Any]:
+        params = {"fiscal_year": fiscal_year} | {k: v for k, v in filters.items() if v}
+        return await self.get_json("/api/v1/pdca/municipalities", params=params, actor=actor)
+
+    async def pdca_themes(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        return await self.get_json("/api/v1/pdca/themes", actor=actor)
+
+    async def good_practices(
+        self, *, actor: Actor | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        params = {k: v for k, v in filters.items() if v not in (None, "")} or None
+        data = await self.get_json("/api/v1/pdca/good-practices", params=params, actor=actor)
+        return data["data"] if isinstance(data, dict) and "data" in data else data
+
+    async def good_practice(self, good_practice_id: int, *, actor: Actor | None = None) -> Any:
+        return await self.get_json(f"/api/v1/pdca/good-practices/{good_practice_id}", actor=actor)
+
+    async def mark_good_practice(
+        self, sheet_id: int, item_code: str, note: str, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST",
+            "/api/v1/pdca/good-practices",
+            json={"sheet_id": sheet_id, "item_code": item_code, "note": note},
+            expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+
+class _Tolerant(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class RegionalYear(_Tolerant):
+    fiscal_year: int
+    measures: int = 0
+    values: int = 0
+    sample: bool = False
+    national_figures: int = 0
+
+
+class RegionalMeasure(_Tolerant):
+    code: str
+    name: str
+    unit: str = ""
+    category: str = ""
+    favourable_direction: str | None = None
+    decimals: int = 1
+    definition: str | None = None
+    sources: list[dict[str, Any]] = []
+
+
+class RegionalCompareRow(_Tolerant):
+    code: str
+    name: str
+    unit: str = ""
+    value: float | None = None
+    peer_mean: float | None = None
+    prefecture_mean: float | None = None
+    national_mean: float | None = None
+    rank_in_prefecture: int | None = None
+
+
+class RegionalCompare(_Tolerant):
+    entity_code: str
+    fiscal_year: int
+    peer_group: str | None = None
+    measures: list[RegionalCompareRow] = []
+
+
+class RegionalTrendPoint(_Tolerant):
+    fiscal_year: int
+    value: float | None = None
+    peer_mean: float | None = None
+    prefecture_mean: float | None = None
+    national_mean: float | None = None
+    rank_in_prefecture: int | None = None
+    rank_of: int | None = None
+
+
+class RegionalTrendMeasure(_Tolerant):
+    code: str
+    name: str
+    unit: str = ""
+    decimals: int = 1
+    favourable_direction: str | None = None
+    points: list[RegionalTrendPoint] = []
+
+
+class RegionalTrend(_Tolerant):
+    entity_code: str
+    name: str = ""
+    peer_group: str | None = None
+    region_class: str = ""
+    fiscal_years: list[int] = []
+    sample: bool = False
+    measures: list[RegionalTrendMeasure] = []
+
+
+class RegionalAcrossRow(_Tolerant):
+    entity_code: str
+    name: str
+    value: float | None = None
+    rank_in_prefecture: int | None = None
+    peer_group: str | None = None
+    source: str | None = None
+    sample: bool = False
+
+
+class RegionalAcrossGroup(_Tolerant):
+    region_class: str
+    mean: float | None = None
+    count: int = 0
+    municipalities: list[RegionalAcrossRow] = []
+
+
+class RegionalAcross(_Tolerant):
+    fiscal_year: int
+    prefecture: str
+    prefecture_name: str = ""
+    measure: RegionalMeasure
+    prefecture_mean: float | None = None
+    national_mean: float | None = None
+    national_source: dict[str, Any] | None = None
+    peer_means: dict[str, float] = {}
+    count: int = 0
+    of: int = 0
+    sample: bool = False
+    groups: list[RegionalAcrossGroup] = []
+
+
+class RegionalEvidence(_Tolerant):
+    measure_code: str
+    fiscal_year: int
+    known: bool = False
+    name: str | None = None
+    unit: str | None = None
+    decimals: int | None = None
+    value: float | None = None
+    peer_mean: float | None = None
+    prefecture_mean: float | None = None
+    national_mean: float | None = None
+    rank_in_prefecture: int | None = None
+    rank_of: int | None = None
+    source: str | None = None
+    sample: bool = False

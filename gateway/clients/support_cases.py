@@ -169,3 +169,21 @@ class SupportCasesClient(ServiceClient):
     async def report_docx(self, case_id: int, *, actor: Actor | None = None) -> Any:
         """The Word report as the service's response (content, content-disposition)."""
         return await self.request("GET", f"/api/v1/cases/{case_id}/report.docx", actor=actor)
+
+    async def save_citations(
+        self,
+        case_id: int,
+        lessons: str,
+        version: int,
+        citations: list[dict[str, Any]],
+        *,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The report's cited 好事例 (the lessons unchanged); a stale version is a 409."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/cases/{case_id}/report/lessons",
+            json={"lessons": lessons, "version": version, "citations": citations},
+            actor=actor,
+        )
+        return resp.json()

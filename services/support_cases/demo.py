@@ -169,6 +169,10 @@ async def load(session: AsyncSession) -> str | None:
             statement="通いの場の参加率が伸びない",
             evidence="参加率 4.1% (3年横ばい)",
             indicator_item_codes=["Ⅱ(3)①"],
+            # cites the regional analysis (地域分析): the case workspace shows the value
+            measure_evidence=[
+                {"measure_code": "kayoinoba_rate", "fiscal_year": 2023, "note": "都平均と比べる"}
+            ],
         ),
     )
     men = await trees.add_node(

@@ -432,3 +432,68 @@ def expected_of(spec: str | None, role: str) -> str:
         table[r.strip()] = outcome.strip()
     got = table[role]
     return "allow" if got == "own" else got
+
+
+# ---------------------------------------------------------------- pages (issue #16)
+# The gateway's pages of regional analysis, 地域包括支援センター and the shared 取組と目標:
+# "METHOD /path" → the exact status each role gets on the demo data
+# (tests/security/test_page_matrix.py). Path parameters: {code} 八王子市 (132012, the
+# municipality actor's own), {centre_id} a centre of 八王子市, {other} 千代田区 (131016),
+# {other_centre_id} a centre of 千代田区. Writes send a stale version (allowed → 409, nothing
+# changes) or, for 好事例, an item already marked (allowed → 409).
+PAGE_ROLES = ("admin", "coordinator", "advisor", "municipality", "viewer", "api_client")
+
+
+def _statuses(default: int, **overrides: int) -> dict[str, int]:
+    return {r: overrides.get(r, default) for r in PAGE_ROLES}
+
+
+# Every signed-in role reads (an API token too, as on the other pages: read-only).
+READ_PAGE = _statuses(200)
+PAGE_MATRIX: dict[str, dict[str, int]] = {
+    # the profile's 地域分析 section and the 地域分析シート: as the profile (own only)
+    "GET /municipalities/{code}/regional": READ_PAGE,
+    "GET /municipalities/{other}/regional": _statuses(200, municipality=404),
+    "GET /municipalities/{code}/regional/sheet": READ_PAGE,
+    "GET /municipalities/{other}/regional/sheet": _statuses(200, municipality=404),
+    # published statistics: everybody signed in
+    "GET /regional": READ_PAGE,
+    "GET /centres": READ_PAGE,
+    "GET /centres/municipalities/{code}": READ_PAGE,
+    "GET /centres/municipalities/{other}": READ_PAGE,
+    "GET /centres/{centre_id}": READ_PAGE,
+    "GET /centres/{other_centre_id}": READ_PAGE,
+    # answers: staff, or the centre's own municipality (stale version → 409)
+    "POST /centres/{centre_id}/evaluation": _statuses(409, advisor=403, viewer=403, api_client=403),
+    "POST /centres/{other_centre_id}/evaluation": _statuses(
+        409, advisor=403, municipality=403, viewer=403, api_client=403
+    ),
+    "POST /centres/municipalities/{code}/evaluation": _statuses(
+        409, advisor=403, viewer=403, api_client=403
+    ),
+    "POST /centres/municipalities/{other}/evaluation": _statuses(
+        409, advisor=403, municipality=403, viewer=403, api_client=403
+    ),
+    # the 62 side by side and the 好事例 list: everybody signed in (drafts: the service hides)
+    "GET /pdca/municipalities": READ_PAGE,
+    "GET /pdca/good-practices": READ_PAGE,
+    # a municipality's sheet: readable (a draft reads as "no sheet" to another municipality)
+    "GET /pdca/municipalities/{other}": READ_PAGE,
+    # writing another's sheet: staff (stale → 409); a municipality 404, read-only roles 403
+    "POST /pdca/municipalities/{other}/records": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    # citing a 好事例 in 八王子市's case report: the report's lessons are the coordinator's
+    # (staff: 303, the citation is written once however often); the test advisor is not
+    # assigned to the case (404), the others may not write (403)
+    "POST /pdca/good-practices/{good_practice_id}/cite": _statuses(
+        303, advisor=404, municipality=403, viewer=403, api_client=403
+    ),
+    # the values a logic-tree node cites: as the case (八王子市's; the test advisor is not
+    # the one assigned to it)
+    "GET /support/cases/{case_id}/evidence": _statuses(200, advisor=404),
+    # 好事例: coordinators mark (an item already marked → 409)
+    "POST /pdca/good-practices": _statuses(
+        409, advisor=403, municipality=403, viewer=403, api_client=403
+    ),
+}

@@ -57,6 +57,7 @@ async def _lessons_public(session: AsyncSession, case_id: int) -> LessonsPublic:
     return LessonsPublic(
         case_id=case_id,
         lessons=cur.lessons if cur else "",
+        citations=list(cur.citations or []) if cur else [],
         version=cur.version if cur else 0,
         updated_at=cur.updated_at if cur else None,
         updated_by=cur.updated_by if cur else "",
@@ -89,11 +90,15 @@ async def save_lessons(
                 errors=[{"loc": ["body", "version"], "msg": "0 を指定してください"}],
             )
         cur = ReportLessons(case_id=case_id, lessons=body.lessons)
+        if body.citations is not None:
+            cur.citations = _citations(body)
         stamp_created(cur, actor)
         session.add(cur)
     else:
         check_version(cur, body.version, what="報告書の示唆")
         cur.lessons = body.lessons
+        if body.citations is not None:
+            cur.citations = _citations(body)
         stamp_updated(cur, actor)
     session.add(
         ReportLessonsRevision(
@@ -106,6 +111,14 @@ async def save_lessons(
     )
     await session.flush()
     return await _lessons_public(session, case_id)
+
+
+def _citations(body: LessonsUpdate) -> list[dict[str, Any]]:
+    """The cited 好事例, each reference once (the first wins)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for c in body.citations or []:
+        seen.setdefault(c.reference, c.model_dump())
+    return list(seen.values())
 
 
 async def report_data(session: AsyncSession, *, actor: Actor, case_id: int) -> dict[str, Any]:
@@ -166,6 +179,7 @@ async def report_data(session: AsyncSession, *, actor: Actor, case_id: int) -> d
         "results": case.results,
         "lessons": lessons.lessons,
         "lessons_version": lessons.version,
+        "citations": lessons.citations,
         "generated_on": today_jst().isoformat(),
         "progress": _progress_lines(roadmap),
     }
@@ -275,6 +289,12 @@ def render_docx(data: dict[str, Any]) -> bytes:
         doc.add_paragraph(line, style="List Bullet")
     doc.add_heading("7. 他の区市町村への示唆", level=1)
     doc.add_paragraph(data["lessons"] or "（未記入）")
+    if data["citations"]:
+        doc.add_heading("参考にした好事例 (取組と目標)", level=2)
+        for c in data["citations"]:
+            who = f"{c['entity_name']}: " if c.get("entity_name") else ""
+            note = f" — {c['note']}" if c.get("note") else ""
+            doc.add_paragraph(f"{who}{c['title']}{note} [{c['reference']}]", style="List Bullet")
     doc.add_paragraph(f"作成日 {data['generated_on']}")
     buf = io.BytesIO()
     doc.save(buf)

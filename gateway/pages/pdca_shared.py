@@ -1,0 +1,118 @@
+"""取組と目標 shared across the prefecture: the 62 side by side (`/pdca/municipalities`), one
+municipality's sheet (its own staff and the prefecture edit the year's records), 好事例."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.api.registry import lookup, registry_of
+from gateway.templating import render
+from gateway.views.pdca_shared import (
+    EVALUATIONS,
+    citable_cases,
+    cite_in_report,
+    good_practices,
+    mark_good_practice,
+    municipality_sheet,
+    save_year,
+    side_by_side,
+)
+from services.common import clock
+from services.common.registry import PEER_TYPES, REGION_CLASSES
+
+router = APIRouter(include_in_schema=False)
+FY = Annotated[int | None, Query(ge=2000, le=2100)]
+Short = Annotated[str, Query(max_length=40)]
+
+
+def _form(raw: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+
+
+async def _sheet_page(
+    request: Request, m: Any, fy: int, status: int = 200, **extra: Any
+) -> Response:
+    """The municipality's sheet page (after a refused or failed write: with its message)."""
+    services, actor = request.app.state.services, request.state.actor
+    v = await municipality_sheet(services, actor, m.code, fy)
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], **extra}
+    return render(request, "pdca_shared/sheet.html", ctx, status_code=status)
+
+
+@router.get("/pdca/municipalities", name="pdca_municipalities")
+async def pdca_municipalities(
+    request: Request, fiscal_year: FY = None, region_class: Short = "", peer_type: Short = ""
+) -> HTMLResponse:
+    """The 62 sheets side by side for a year (a municipality sees the others' published ones)."""
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    v = await side_by_side(services, actor, fy, region_class, peer_type)
+    ctx = {"v": v, "region_classes": REGION_CLASSES, "peer_types": PEER_TYPES}
+    return render(request, "pdca_shared/municipalities.html", ctx, block="side_by_side")
+
+
+@router.get("/pdca/municipalities/{code}", name="pdca_municipality")
+async def pdca_municipality(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """One municipality's sheet for a year: read-only, or editable by its staff and staff."""
+    m = lookup(registry_of(request), code)
+    fy = fiscal_year or clock.current_fiscal_year()
+    return await _sheet_page(request, m, fy, saved=request.query_params.get("saved"))
+
+
+@router.post("/pdca/municipalities/{code}/records", name="pdca_municipality_save")
+async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """Save one item's record of the year (its own municipality or staff; others: refused)."""
+    m, form = lookup(registry_of(request), code), _form(await request.form())
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    out = await save_year(services, actor, m.code, fy, form)
+    if out.saved:
+        url = request.url_for("pdca_municipality", code=m.code)
+        return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
+    return await _sheet_page(request, m, fy, out.status, outcome=out, form=form)
+
+
+@router.get("/pdca/good-practices", name="pdca_good_practices")
+async def pdca_good_practices(request: Request, theme: Short = "") -> HTMLResponse:
+    """好事例 for 横展開, newest first, by theme."""
+    services, actor = request.app.state.services, request.state.actor
+    marks, themes, unavailable = await good_practices(services, actor, theme)
+    cases = await citable_cases(services, actor, clock.current_fiscal_year())
+    ctx = {"marks": marks, "themes": themes, "theme": theme, "unavailable": unavailable}
+    ctx |= {"cases": cases, "cited": request.query_params.get("cited")}
+    return render(request, "pdca_shared/good_practices.html", ctx)
+
+
+@router.post("/pdca/good-practices/{good_practice_id}/cite", name="pdca_good_practice_cite")
+async def pdca_good_practice_cite(request: Request, good_practice_id: int) -> Response:
+    """Cite a 好事例 in a support case's report (coordinators; the services decide)."""
+    form = _form(await request.form())
+    case_id = int(form["case_id"]) if form.get("case_id", "").isdigit() else 0
+    services, actor = request.app.state.services, request.state.actor
+    out = await cite_in_report(services, actor, good_practice_id, case_id)
+    url = request.url_for("pdca_good_practices")
+    if out.saved:
+        return RedirectResponse(f"{url}?cited={case_id}", status_code=303)
+    return render(
+        request,
+        "error.html",
+        {"title": "引用できません", "detail": out.message},
+        status_code=out.status,
+    )
+
+
+@router.post("/pdca/good-practices", name="pdca_good_practice_mark")
+async def pdca_good_practice_mark(request: Request) -> Response:
+    """A coordinator marks an item of a published sheet as 好事例 (with a short note)."""
+    form = _form(await request.form())
+    m = lookup(registry_of(request), form.get("code", ""))
+    out = await mark_good_practice(request.app.state.services, request.state.actor, form)
+    fy = form.get("fiscal_year", "")
+    url = f"{request.url_for('pdca_municipality', code=m.code)}?fiscal_year={fy}"
+    if out.saved:
+        return RedirectResponse(f"{url}&saved=good_practice", status_code=303)
+    year = int(fy) if fy.isdigit() else clock.current_fiscal_year()
+    return await _sheet_page(request, m, year, out.status, outcome=out, form=form)

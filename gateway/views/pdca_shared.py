@@ -1,0 +1,314 @@
+"""取組と目標 shared across the prefecture: the 62 sheets side by side for a year, one
+municipality's sheet (read-only for the others, editable by its own staff and the prefecture),
+and the 好事例 marked for 横展開. The indicators service decides who sees which sheet (a
+municipality never sees another's draft); these views only shape its answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.clients.base import ServiceError, ServiceRejected
+from gateway.combine import _as_app_error as as_app_error
+from gateway.combine import gather
+from gateway.services import Services
+from services.common.access import is_staff
+from services.common.actor import Actor, Role
+from services.common.errors import NotFound
+from services.common.registry import PEER_TYPES, REGION_CLASSES
+
+EVALUATIONS = ("達成", "一部達成", "未達成", "未評価")
+
+
+@dataclass
+class SideBySide:
+    fiscal_year: int
+    region_class: str
+    peer_type: str
+    counts: dict[str, int]
+    themes: list[dict[str, str]]
+    rows: list[dict[str, Any]]
+    own_code: str | None
+    unavailable: list[str]
+
+
+def used_themes(
+    rows: list[dict[str, Any]], vocabulary: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """The vocabulary's themes that some shown sheet uses, in vocabulary order (then 未分類)."""
+    used = {t["code"] for r in rows if r.get("sheet") for t in r["sheet"].get("themes", [])}
+    out = [t for t in vocabulary if t["code"] in used]
+    known = {t["code"] for t in vocabulary}
+    out += [{"code": c, "name": c or "未分類"} for c in sorted(used - known)]
+    return out
+
+
+def theme_cells(row: dict[str, Any], themes: list[dict[str, str]]) -> list[list[dict[str, Any]]]:
+    """The row's items per theme column (empty list: the sheet has no item of that theme)."""
+    by_code = {t["code"]: t.get("items", []) for t in (row.get("sheet") or {}).get("themes", [])}
+    return [by_code.get(t["code"], []) for t in themes]
+
+
+async def side_by_side(
+    services: Services, actor: Actor, fiscal_year: int, region_class: str, peer_type: str
+) -> SideBySide:
+    region_class = region_class if region_class in REGION_CLASSES else ""
+    peer_type = peer_type if peer_type in PEER_TYPES else ""
+    parts = await gather(
+        {
+            "digest": (
+                "indicators",
+                services.indicators.pdca_municipalities(
+                    fiscal_year, region_class=region_class, peer_type=peer_type, actor=actor
+                ),
+            )
+        }
+    )
+    data = parts.get("digest") or {}
+    rows = data.get("municipalities", [])
+    themes = used_themes(rows, data.get("themes", []))
+    for r in rows:
+        r["cells"] = theme_cells(r, themes)
+    return SideBySide(
+        fiscal_year=fiscal_year,
+        region_class=region_class,
+        peer_type=peer_type,
+        counts=data.get("counts", {}),
+        themes=themes,
+        rows=rows,
+        own_code=actor.municipality_code if actor.role == Role.municipality else None,
+        unavailable=parts.unavailable,
+    )
+
+
+# ---------------------------------------------------------------- one municipality's sheet
+
+
+def may_edit(actor: Actor, entity_code: str) -> bool:
+    return is_staff(actor) or (
+        actor.role == Role.municipality and actor.municipality_code == entity_code
+    )
+
+
+def covering(sheets: list[dict[str, Any]], fiscal_year: int) -> dict[str, Any] | None:
+    """The sheet covering the year (the latest-starting if several), as the digest picks it."""
+    cover = [s for s in sheets if s["start_fy"] <= fiscal_year <= s["end_fy"]]
+    return max(cover, key=lambda s: (s["start_fy"], s["id"])) if cover else None
+
+
+@dataclass
+class SheetView:
+    code: str
+    fiscal_year: int
+    sheet: dict[str, Any] | None
+    items: list[dict[str, Any]]
+    marks: dict[str, int]
+    may_edit: bool
+    may_mark: bool
+    unavailable: list[str]
+
+
+def sheet_items(sheet: dict[str, Any], fiscal_year: int) -> list[dict[str, Any]]:
+    """Each item with its progress and the year's record (empty when none yet)."""
+    progress = {p["code"]: p for p in sheet.get("progress", [])}
+    out = []
+    for it in sheet.get("items", []):
+        year = next((y for y in it.get("years", []) if y["fiscal_year"] == fiscal_year), {})
+        out.append({**it, "progress": progress.get(it["code"], {}), "year": year})
+    return out
+
+
+async def municipality_sheet(
+    services: Services, actor: Actor, code: str, fiscal_year: int
+) -> SheetView:
+    ind = services.indicators
+    parts = await gather({"sheets": ("indicators", ind.pdca_sheets(entity_code=code, actor=actor))})
+    chosen = covering(parts.get("sheets") or [], fiscal_year)
+    sheet = None
+    if chosen:
+        later = await gather({"sheet": ("indicators", ind.pdca_sheet(chosen["id"], actor=actor))})
+        sheet = later.get("sheet")
+        parts.unavailable += later.unavailable
+    return SheetView(
+        code=code,
+        fiscal_year=fiscal_year,
+        sheet=sheet,
+        items=sheet_items(sheet, fiscal_year) if sheet else [],
+        marks={g["item_code"]: g["id"] for g in (sheet or {}).get("good_practices", [])},
+        may_edit=bool(sheet) and may_edit(actor, code),
+        may_mark=bool(sheet and sheet.get("published")) and is_staff(actor),
+        unavailable=parts.unavailable,
+    )
+
+
+@dataclass
+class Outcome:
+    saved: bool
+    status: int = 303
+    message: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+def apply_year(
+    sheet: dict[str, Any], code: str, fiscal_year: int, form: dict[str, str]
+) -> list[str]:
+    """Write the form's record of one item and year into the sheet; the problems, if any."""
+    item = next((i for i in sheet.get("items", []) if i["code"] == code), None)
+    if item is None:
+        raise NotFound(f"事項「{code}」はこのシートにありません")
+    if not sheet["start_fy"] <= fiscal_year <= sheet["end_fy"]:
+        return [f"{fiscal_year}年度はこのシートの期間外です。"]
+    value = form.get("actual_value", "").replace(",", "").strip()
+    evaluation = form.get("self_evaluation", "")
+    errors = []
+    try:
+        actual = float(value) if value else None
+    except ValueError:
+        errors.append(f"実績値は数値で入力してください ({value})。空欄なら実績値なしです。")
+        actual = None
+    if evaluation and evaluation not in EVALUATIONS[:3]:
+        errors.append("自己評価は 達成・一部達成・未達成 から選んでください。")
+    if errors:
+        return errors
+    years = item.setdefault("years", [])
+    rec = next((y for y in years if y["fiscal_year"] == fiscal_year), None)
+    if rec is None:
+        rec = {"fiscal_year": fiscal_year}
+        years.append(rec)
+        years.sort(key=lambda y: y["fiscal_year"])
+    rec.update(
+        actions=form.get("actions", "")[:4000],
+        actual_value=actual,
+        self_evaluation=evaluation or None,
+        next_steps=form.get("next_steps", "")[:4000],
+    )
+    return []
+
+
+async def save_year(
+    services: Services, actor: Actor, code: str, fiscal_year: int, form: dict[str, str]
+) -> Outcome:
+    """Save one item's record of the year on the municipality's sheet (whole sheet PUT with
+    the form's version: a stale version is a 409 shown on the page, nothing written)."""
+    ind = services.indicators
+    try:
+        sheet_id, version = int(form.get("sheet_id", "")), int(form.get("version", ""))
+        sheet = await ind.pdca_sheet(sheet_id, actor=actor)
+        if sheet["entity_code"] != code:
+            raise NotFound("このシートは指定した区市町村のものではありません")
+        errors = apply_year(sheet, form.get("item", ""), fiscal_year, form)
+        if errors:
+            return Outcome(False, 422, "入力内容を確認してください。", errors)
+        body = {k: sheet[k] for k in ("entity_code", "title", "start_fy", "end_fy", "items")}
+        await ind.update_pdca_sheet(sheet_id, {**body, "version": version}, actor=actor)
+    except ValueError:
+        return Outcome(
+            False, 422, "シートと版が指定されていません。ページを読み込み直してください。"
+        )
+    except ServiceRejected as exc:
+        if exc.status == 409:
+            return Outcome(False, 409, CONFLICT)
+        if exc.status in (401, 403, 404):
+            raise as_app_error(exc) from exc
+        errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
+        return Outcome(False, exc.status or 422, exc.detail, errors)
+    except ServiceError as exc:
+        return Outcome(
+            False, 503, f"評価指標のサービスが応答しないため保存できませんでした ({exc.detail})。"
+        )
+    return Outcome(True)
+
+
+CONFLICT = (
+    "このシートは、あなたが編集を始めた後に別の人が更新しました。あなたの変更は保存していません"
+    " (上書きしていません)。最新の内容を読み込んでから、もう一度入力してください。"
+)
+
+
+async def mark_good_practice(services: Services, actor: Actor, form: dict[str, str]) -> Outcome:
+    """A coordinator marks an item of a published sheet as 好事例 with a short note."""
+    note = form.get("note", "").strip()
+    if not note:
+        return Outcome(False, 422, "好事例のメモを入力してください (500字まで)。")
+    try:
+        sheet_id = int(form.get("sheet_id", ""))
+        await services.indicators.mark_good_practice(
+            sheet_id, form.get("item_code", ""), note[:500], actor=actor
+        )
+    except ValueError:
+        return Outcome(False, 422, "シートが指定されていません。ページを読み込み直してください。")
+    except ServiceRejected as exc:
+        if exc.status in (401, 403, 404):
+            raise as_app_error(exc) from exc
+        if exc.status == 409:
+            return Outcome(False, 409, "この事項はすでに好事例です。")
+        return Outcome(False, exc.status or 422, exc.detail)
+    except ServiceError as exc:
+        return Outcome(
+            False, 503, f"評価指標のサービスが応答しないため保存できませんでした ({exc.detail})。"
+        )
+    return Outcome(True)
+
+
+async def good_practices(
+    services: Services, actor: Actor, theme: str
+) -> tuple[list[Any], list[Any], list[str]]:
+    parts = await gather(
+        {
+            "marks": ("indicators", services.indicators.good_practices(theme=theme, actor=actor)),
+            "themes": ("indicators", services.indicators.pdca_themes(actor=actor)),
+        }
+    )
+    return parts.get("marks") or [], parts.get("themes") or [], parts.unavailable
+
+
+async def cite_in_report(
+    services: Services, actor: Actor, good_practice_id: int, case_id: int
+) -> Outcome:
+    """Add a 好事例 to a case report's citations, with its title and municipality as they are
+    now (the report keeps that snapshot and the reference ``pdca-good-practice:{id}``)."""
+    try:
+        parts = await gather(
+            {
+                "gp": (
+                    "indicators",
+                    services.indicators.good_practice(good_practice_id, actor=actor),
+                ),
+                "lessons": ("support_cases", services.support_cases.lessons(case_id, actor=actor)),
+            }
+        )
+        if parts.unavailable:
+            return Outcome(False, 503, "サービスが応答しないため引用できませんでした。")
+        gp, lessons = parts.get("gp"), parts.get("lessons")
+        cite = {
+            "reference": gp["reference"],
+            "title": gp["item_title"][:300],
+            "entity_name": gp.get("entity_name", "")[:100],
+            "note": (gp.get("note") or "")[:500],
+        }
+        current = [c for c in lessons.get("citations", []) if c["reference"] != cite["reference"]]
+        await services.support_cases.save_citations(
+            case_id, lessons["lessons"], lessons["version"], [*current, cite], actor=actor
+        )
+    except ServiceRejected as exc:
+        if exc.status == 409:
+            return Outcome(False, 409, "報告書が同時に更新されました。もう一度引用してください。")
+        raise as_app_error(exc) from exc
+    except ServiceError as exc:
+        return Outcome(False, 503, f"サービスが応答しないため引用できませんでした ({exc.detail})。")
+    return Outcome(True)
+
+
+async def citable_cases(services: Services, actor: Actor, fiscal_year: int) -> list[dict[str, Any]]:
+    """The year's cases a coordinator may cite a 好事例 in (none for other roles)."""
+    if not is_staff(actor):
+        return []
+    parts = await gather(
+        {
+            "cases": (
+                "support_cases",
+                services.support_cases.cases(fiscal_year=fiscal_year, actor=actor),
+            )
+        }
+    )
+    return sorted(parts.get("cases") or [], key=lambda c: c["municipality_code"])
