@@ -178,6 +178,7 @@ class TestResults:
         lines = r.content.decode("utf-8-sig").splitlines()
         assert lines[0].startswith("団体コード,名称,総合得点,満点,得点率,順位")
         assert lines[1].startswith("131016,東京都千代田区,30.0,30.0,1.0,1,6,1,1,区部,1,,20.0,10.0,")
+        assert lines[0].endswith(",注意,保険者番号") and lines[1].endswith(",131011")
         assert len(lines) == 7
 
     async def test_no_scores_yet_counts_everyone_missing(self, indicators):
