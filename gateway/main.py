@@ -14,13 +14,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from gateway.actions import is_page
 from gateway.api.combined import router as combined_router
 from gateway.api.registry import router as registry_router
 from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.clients.base import ServiceError, ServiceRejected
+from gateway.clients.pool import Services, build_services
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
 from gateway.pages.indicators import router as indicator_pages
@@ -30,13 +34,14 @@ from gateway.pages.pdca_shared import router as pdca_shared_pages
 from gateway.pages.regional import router as regional_pages
 from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
-from gateway.services import Services, build_services
 from gateway.settings import Settings
 from gateway.templating import render
 from services.common.db import Database
-from services.common.errors import AppError, install_error_handlers
+from services.common.errors import AppError, ServiceUnavailable, install_error_handlers
 from services.common.health import database_check, migration_heads
+from services.common.inputs import input_policy
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import install_openapi
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -50,13 +55,6 @@ def _static_version() -> str:
     return h.hexdigest()[:10]
 
 
-def _is_page(request: Request) -> bool:
-    path = request.url.path
-    return not (
-        path.startswith("/api/") or path in ("/healthz", "/readyz", "/metrics")
-    ) and "text/html" in request.headers.get("accept", "")
-
-
 def _install_page_errors(app: FastAPI) -> None:
     """Pages get an HTML error page; the JSON API keeps problem+json."""
     api_app_error = app.exception_handlers[AppError]
@@ -64,7 +62,7 @@ def _install_page_errors(app: FastAPI) -> None:
     api_validation = app.exception_handlers[RequestValidationError]
 
     async def app_error(request: Request, exc: AppError) -> Response:
-        if _is_page(request):
+        if is_page(request):
             return render(
                 request,
                 "error.html",
@@ -74,7 +72,7 @@ def _install_page_errors(app: FastAPI) -> None:
         return await api_app_error(request, exc)
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _is_page(request):
+        if is_page(request):
             title = "ページが見つかりません" if exc.status_code == 404 else "エラー"
             detail = "アドレスを確かめてください。" if exc.status_code == 404 else str(exc.detail)
             return render(
@@ -86,11 +84,17 @@ def _install_page_errors(app: FastAPI) -> None:
         return await api_http_error(request, exc)
 
     async def validation(request: Request, exc: RequestValidationError) -> Response:
-        if _is_page(request):
+        if is_page(request):
+            policy = [e for e in exc.errors() if e.get("type") == "control_character"]
+            detail = (
+                f"「{policy[0]['loc'][-1]}」: {policy[0]['msg']}"
+                if policy
+                else "アドレスの値を確かめてください。"
+            )
             return render(
                 request,
                 "error.html",
-                {"title": "入力内容に誤りがあります", "detail": "アドレスの値を確かめてください。"},
+                {"title": "入力内容に誤りがあります", "detail": detail},
                 status_code=422,
             )
         return await api_validation(request, exc)
@@ -98,6 +102,22 @@ def _install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
+
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        """A service call no route caught: its own 4xx passed on, anything else a 503 naming the
+        service (the service is away or slow), never a 500."""
+        if isinstance(exc, ServiceRejected):
+            err = AppError(exc.problem.get("detail") or "サービスが要求を受け付けませんでした")
+            err.status, err.errors = exc.status or 400, exc.problem.get("errors")
+        else:
+            err = ServiceUnavailable(
+                f"{exc.service} が応答しません。しばらくしてから再度お試しください",
+                errors=[{"loc": ["service", exc.service], "msg": exc.detail}],
+                headers={"Retry-After": "5"},
+            )
+        return await app_error(request, err)
+
+    app.add_exception_handler(ServiceError, service_error)  # type: ignore[arg-type]
 
 
 def create_app(
@@ -127,7 +147,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         # Every route needs a session or an API token, except the open ones (gateway.auth).
-        dependencies=[Depends(authenticate)],
+        # The input policy (services/common/inputs.py) then checks every text it was sent.
+        dependencies=[Depends(authenticate), Depends(input_policy)],
     )
     app.state.settings = settings
     app.state.passwords = Passwords(settings)
@@ -174,6 +195,11 @@ def create_app(
     app.include_router(pdca_shared_pages)
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
+    install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
+    # Outermost: behind a reverse proxy the real client address and scheme come from
+    # X-Forwarded-For / X-Forwarded-Proto, believed only from GATEWAY_FORWARDED_ALLOW_IPS
+    # (the lock-out per address, the logs and the sessions then see the real client).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app
 
 

@@ -5,88 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from pydantic import BaseModel
 
-from services.common.errors import Invalid, NotFound
-from services.common.registry import (
-    REGION_CLASSES,
-    CodeError,
-    Municipality,
-    Registry,
-    get_registry,
+from gateway.views.registry import (
+    MunicipalityList,
+    MunicipalityOut,
+    PrefectureOut,
+    list_municipalities,
+    lookup,
+    registry_of,
+    to_out,
 )
+from services.common.errors import Invalid, NotFound
+from services.common.registry import REGION_CLASSES
 
 router = APIRouter(tags=["区市町村"])
-
-
-class MunicipalityOut(BaseModel):
-    code: str
-    name: str
-    kana: str
-    kind: str
-    prefecture: str
-    prefecture_name: str
-    region_class: str | None = None
-    island: bool = False
-    medical_area: str | None = None
-    peer_type: str | None = None
-
-
-class PrefectureOut(BaseModel):
-    code: str
-    number: str
-    name: str
-    kana: str
-
-
-class MunicipalityList(BaseModel):
-    prefecture: str
-    count: int
-    data: list[MunicipalityOut]
-
-
-def registry_of(request: Request) -> Registry:
-    return get_registry(request.app.state.settings.common.home_prefecture)
-
-
-def to_out(m: Municipality) -> MunicipalityOut:
-    return MunicipalityOut(
-        code=m.code,
-        name=m.name,
-        kana=m.kana,
-        kind=m.kind,
-        prefecture=m.prefecture,
-        prefecture_name=m.prefecture_name,
-        region_class=m.region_class,
-        island=m.island,
-        medical_area=m.medical_area,
-        peer_type=m.peer_type,
-    )
-
-
-def list_municipalities(
-    registry: Registry,
-    prefecture: str,
-    *,
-    region_class: str | None = None,
-    medical_area: str | None = None,
-    peer_type: str | None = None,
-) -> list[Municipality]:
-    rows = registry.in_prefecture(prefecture)
-    if region_class:
-        rows = [m for m in rows if m.region_class == region_class]
-    if medical_area:
-        rows = [m for m in rows if m.medical_area == medical_area]
-    if peer_type:
-        rows = [m for m in rows if m.peer_type == peer_type]
-    return rows
-
-
-def lookup(registry: Registry, code: str) -> Municipality:
-    try:
-        return registry.require(code)
-    except CodeError as exc:
-        raise Invalid(str(exc), errors=[{"loc": ["path", "code"], "msg": str(exc)}]) from exc
 
 
 @router.get("/municipalities", response_model=MunicipalityList, summary="区市町村の一覧")

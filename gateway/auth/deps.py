@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 
+from gateway.actions import is_page
 from gateway.auth import service
 from gateway.auth.models import User
 from gateway.templating import render, templates
@@ -36,10 +37,6 @@ OPEN_PATHS = frozenset(
 
 def is_open(path: str) -> bool:
     return path in OPEN_PATHS or path.startswith("/static/")
-
-
-def is_api(path: str) -> bool:
-    return path.startswith("/api/")
 
 
 class Clock:
@@ -191,7 +188,7 @@ def _next_of(request: Request) -> str:
 
 
 async def _login_required(request: Request, exc: LoginRequired) -> Response:
-    if is_api(request.url.path):
+    if not is_page(request):
         return problem(
             401,
             "ログインが必要です: Authorization: Bearer に API トークンを付けてください",
@@ -208,7 +205,7 @@ async def _login_required(request: Request, exc: LoginRequired) -> Response:
 
 
 async def _csrf_refused(request: Request, exc: CsrfRefused) -> Response:
-    if is_api(request.url.path):
+    if not is_page(request):
         return problem(403, exc.detail, title=exc.title, instance=request.url.path)
     return render(
         request, "error.html", {"title": exc.title, "detail": exc.detail}, status_code=403
@@ -274,7 +271,7 @@ def _describe_security(app: FastAPI) -> None:
             },
         }
         for path, operations in schema.get("paths", {}).items():
-            if not is_api(path) or is_open(path):
+            if is_page(path) or is_open(path):
                 continue
             for operation in operations.values():
                 operation.setdefault("security", [{"apiToken": []}, {"session": []}])

@@ -100,6 +100,15 @@ class CircuitBreaker:
 _RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError)
 
 
+def _problem_of(resp: httpx.Response) -> dict[str, Any]:
+    """The problem+json body of a refusal ({} when the body is not a JSON object)."""
+    try:
+        problem = resp.json()
+    except ValueError:
+        return {}
+    return problem if isinstance(problem, dict) else {}
+
+
 class ServiceClient:
     """Base for the per-service clients. One shared ``httpx.AsyncClient`` per service."""
 
@@ -179,17 +188,46 @@ class ServiceClient:
             )
         self.breaker.success()
         if resp.status_code not in expect:
-            try:
-                problem = resp.json()
-            except ValueError:
-                problem = {}
-            if not isinstance(problem, dict):
-                problem = {}
-            raise ServiceRejected(self.service, resp.status_code, problem)
+            raise ServiceRejected(self.service, resp.status_code, _problem_of(resp))
         return resp
 
     async def get_json(self, path: str, **kw: Any) -> Any:
         return (await self.request("GET", path, **kw)).json()
+
+    async def open_stream(
+        self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None
+    ) -> httpx.Response:
+        """A file the service makes (exports, reports), opened for streaming: the caller
+        passes the body on and closes the response (``gateway.pages.actions.stream``)."""
+        if not self.breaker.allow():
+            raise ServiceError(self.service, "一時的に停止中です")
+        self.calls += 1
+        req = self.http.build_request("GET", path, params=params, headers=self._headers(actor))
+        try:
+            async with asyncio.timeout(self.deadline):
+                resp = await self.http.send(req, stream=True)
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
+        except httpx.TransportError as exc:
+            self.breaker.failure()
+            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
+        if resp.status_code >= 500:
+            await resp.aclose()
+            self.breaker.failure()
+            raise ServiceError(
+                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
+            )
+        self.breaker.success()
+        if resp.status_code != 200:
+            await resp.aread()
+            await resp.aclose()
+            raise ServiceRejected(self.service, resp.status_code, _problem_of(resp))
+        return resp
+
+    async def audit(self, params: dict[str, Any], *, actor: Actor | None = None) -> Any:
+        """The service's audit trail rows (every service has one; 404 where it has none)."""
+        return await self.get_json("/api/v1/audit", params=params, actor=actor)
 
     async def readiness(self) -> dict[str, Any]:
         """The service's /readyz body, or why it could not be read (ignores the breaker,

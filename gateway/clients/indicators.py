@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
-from gateway.clients.base import ServiceClient, ServiceError, ServiceRejected
+from gateway.clients.base import ServiceClient
 from services.common.actor import Actor
 
 
@@ -172,44 +171,22 @@ class IndicatorsClient(ServiceClient):
         resp = await self.request("PUT", f"/api/v1/pdca/sheets/{sheet_id}", json=body, actor=actor)
         return resp.json()
 
-    async def open_file(
-        self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None
+    async def framework_export(
+        self, framework_id: int, format: str, *, actor: Actor | None = None
     ) -> httpx.Response:
-        """A file the service makes (exports), opened for streaming: the caller passes the
-        body on and closes the response."""
-        if not self.breaker.allow():
-            raise ServiceError(self.service, "一時的に停止中です")
-        self.calls += 1
-        req = self.http.build_request(
-            "GET", f"/api/v1{path}", params=params, headers=self._headers(actor)
-        )
-        try:
-            async with asyncio.timeout(self.deadline):
-                resp = await self.http.send(req, stream=True)
-        except (httpx.TimeoutException, TimeoutError) as exc:
-            self.breaker.failure()
-            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
-        except httpx.TransportError as exc:
-            self.breaker.failure()
-            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
-        if resp.status_code >= 500:
-            await resp.aclose()
-            self.breaker.failure()
-            raise ServiceError(
-                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
-            )
-        self.breaker.success()
-        if resp.status_code != 200:
-            await resp.aread()
-            await resp.aclose()
-            try:
-                problem = resp.json()
-            except ValueError:
-                problem = {}
-            raise ServiceRejected(
-                self.service, resp.status_code, problem if isinstance(problem, dict) else {}
-            )
-        return resp
+        """The framework as a file (csv/xlsx), opened for streaming."""
+        path = f"/api/v1/frameworks/{framework_id}/export"
+        return await self.open_stream(path, params={"format": format}, actor=actor)
+
+    async def results_export(
+        self, framework_id: int, params: dict[str, Any], *, actor: Actor | None = None
+    ) -> httpx.Response:
+        path = f"/api/v1/frameworks/{framework_id}/results/export"
+        return await self.open_stream(path, params=params, actor=actor)
+
+    async def pdca_export(self, sheet_id: int, *, actor: Actor | None = None) -> httpx.Response:
+        path = f"/api/v1/pdca/sheets/{sheet_id}/export.xlsx"
+        return await self.open_stream(path, actor=actor)
 
     # --- regional analysis, 地域包括支援センター, the 62 PDCA sheets (issue #16 pages) -------
 
@@ -502,3 +479,8 @@ class RegionalEvidence(_Tolerant):
     rank_of: int | None = None
     source: str | None = None
     sample: bool = False
+
+
+def results_query(framework_id: int, prefecture: str) -> str:
+    """The query behind a results figure, as evidence sources name it."""
+    return f"GET /api/v1/frameworks/{framework_id}/results?prefecture={prefecture}"

@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 
 from gateway.clients.base import ServiceClient, ServiceRejected
 from services.common.actor import Actor
+
+
+class CaseStatus(StrEnum):
+    """A case's status, in the service's order (its OpenAPI ``CaseStatus``; the contract
+    test checks this copy against it)."""
+
+    selected = "選定"
+    hearing = "ヒアリング"
+    analysis = "課題分析"
+    initiative_selection = "取組選定"
+    roadmap = "ロードマップ作成"
+    implementation = "実施・検証"
+    reporting = "報告"
+    completed = "完了"
+    cancelled = "中止"
+
+
+class ItemStatus(StrEnum):
+    """A roadmap item's status (the service's OpenAPI ``ItemStatus``)."""
+
+    not_started = "未着手"
+    in_progress = "実施中"
+    done = "完了"
+    stopped = "中止"
+
+
+CASE_STATUSES: tuple[str, ...] = tuple(CaseStatus)
+CASE_STEPS = tuple(s for s in CaseStatus if s is not CaseStatus.cancelled)  # 中止 is no step
+ITEM_STATUSES: tuple[str, ...] = tuple(ItemStatus)
 
 
 class RoundSummary(BaseModel):
@@ -166,9 +197,9 @@ class SupportCasesClient(ServiceClient):
     async def report_html(self, case_id: int, *, actor: Actor | None = None) -> str:
         return (await self.request("GET", f"/api/v1/cases/{case_id}/report.html", actor=actor)).text
 
-    async def report_docx(self, case_id: int, *, actor: Actor | None = None) -> Any:
-        """The Word report as the service's response (content, content-disposition)."""
-        return await self.request("GET", f"/api/v1/cases/{case_id}/report.docx", actor=actor)
+    async def report_docx(self, case_id: int, *, actor: Actor | None = None) -> httpx.Response:
+        """The Word report, opened for streaming."""
+        return await self.open_stream(f"/api/v1/cases/{case_id}/report.docx", actor=actor)
 
     async def save_citations(
         self,
@@ -187,3 +218,12 @@ class SupportCasesClient(ServiceClient):
             actor=actor,
         )
         return resp.json()
+
+
+def round_summary_query(fiscal_year: int) -> str:
+    """The query behind a round's figures, as evidence sources name it."""
+    return f"GET /api/v1/rounds/{fiscal_year}/summary"
+
+
+def cases_query(fiscal_year: int) -> str:
+    return f"GET /api/v1/cases?fiscal_year={fiscal_year}"

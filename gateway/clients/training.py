@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.clients.base import ServiceClient, ServiceError, ServiceRejected
+from gateway.clients.base import ServiceClient
 from services.common.actor import Actor
 
 
@@ -64,10 +63,15 @@ class RegistrationInfo(_Read):
     name: str
     municipality_code: str
     role: str = ""
-    email: str = ""
+    email: str | None = None  # null: not the reader's to see (services.common.access)
     status: str
     waitlist_position: int | None = None
     created_at: datetime | None = None
+
+
+class CancelResult(_Read):
+    cancelled: RegistrationInfo
+    promoted: list[RegistrationInfo] = Field(default_factory=list)
 
 
 class AttendanceRow(_Read):
@@ -178,6 +182,34 @@ class Stats(_Read):
     municipalities_not_reached: list[str] = Field(default_factory=list)
 
 
+class MunicipalityParticipation(_Read):
+    municipality_code: str
+    sessions_attended_by_kind: dict[str, int] = Field(default_factory=dict)
+    sessions_attended: int = 0
+    completers_by_kind: dict[str, int] = Field(default_factory=dict)
+    completers: int = 0
+    persons: int = 0
+    attendances: int = 0
+    reached: bool = False
+
+
+class Participation(_Read):
+    fiscal_year: int
+    municipalities: list[MunicipalityParticipation] = Field(default_factory=list)
+
+
+class KoteiStatus(_Read):  # 工程表 at a glance
+    municipality_code: str
+    kotei_hyo_id: int
+    program_id: int
+    steps: int = 0
+    done: int = 0
+    delayed: int = 0
+    overdue: int = 0
+    last_check_in: date | None = None
+    status: str = ""
+
+
 class TrainingClient(ServiceClient):
     service = "training"
 
@@ -227,10 +259,12 @@ class TrainingClient(ServiceClient):
         )
         return RegistrationInfo.model_validate(resp.json())
 
-    async def cancel(self, registration_id: int, *, actor: Actor | None = None) -> None:
-        await self.request(
-            "DELETE", f"/api/v1/registrations/{registration_id}", actor=actor, expect=(204,)
+    async def cancel(self, registration_id: int, *, actor: Actor | None = None) -> CancelResult:
+        """Cancel; the service says who took the freed seat (the first on the waitlist)."""
+        resp = await self.request(
+            "POST", f"/api/v1/registrations/{registration_id}/cancel", actor=actor
         )
+        return CancelResult.model_validate(resp.json())
 
     async def attendance(self, session_id: int, *, actor: Actor | None = None) -> AttendanceSheet:
         data = await self.get_json(f"/api/v1/sessions/{session_id}/attendance", actor=actor)
@@ -266,6 +300,23 @@ class TrainingClient(ServiceClient):
         )
         return Stats.model_validate(data)
 
+    async def participation(
+        self, *, fiscal_year: int, municipality_code: str | None = None, actor: Actor | None = None
+    ) -> Participation:
+        params: dict[str, Any] = {"fiscal_year": fiscal_year}
+        if municipality_code:
+            params["municipality_code"] = municipality_code
+        data = await self.get_json("/api/v1/participation", params=params, actor=actor)
+        return Participation.model_validate(data)
+
+    async def kotei_status(
+        self, *, fiscal_year: int, actor: Actor | None = None
+    ) -> list[KoteiStatus]:
+        data = await self.get_json(
+            "/api/v1/kotei-hyo/status", params={"fiscal_year": fiscal_year}, actor=actor
+        )
+        return [KoteiStatus.model_validate(x) for x in data]
+
     async def kotei_hyo(
         self, *, fiscal_year: int | None = None, actor: Actor | None = None
     ) -> list[KoteiHyo]:
@@ -278,36 +329,9 @@ class TrainingClient(ServiceClient):
     ) -> httpx.Response:
         """An export of the session (calendar.ics, participants.csv/.xlsx, attendance.csv/.xlsx),
         opened for streaming: the caller passes the body on and closes the response."""
-        if not self.breaker.allow():
-            raise ServiceError(self.service, "一時的に停止中です")
-        self.calls += 1
-        req = self.http.build_request(
-            "GET", f"/api/v1/sessions/{session_id}/{name}", headers=self._headers(actor)
-        )
-        try:
-            async with asyncio.timeout(self.deadline):
-                resp = await self.http.send(req, stream=True)
-        except (httpx.TimeoutException, TimeoutError) as exc:
-            self.breaker.failure()
-            raise ServiceError(self.service, "応答がありません (タイムアウト)") from exc
-        except httpx.TransportError as exc:
-            self.breaker.failure()
-            raise ServiceError(self.service, f"接続できません ({exc.__class__.__name__})") from exc
-        if resp.status_code >= 500:
-            await resp.aclose()
-            self.breaker.failure()
-            raise ServiceError(
-                self.service, f"サービスのエラー {resp.status_code}", status=resp.status_code
-            )
-        self.breaker.success()
-        if resp.status_code != 200:
-            await resp.aread()
-            await resp.aclose()
-            try:
-                problem = resp.json()
-            except ValueError:
-                problem = {}
-            raise ServiceRejected(
-                self.service, resp.status_code, problem if isinstance(problem, dict) else {}
-            )
-        return resp
+        return await self.open_stream(f"/api/v1/sessions/{session_id}/{name}", actor=actor)
+
+
+def stats_query(fiscal_year: int) -> str:
+    """The query behind the year's training figures, as evidence sources name it."""
+    return f"GET /api/v1/stats?fiscal_year={fiscal_year}"

@@ -6,30 +6,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.indicators import IndicatorsClient
-from gateway.combine import gather
-from gateway.templating import render, wants_fragment
-from services.common.errors import AppError
-from services.common.registry import REGION_CLASSES, get_registry
+from gateway.templating import path_for, render, wants_fragment
+from gateway.views import indicators as indicators_view
+from gateway.views.context import Ctx, view_context
+from gateway.views.indicators import (
+    base,
+    framework_or_notice,
+)
+from gateway.views.parts import gather
 
 router = APIRouter(include_in_schema=False)
 
 SERVICE = "indicators"
-GRANT_NAMES = {"suishin": "保険者機能強化推進交付金", "doryoku": "介護保険保険者努力支援交付金"}
-LEVEL_NAMES = {"municipality": "市町村分", "prefecture": "都道府県分"}
-PEER_SETS = {"region_class": "地域区分", "peer_type": "類似団体の類型", "size_band": "規模"}
-PEER_TYPES = ("大都市型", "都市型", "離島・中山間型")
-SORTS = {
-    "rank": "順位",
-    "name": "名称",
-    "total": "総合得点",
-    "score_rate": "得点率",
-    "peer_rank": "グループ内順位",
-}
 FRAMEWORK_FORMATS = {"json": "JSON", "yaml": "YAML", "xlsx": "Excel (XLSX)"}
 MAX_UPLOAD = 20 * 1024 * 1024
 WHATIF_ROWS = 3
@@ -43,100 +36,12 @@ def _actor(request: Request) -> Any:
     return getattr(request.state, "actor", None)
 
 
-def _app_error(exc: ServiceRejected) -> AppError:
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
-
-
-def yen(value: Any) -> str:
-    """12345678 → 12,345,678円 (negative with a minus sign, positive differences with +)."""
-    if value is None:
-        return "—"
-    return f"{int(value):,}円"
-
-
-def signed_yen(value: Any) -> str:
-    if value is None:
-        return "—"
-    v = int(value)
-    return f"+{v:,}円" if v > 0 else f"{v:,}円"
-
-
-def points(value: Any) -> str:
-    if value is None:
-        return "—"
-    v = float(value)
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
-
-
-def signed_points(value: Any) -> str:
-    if value is None:
-        return "—"
-    v = float(value)
-    text = points(abs(v))
-    return f"+{text}" if v > 0 else (f"−{text}" if v < 0 else "±0")
-
-
-def _base(**extra: Any) -> dict[str, Any]:
-    return {
-        "grant_names": GRANT_NAMES,
-        "level_names": LEVEL_NAMES,
-        "yen": yen,
-        "signed_yen": signed_yen,
-        "pts": points,
-        "signed_pts": signed_points,
-        **extra,
-    }
-
-
-async def _framework_or_notice(
-    request: Request, framework_id: int
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """The framework (with its tree), or None and the unavailable service."""
-    try:
-        return await _client(request).framework(framework_id, actor=_actor(request)), []
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError:
-        return None, [SERVICE]
-
-
 def _items(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for c in tree:
         out += c.get("items", [])
         out += _items(c.get("categories", []))
     return out
-
-
-async def _stream(request: Request, path: str, params: dict[str, Any]) -> Response:
-    """An export of the service passed on with its content type and file name."""
-    try:
-        resp = await _client(request).open_file(path, params=params, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "ファイルを取得できません",
-                "detail": f"評価指標のサービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {
-        k: resp.headers[k] for k in ("content-disposition", "content-length") if k in resp.headers
-    }
-    if "content-encoding" in resp.headers:
-        headers.pop("content-length", None)
-    return StreamingResponse(
-        resp.aiter_bytes(),
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-        background=BackgroundTask(resp.aclose),
-    )
 
 
 # ---------------------------------------------------------------- frameworks
@@ -153,7 +58,7 @@ async def indicators_index(request: Request) -> HTMLResponse:
     return render(
         request,
         "indicators/index.html",
-        _base(frameworks=frameworks, unavailable=parts.unavailable),
+        base(frameworks=frameworks, unavailable=parts.unavailable),
     )
 
 
@@ -163,11 +68,11 @@ async def indicators_index(request: Request) -> HTMLResponse:
     response_class=HTMLResponse,
 )
 async def indicators_framework(request: Request, framework_id: int) -> HTMLResponse:
-    fw, unavailable = await _framework_or_notice(request, framework_id)
+    fw, unavailable = await framework_or_notice(view_context(request), framework_id)
     return render(
         request,
         "indicators/framework.html",
-        _base(
+        base(
             fw=fw,
             framework_id=framework_id,
             item_count=len(_items(fw["categories"])) if fw else 0,
@@ -184,48 +89,11 @@ async def indicators_framework_export(
     framework_id: int,
     format: Annotated[str, Query(pattern="^(json|yaml|xlsx)$")] = "xlsx",
 ) -> Response:
-    return await _stream(request, f"/frameworks/{framework_id}/export", {"format": format})
+    opened = _client(request).framework_export(framework_id, format, actor=_actor(request))
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- results
-
-
-def _group_options(size_bands: list[str]) -> dict[str, list[str]]:
-    return {
-        "region_class": list(REGION_CLASSES),
-        "peer_type": list(PEER_TYPES),
-        "size_band": size_bands,
-    }
-
-
-def _result_params(fw: dict[str, Any], peer_set: str, group: str) -> dict[str, Any]:
-    params: dict[str, Any] = {"peer_set": peer_set}
-    if fw["level"] == "municipality":
-        params["prefecture"] = get_registry().home_prefecture
-    if group:
-        params["group"] = f"{peer_set}:{group}"
-    return params
-
-
-def _sort_rows(rows: list[dict[str, Any]], sort: str, order: str) -> list[dict[str, Any]]:
-    if sort.startswith("cat:"):
-        code = sort[4:]
-
-        def key(e: dict[str, Any]) -> Any:
-            c = next((c for c in e.get("categories", []) if c["code"] == code), None)
-            return (c or {}).get("score_rate") or 0
-
-    elif sort == "name":
-
-        def key(e: dict[str, Any]) -> Any:
-            return e["entity_code"]
-
-    else:
-
-        def key(e: dict[str, Any]) -> Any:
-            return e.get(sort) if e.get(sort) is not None else 0
-
-    return sorted(rows, key=key, reverse=order == "desc")
 
 
 @router.get(
@@ -235,62 +103,15 @@ def _sort_rows(rows: list[dict[str, Any]], sort: str, order: str) -> list[dict[s
 )
 async def indicators_results(
     request: Request,
+    ctx: Ctx,
     framework_id: int,
     peer_set: Annotated[str, Query()] = "region_class",
     group: Annotated[str, Query(max_length=100)] = "",
     sort: Annotated[str, Query(max_length=100)] = "rank",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "asc",
 ) -> HTMLResponse:
-    if peer_set not in PEER_SETS:
-        peer_set = "region_class"
-    fw, unavailable = await _framework_or_notice(request, framework_id)
-    results, size_bands = None, []
-    if fw is not None:
-        client, actor = _client(request), _actor(request)
-        params = _result_params(fw, peer_set, group)
-        parts = await gather(
-            {
-                "results": (SERVICE, client.results(framework_id, actor=actor, **params)),
-                "peer_sets": (SERVICE, client.peer_sets(actor=actor)),
-            }
-        )
-        unavailable = parts.unavailable
-        results = parts.get("results")
-        size_bands = (parts.get("peer_sets") or {}).get("size_bands", [])
-    options = _group_options(size_bands)
-    if group and group not in options.get(peer_set, []):
-        group = ""
-    top = (results or {}).get("summary", {}).get("top_categories", [])
-    valid_sorts = set(SORTS) | {f"cat:{c}" for c in top}
-    if sort not in valid_sorts:
-        sort = "rank"
-    rows = _sort_rows((results or {}).get("entities", []), sort, order)
-    query = {"peer_set": peer_set, "group": group}
-    export_params = _result_params(fw, peer_set, group) if fw else {}
-    return render(
-        request,
-        "indicators/results.html",
-        _base(
-            fw=fw,
-            framework_id=framework_id,
-            results=results,
-            rows=rows,
-            top_categories=top,
-            peer_sets=PEER_SETS,
-            group_options=options,
-            peer_set=peer_set,
-            group=group,
-            sort=sort,
-            order=order,
-            sorts=SORTS,
-            query=query,
-            export_query=export_params,
-            home_codes={m.code for m in get_registry().home()},
-            unavailable=unavailable,
-            current="results",
-        ),
-        block="results_body",
-    )
+    view = await indicators_view.results(ctx, framework_id, peer_set, group, sort, order)
+    return render(request, "indicators/results.html", view, block="results_body")
 
 
 @router.get(
@@ -305,11 +126,10 @@ async def indicators_results_export(
     group: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     params = {"format": format, "peer_set": peer_set, "prefecture": prefecture, "group": group}
-    return await _stream(
-        request,
-        f"/frameworks/{framework_id}/results/export",
-        {k: v for k, v in params.items() if v},
+    opened = _client(request).results_export(
+        framework_id, {k: v for k, v in params.items() if v}, actor=_actor(request)
     )
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- score import
@@ -337,11 +157,11 @@ def _bad_rows(exc: ServiceRejected) -> list[dict[str, Any]]:
 async def indicators_import_form(
     request: Request, framework_id: int, written: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
-    fw, unavailable = await _framework_or_notice(request, framework_id)
+    fw, unavailable = await framework_or_notice(view_context(request), framework_id)
     return render(
         request,
         "indicators/import.html",
-        _base(
+        base(
             fw=fw,
             framework_id=framework_id,
             outcome={"written": written} if written is not None else None,
@@ -380,7 +200,7 @@ async def indicators_import(request: Request, framework_id: int) -> Response:
                 )
             except ServiceRejected as exc:
                 if exc.status == 404:
-                    raise _app_error(exc) from exc
+                    raise as_app_error(exc) from exc
                 status = exc.status or 422
                 outcome = {
                     "filename": filename,
@@ -395,13 +215,13 @@ async def indicators_import(request: Request, framework_id: int) -> Response:
                 }
             else:
                 if not wants_fragment(request):
-                    url = request.url_for("indicators_import", framework_id=framework_id)
+                    url = path_for(request, "indicators_import", framework_id=framework_id)
                     return RedirectResponse(f"{url}?written={result['written']}", status_code=303)
                 outcome = {"written": result["written"], "filename": filename}
     return render(
         request,
         "indicators/import.html",
-        _base(
+        base(
             fw=None,
             framework_id=framework_id,
             outcome=outcome,
@@ -439,7 +259,7 @@ def _budget(request: Request, fw: dict[str, Any] | None, value: str) -> tuple[in
 async def indicators_allocation(
     request: Request, framework_id: int, budget: Annotated[str, Query(max_length=30)] = ""
 ) -> HTMLResponse:
-    fw, unavailable = await _framework_or_notice(request, framework_id)
+    fw, unavailable = await framework_or_notice(view_context(request), framework_id)
     amount, budget_error = _budget(request, fw, budget)
     sim = None
     if fw is not None:
@@ -457,7 +277,7 @@ async def indicators_allocation(
     return render(
         request,
         "indicators/allocation.html",
-        _base(
+        base(
             fw=fw,
             framework_id=framework_id,
             budget=amount,
@@ -518,7 +338,7 @@ async def indicators_whatif(request: Request, framework_id: int) -> Response:
             errors = [f"評価指標のサービスが応答しないため、試算できませんでした ({exc.detail})。"]
         else:
             whatif, status = {**sim["what_if"], "budget": amount, "changes": changes}, 200
-    context = _base(
+    context = base(
         fw=None,
         framework_id=framework_id,
         budget=amount,
@@ -536,7 +356,7 @@ async def indicators_whatif(request: Request, framework_id: int) -> Response:
         # htmx swaps only 2xx answers: the amount block with the messages comes back as 200.
         return render(request, "indicators/allocation.html", context, block="whatif_amount")
     # A plain post (no JavaScript): the whole page, the form keeping what was typed.
-    fw, unavailable = await _framework_or_notice(request, framework_id)
+    fw, unavailable = await framework_or_notice(view_context(request), framework_id)
     if fw is not None:
         parts = await gather(
             {
@@ -565,69 +385,9 @@ async def indicators_whatif(request: Request, framework_id: int) -> Response:
 )
 async def indicators_compare(
     request: Request,
+    ctx: Ctx,
     framework_id: int,
     previous_id: Annotated[int | None, Query()] = None,
 ) -> HTMLResponse:
-    fw, unavailable = await _framework_or_notice(request, framework_id)
-    comparison, missing = None, None
-    frameworks: list[Any] = []
-    if fw is not None:
-        client, actor = _client(request), _actor(request)
-        try:
-            parts = await gather(
-                {
-                    "compare": (
-                        SERVICE,
-                        client.compare(
-                            framework_id,
-                            previous_id=previous_id,
-                            prefecture=get_registry().home_prefecture,
-                            actor=actor,
-                        ),
-                    ),
-                    "frameworks": (
-                        SERVICE,
-                        client.frameworks(grant=fw["grant"], level=fw["level"], actor=actor),
-                    ),
-                }
-            )
-        except AppError as exc:
-            if exc.status not in (404, 422):
-                raise
-            missing = exc.detail
-            parts = await gather(
-                {
-                    "frameworks": (
-                        SERVICE,
-                        client.frameworks(grant=fw["grant"], level=fw["level"], actor=actor),
-                    )
-                }
-            )
-        comparison = parts.get("compare")
-        frameworks = [f for f in parts.get("frameworks", []) if f.id != framework_id]
-        unavailable = parts.unavailable
-    entities = sorted(
-        (comparison or {}).get("entities", []),
-        key=lambda e: (e.get("diff") is None, e.get("diff") or 0, e["entity_code"]),
-    )
-    previous = next(
-        (f for f in frameworks if comparison and f.id == comparison.get("previous_framework_id")),
-        None,
-    )
-    return render(
-        request,
-        "indicators/compare.html",
-        _base(
-            fw=fw,
-            framework_id=framework_id,
-            comparison=comparison,
-            entities=entities,
-            previous=previous,
-            frameworks=frameworks,
-            previous_id=previous_id,
-            missing=missing,
-            home_codes={m.code for m in get_registry().home()},
-            unavailable=unavailable,
-            current="compare",
-        ),
-    )
+    view = await indicators_view.compare(ctx, framework_id, previous_id)
+    return render(request, "indicators/compare.html", view)

@@ -10,11 +10,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.combined import pdca_prefecture
-from gateway.api.registry import registry_of
+from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.pages.indicators import _stream, points
-from gateway.templating import render, wants_fragment
+from gateway.templating import fragment, path_for, render, wants_fragment
+from gateway.views.context import view_context
+from gateway.views.indicators import points
+from gateway.views.pdca import prefecture_pdca
+from gateway.views.registry import registry_of
 from services.common.actor import Role
 from services.common.errors import AppError, Forbidden
 
@@ -44,11 +46,9 @@ async def _load(request: Request) -> dict[str, Any]:
     """The combined API's answer (sheet with progress, metrics with their queries), or a
     notice when the indicators service is down."""
     try:
-        return await pdca_prefecture(request, complete=False)
+        return (await prefecture_pdca(view_context(request))).model_dump()
     except ServiceRejected as exc:
-        err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-        err.status = exc.status or 400
-        raise err from exc
+        raise as_app_error(exc) from exc
     except ServiceError:
         return {"sheet": None, "metrics": [], "unavailable": ["indicators"], "down": True}
 
@@ -174,7 +174,7 @@ async def pdca_cell(
     """One cell, to show or (``edit``) as a form with the sheet's current version."""
     _staff_only(request)
     if not wants_fragment(request):
-        url = request.url_for("pdca_sheet")
+        url = path_for(request, "pdca_sheet")
         q = "?" + urlencode({"edit_item": item, "edit_fy": fy, "edit_kind": kind}) if edit else ""
         return RedirectResponse(f"{url}{q}", status_code=303)
     data = await _load(request)
@@ -183,7 +183,7 @@ async def pdca_cell(
         return render(request, "pdca/sheet.html", ctx, block="sheet_notice")
     it, cell = _find_cell(ctx, item, fy)
     ctx.update(it=it, cell=cell, fy=fy, kind=kind, editing=(item, fy, kind) if edit else None)
-    return render(request, "pdca/_cell.html", ctx)
+    return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
 
 
 def _apply(sheet: dict[str, Any], code: str, fy: int, kind: str, form: dict[str, str]) -> None:
@@ -268,13 +268,13 @@ async def pdca_cell_save(request: Request) -> Response:
         else:
             label = f"{code} の{fy}年度"
             if not wants_fragment(request):
-                url = request.url_for("pdca_sheet")
+                url = path_for(request, "pdca_sheet")
                 return RedirectResponse(f"{url}?{urlencode({'saved': label})}", status_code=303)
             data = await _load(request)
             ctx = _context(data, saved=label)
             it, cell = _find_cell(ctx, code, fy)
             ctx.update(it=it, cell=cell, fy=fy, kind=kind, cell_saved=True)
-            return render(request, "pdca/_cell.html", ctx)
+            return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
     data = await _load(request)
     ctx = _context(
         data,
@@ -288,7 +288,7 @@ async def pdca_cell_save(request: Request) -> Response:
             return render(request, "pdca/sheet.html", ctx, block="sheet_notice")
         it, cell = _find_cell(ctx, code, fy)
         ctx.update(it=it, cell=cell, fy=fy, kind=kind)
-        return render(request, "pdca/_cell.html", ctx)
+        return fragment(request, "pdca/sheet.html", "pdca_cell", ctx)
     return render(request, "pdca/sheet.html", ctx, status_code=status)
 
 
@@ -307,4 +307,5 @@ async def pdca_export(request: Request) -> Response:
             },
             status_code=503 if data.get("down") else 404,
         )
-    return await _stream(request, f"/pdca/sheets/{sheet['id']}/export.xlsx", {})
+    opened = request.app.state.services.indicators.pdca_export(sheet["id"], actor=_actor(request))
+    return await stream(request, opened, what="ファイル")

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from gateway.api.registry import lookup, registry_of
 from gateway.templating import render
 from gateway.views.regional import (
     DIRECTION_LABELS,
@@ -18,6 +17,7 @@ from gateway.views.regional import (
     parse_cites,
     regional_profile,
 )
+from gateway.views.registry import lookup, registry_of
 from services.common.access import ensure_visible
 
 router = APIRouter(include_in_schema=False)

@@ -4,38 +4,39 @@ initiatives, roadmap timeline, report preview with lessons and the Word download
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.api.combined import rank_candidates
-from gateway.api.registry import registry_of
+from gateway.actions import Outcome, as_app_error, attempt, refusal_message, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.clients.support_cases import SupportCasesClient
-from gateway.combine import gather
-from gateway.templating import render, wants_fragment
-from services.common import clock
-from services.common.errors import AppError
-from services.common.registry import CodeError, get_registry
+from gateway.clients.support_cases import CASE_STEPS, SupportCasesClient
+from gateway.templating import fragment, path_for, render, wants_fragment
+from gateway.views.context import Ctx, view_context
+from gateway.views.support import (
+    VISIT_KINDS,
+    case_context,
+    codes,
+    fy_param,
+    int_or_none,
+    muni,
+    report_body,
+    roadmap_context,
+    round_context,
+    stepper,
+    tree_context,
+    tree_index,
+    walk,
+)
 
 router = APIRouter(include_in_schema=False)
 
+DECISIONS = ("選定", "見送り")
+
 SERVICE = "support_cases"
-STEPS = (
-    "選定",
-    "ヒアリング",
-    "課題分析",
-    "取組選定",
-    "ロードマップ作成",
-    "実施・検証",
-    "報告",
-    "完了",
-)
-ITEM_STATUSES = ("未着手", "実施中", "完了", "中止")
-VISIT_KINDS = ("ヒアリング", "訪問支援", "検討会")
-MAX_DEPTH = 6
+STEPS = CASE_STEPS
+
 CONFLICT = "ほかの人が先にこのノードを変更しました。あなたの変更は保存していません。現在の内容を確かめてから、もう一度編集してください。"
 
 
@@ -47,127 +48,17 @@ def _actor(request: Request) -> Any:
     return getattr(request.state, "actor", None)
 
 
-def _muni(code: str | None) -> str:
-    if not code:
-        return ""
-    try:
-        return get_registry().require(code).name
-    except CodeError:
-        return code
-
-
-def _app_error(exc: ServiceRejected) -> AppError:
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
-
-
-def _message(exc: ServiceRejected) -> str:
-    """The service's message, with its field messages when it gave some."""
-    msgs = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
-    detail = exc.problem.get("detail") or exc.detail
-    japanese = [m for m in msgs if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", m)]
-    return "".join(dict.fromkeys([detail, *japanese])) if japanese else str(detail)
-
-
-def _fy_param(value: int | None) -> int:
-    return value if value and 2000 <= value <= 2100 else clock.current_fiscal_year()
-
-
 def _status_code(request: Request, status: int) -> int:
     """htmx swaps only 2xx: the fragment with the message comes back as 200."""
     return 200 if wants_fragment(request) else status
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _codes(value: str) -> list[str]:
-    return [c for c in re.split(r"[,\s、，]+", value or "") if c]
-
-
-# ---------------------------------------------------------------- the round
-
-
-def _region_balance(
-    targets: dict[str, int], apps: list[dict[str, Any]], suggested: list[str]
-) -> list[dict[str, Any]]:
-    registry = get_registry()
-    rows = []
-    for rc, n in targets.items():
-        selected = [a for a in apps if a.get("region_class") == rc and a.get("status") == "選定"]
-        sugg = [c for c in suggested if (m := registry.get(c)) and m.region_class == rc]
-        rows.append(
-            {
-                "region_class": rc,
-                "target": n,
-                "selected": len(selected),
-                "selected_names": [a.get("municipality_name") for a in selected],
-                "suggested_names": [_muni(c) for c in sugg],
-            }
-        )
-    return rows
-
-
-async def _round_context(request: Request, fy: int) -> dict[str, Any]:
-    client, actor = _client(request), _actor(request)
-    services = request.app.state.services
-    registry = registry_of(request)
-    parts = await gather(
-        {
-            "applications": (SERVICE, client.applications(fiscal_year=fy, actor=actor)),
-            "round": (SERVICE, client.round(fy, actor=actor)),
-            "cases": (SERVICE, client.cases(fiscal_year=fy, actor=actor)),
-            "latest": (
-                "indicators",
-                services.indicators.latest_results(
-                    prefecture=registry.home_prefecture, peer_set="peer_type", actor=actor
-                ),
-            ),
-        }
-    )
-    settings = request.app.state.settings
-    priority = [c.strip() for c in settings.priority_categories.split(",") if c.strip()]
-    ranking = None
-    if "applications" in parts:
-        ranking = rank_candidates(
-            registry, fy, parts, priority=priority, low_threshold=settings.low_score_threshold
-        )
-    apps = sorted(parts.get("applications") or [], key=lambda a: a["municipality_code"])
-    rnd = parts.get("round")
-    targets = (rnd or {}).get("targets_by_region_class") or {"区部": 1, "市部": 1, "町村部": 1}
-    cases = sorted(parts.get("cases") or [], key=lambda c: c["municipality_code"])
-    return {
-        "fiscal_year": fy,
-        "round": rnd,
-        "applications": apps,
-        "applications_loaded": "applications" in parts,
-        "ranking": ranking,
-        "candidates": [r for r in (ranking or {}).get("candidates", []) if r["applied"]],
-        "others": [
-            r
-            for r in (ranking or {}).get("candidates", [])
-            if not r["applied"] and r["weakness"] is not None
-        ][:10],
-        "balance": _region_balance(targets, apps, (ranking or {}).get("suggested", [])),
-        "cases": cases,
-        "cases_loaded": "cases" in parts,
-        "unavailable": parts.unavailable,
-        "muni": _muni,
-        "app_messages": {},
-    }
 
 
 @router.get("/support", name="support_round", response_class=HTMLResponse)
 async def support_round(
     request: Request, fiscal_year: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
-    fy = _fy_param(fiscal_year)
-    return render(request, "support/round.html", await _round_context(request, fy))
+    fy = fy_param(fiscal_year)
+    return render(request, "support/round.html", await round_context(view_context(request), fy))
 
 
 @router.post(
@@ -177,219 +68,50 @@ async def support_round(
 )
 async def support_decide(request: Request, application_id: int) -> Response:
     form = await request.form()
-    fy = _fy_param(_int(form.get("fiscal_year")))
-    status = str(form.get("status", ""))
-    reason = str(form.get("reason", "")).strip()
-    body = {"status": status, "reason": reason, "version": _int(form.get("version")) or 0}
-    client, actor = _client(request), _actor(request)
-    message: dict[str, str] = {}
-    code = 200
-    app: dict[str, Any] | None = None
-    try:
-        if status not in ("選定", "見送り"):
-            raise ServiceRejected(SERVICE, 422, {"detail": "選定か見送りを選んでください。"})
-        app = await client.decide(application_id, body, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise _app_error(exc) from exc
-        message = {"kind": "error", "text": _message(exc), "reason": reason}
-        code = exc.status or 422
-    except ServiceError as exc:
-        message = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
-        code = 503
+    fy = fy_param(int_or_none(form.get("fiscal_year")))
+    status, reason = str(form.get("status", "")), str(form.get("reason", "")).strip()
+    body = {"status": status, "reason": reason, "version": int_or_none(form.get("version")) or 0}
+    if status not in DECISIONS:
+        done = Outcome.refused("選定か見送りを選んでください。")
     else:
+        done = await attempt(_client(request).decide(application_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        url = f"{path_for(request, 'support_round')}?fiscal_year={fy}#app-{application_id}"
+        return RedirectResponse(url, 303)
+    return await _decision_answer(request, application_id, fy, done, reason)
+
+
+async def _decision_answer(
+    request: Request, application_id: int, fy: int, done: Outcome[Any], reason: str
+) -> Response:
+    """The application's row with the message (htmx), or the round page with it."""
+    app = done.value
+    if done.ok:
         message = {"kind": "ok", "text": f"{app['municipality_name']}を{app['status']}にしました。"}
-        if not wants_fragment(request):
-            url = request.url_for("support_round")
-            return RedirectResponse(f"{url}?fiscal_year={fy}#app-{application_id}", 303)
+    else:
+        message = {**(done.message or {}), "reason": reason}
     if wants_fragment(request):
         if app is None:
             try:
-                apps = await client.applications(fiscal_year=fy, actor=actor)
+                apps = await _client(request).applications(fiscal_year=fy, actor=_actor(request))
             except ServiceError:
                 apps = []
             app = next((a for a in apps if a["id"] == application_id), None)
         if app is not None:
-            return render(
-                request,
-                "support/_application_row.html",
-                {"a": app, "fiscal_year": fy, "app_msg": message},
-            )
-    ctx = await _round_context(request, fy)
+            ctx = {"a": app, "fiscal_year": fy, "app_msg": message}
+            return fragment(request, "support/round.html", "application_row", ctx)
+    ctx = await round_context(view_context(request), fy)
     ctx["app_messages"] = {application_id: message}
-    return render(request, "support/round.html", ctx, status_code=code)
+    return render(request, "support/round.html", ctx, status_code=done.status)
 
 
 # ---------------------------------------------------------------- the case workspace
 
 
-def _walk(node: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not node:
-        return []
-    out = [node]
-    for c in node.get("children") or []:
-        out += _walk(c)
-    return out
-
-
-def _height(node: dict[str, Any]) -> int:
-    kids = node.get("children") or []
-    return 0 if not kids else 1 + max(_height(c) for c in kids)
-
-
-def _tree_index(tree: dict[str, Any] | None) -> dict[int, dict[str, Any]]:
-    return {n["id"]: n for n in _walk((tree or {}).get("root"))}
-
-
-def _move_targets(tree: dict[str, Any] | None) -> dict[int, list[dict[str, Any]]]:
-    """For each node, the nodes it may move under: not itself or its descendants, not its
-    present parent, and not so deep that the subtree would pass depth 6."""
-    nodes = _walk((tree or {}).get("root"))
-    out: dict[int, list[dict[str, Any]]] = {}
-    for n in nodes:
-        if n.get("parent_id") is None:
-            continue
-        own = {x["id"] for x in _walk(n)}
-        h = _height(n)
-        out[n["id"]] = [
-            t
-            for t in nodes
-            if t["id"] not in own and t["id"] != n["parent_id"] and t["depth"] + 1 + h <= MAX_DEPTH
-        ]
-    return out
-
-
-def _stepper(case: dict[str, Any]) -> list[dict[str, str]]:
-    status = case.get("status")
-    done_at = {}
-    for t in case.get("transitions") or []:
-        done_at[t["to_status"]] = t["at"]
-    index = STEPS.index(status) if status in STEPS else -1
-    if status == "中止":
-        last = [t["from_status"] for t in case.get("transitions") or [] if t["to_status"] == "中止"]
-        index = STEPS.index(last[-1]) if last and last[-1] in STEPS else -1
-    steps = []
-    for i, s in enumerate(STEPS):
-        state = "done" if i < index else "current" if i == index else "todo"
-        if status == "中止" and i == index:
-            state = "stopped"
-        if status == "完了" and s == "完了":
-            state = "done current"
-        steps.append({"name": s, "state": state, "at": done_at.get(s, "")})
-    return steps
-
-
-def _tree_context(case_id: int, tree: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "tree": tree,
-        "targets": _move_targets(tree),
-        "node_msgs": {},
-        "tree_msg": None,
-        "forms": {},
-        **extra,
-    }
-
-
-def _month_index(month: str) -> int:
-    y, m = month.split("-")
-    return int(y) * 12 + int(m) - 1
-
-
-def _timeline(items: list[dict[str, Any]], fy: int) -> dict[str, Any]:
-    """Months across (at least the case's fiscal year, April to March), one row per item."""
-    start = _month_index(f"{fy}-04")
-    end = _month_index(f"{fy + 1}-03")
-    for it in items:
-        start = min(start, _month_index(it["start_month"]))
-        end = max(end, _month_index(it["end_month"]))
-    months = [
-        {"key": f"{i // 12:04d}-{i % 12 + 1:02d}", "y": i // 12, "m": i % 12 + 1}
-        for i in range(start, end + 1)
-    ]
-    rows = []
-    for it in sorted(items, key=lambda x: (x["start_month"], x["id"])):
-        s, e = _month_index(it["start_month"]) - start, _month_index(it["end_month"]) - start
-        rows.append(
-            {
-                "item": it,
-                "col_start": s + 2,  # column 1 holds the initiative's name
-                "col_end": e + 3,
-                "milestones": [
-                    {**ms, "col": _month_index(ms["month"]) - start + 2}
-                    for ms in it.get("milestones") or []
-                    if start <= _month_index(ms["month"]) <= end
-                ],
-            }
-        )
-    return {"months": months, "rows": rows, "count": len(months)}
-
-
-def _report_body(html: str | None) -> str | None:
-    """The service's report page without its <html>/<head>: the body to embed."""
-    if html is None:
-        return None
-    m = re.search(r"<body[^>]*>(.*)</body>", html, re.S | re.I)
-    body = m.group(1) if m else html
-    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", body, flags=re.S | re.I)
-    # Its headings sit under the page's 報告書 (h2) and プレビュー (h3) headings.
-    return re.sub(
-        r"<(/?)h([1-6])\b",
-        lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 3, 6)}",
-        body,
-        flags=re.I,
-    )
-
-
-async def _case_context(request: Request, case_id: int, **extra: Any) -> dict[str, Any]:
-    client, actor = _client(request), _actor(request)
-    parts = await gather(
-        {
-            "case": (SERVICE, client.case(case_id, actor=actor)),
-            "visits": (SERVICE, client.visits(case_id, actor=actor)),
-            "tree": (SERVICE, client.tree(case_id, actor=actor)),
-            "initiatives": (SERVICE, client.initiatives(case_id, actor=actor)),
-            "roadmap": (SERVICE, client.roadmap(case_id, actor=actor)),
-            "lessons": (SERVICE, client.lessons(case_id, actor=actor)),
-            "report": (SERVICE, client.report_html(case_id, actor=actor)),
-            "advisors": (SERVICE, client.advisors(actor=actor)),
-        }
-    )
-    case = parts.get("case")
-    tree = parts.get("tree")
-    fy = (case or {}).get("fiscal_year") or clock.current_fiscal_year()
-    ctx: dict[str, Any] = {
-        "case_id": case_id,
-        "case": case,
-        "steps": _stepper(case) if case else [],
-        "step_msg": None,
-        "visits": sorted(parts.get("visits") or [], key=lambda v: v["visit_date"], reverse=True),
-        "visit_form": {},
-        "visit_msg": None,
-        "advisors": [a for a in parts.get("advisors") or [] if a.get("active", True)],
-        "visit_kinds": VISIT_KINDS,
-        "initiatives": parts.get("initiatives") or [],
-        "initiative_msg": None,
-        "initiative_form": {},
-        "nodes": _walk((tree or {}).get("root")),
-        "timeline": _timeline(parts.get("roadmap") or [], fy),
-        "item_statuses": ITEM_STATUSES,
-        "lessons": parts.get("lessons"),
-        "lessons_msg": None,
-        "lessons_text": None,
-        "report_body": _report_body(parts.get("report")),
-        "unavailable": parts.unavailable,
-        "muni": _muni,
-        **_tree_context(case_id, tree),
-    }
-    ctx.update(extra)
-    return ctx
-
-
 async def _case_page(
     request: Request, case_id: int, *, status_code: int = 200, **extra: Any
 ) -> HTMLResponse:
-    ctx = await _case_context(request, case_id, **extra)
+    ctx = await case_context(view_context(request), case_id, **extra)
     return render(request, "support/case.html", ctx, status_code=status_code)
 
 
@@ -399,28 +121,8 @@ async def support_case(request: Request, case_id: int) -> HTMLResponse:
 
 
 @router.get("/support/cases/{case_id}/roadmap", name="support_roadmap", response_class=HTMLResponse)
-async def support_roadmap(request: Request, case_id: int) -> HTMLResponse:
-    client, actor = _client(request), _actor(request)
-    parts = await gather(
-        {
-            "case": (SERVICE, client.case(case_id, actor=actor)),
-            "roadmap": (SERVICE, client.roadmap(case_id, actor=actor)),
-        }
-    )
-    case = parts.get("case")
-    fy = (case or {}).get("fiscal_year") or clock.current_fiscal_year()
-    return render(
-        request,
-        "support/roadmap.html",
-        {
-            "case_id": case_id,
-            "case": case,
-            "timeline": _timeline(parts.get("roadmap") or [], fy),
-            "item_statuses": ITEM_STATUSES,
-            "unavailable": parts.unavailable,
-            "muni": _muni,
-        },
-    )
+async def support_roadmap(request: Request, ctx: Ctx, case_id: int) -> HTMLResponse:
+    return render(request, "support/roadmap.html", await roadmap_context(ctx, case_id))
 
 
 # --- status stepper
@@ -436,37 +138,28 @@ async def support_transition(request: Request, case_id: int) -> Response:
     body = {
         "to_status": str(form.get("to_status", "")),
         "reason": str(form.get("reason", "")).strip(),
-        "version": _int(form.get("version")) or 0,
+        "version": int_or_none(form.get("version")) or 0,
     }
-    client, actor = _client(request), _actor(request)
-    msg: dict[str, str]
-    code = 200
-    try:
-        case = await client.transition(case_id, body, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise _app_error(exc) from exc
-        code = exc.status or 409
-        msg = {"kind": "error", "text": _message(exc)}
+    done = await attempt(_client(request).transition(case_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        url = path_for(request, "support_case", case_id=case_id)
+        return RedirectResponse(f"{url}#stepper", status_code=303)
+    return await _stepper_answer(request, case_id, done)
+
+
+async def _stepper_answer(request: Request, case_id: int, done: Outcome[Any]) -> Response:
+    """The status stepper with the message (htmx), or the case page with it."""
+    case = done.value
+    msg = done.message or {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
+    if case is None and done.status != 503:
         try:
-            case = await client.case(case_id, actor=actor)
+            case = await _client(request).case(case_id, actor=_actor(request))
         except ServiceError:
             case = None
-    except ServiceError as exc:
-        code, case = 503, None
-        msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
-    else:
-        msg = {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
-        if not wants_fragment(request):
-            url = request.url_for("support_case", case_id=case_id)
-            return RedirectResponse(f"{url}#stepper", status_code=303)
     if wants_fragment(request) and case is not None:
-        return render(
-            request,
-            "support/_stepper.html",
-            {"case": case, "steps": _stepper(case), "step_msg": msg, "case_id": case_id},
-        )
-    return await _case_page(request, case_id, status_code=code, step_msg=msg)
+        ctx = {"case": case, "steps": stepper(case), "step_msg": msg, "case_id": case_id}
+        return fragment(request, "support/case.html", "stepper", ctx)
+    return await _case_page(request, case_id, status_code=done.status, step_msg=msg)
 
 
 # --- visits
@@ -508,8 +201,8 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
     except ValueError:
         hours = 0.0
         errors.append("時間は数字で入力してください (例: 2.5)。")
-    if _int(values["advisor_id"]):
-        body["advisors"] = [{"advisor_id": _int(values["advisor_id"]), "hours": hours}]
+    if int_or_none(values["advisor_id"]):
+        body["advisors"] = [{"advisor_id": int_or_none(values["advisor_id"]), "hours": hours}]
     if not values["visit_date"]:
         errors.append("実施日を入力してください。")
     if not body["advisors"]:
@@ -520,19 +213,20 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             await client.add_visit(case_id, body, actor=actor)
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
-            errors, code = [_message(exc)], exc.status or 422
+                raise as_app_error(exc) from exc
+            errors, code = [refusal_message(exc)], exc.status or 422
         except ServiceError as exc:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#visits", status_code=303)
             visits = await client.visits(case_id, actor=actor)
             advisors = await client.advisors(actor=actor)
-            return render(
+            return fragment(
                 request,
-                "support/_visits.html",
+                "support/case.html",
+                "visits",
                 {
                     "case_id": case_id,
                     "visits": sorted(visits, key=lambda v: v["visit_date"], reverse=True),
@@ -540,7 +234,7 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
                     "visit_kinds": VISIT_KINDS,
                     "visit_form": {},
                     "visit_msg": {"kind": "ok", "text": "派遣・ヒアリングを記録しました。"},
-                    "muni": _muni,
+                    "muni": muni,
                 },
             )
     msg = {"kind": "error", "text": "".join(errors)}
@@ -550,9 +244,10 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             advisors = await client.advisors(actor=actor)
         except ServiceError:
             visits, advisors = [], []
-        return render(
+        return fragment(
             request,
-            "support/_visits.html",
+            "support/case.html",
+            "visits",
             {
                 "case_id": case_id,
                 "visits": sorted(visits, key=lambda v: v["visit_date"], reverse=True),
@@ -560,7 +255,7 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
                 "visit_kinds": VISIT_KINDS,
                 "visit_form": values,
                 "visit_msg": msg,
-                "muni": _muni,
+                "muni": muni,
             },
         )
     return await _case_page(request, case_id, status_code=code, visit_form=values, visit_msg=msg)
@@ -600,7 +295,7 @@ async def _tree_answer(
     ok = status < 400
     if not wants_fragment(request):
         if ok:
-            url = request.url_for("support_case", case_id=case_id)
+            url = path_for(request, "support_case", case_id=case_id)
             return RedirectResponse(f"{url}#node-{anchor or swap_id or ''}", status_code=303)
         return await _case_page(
             request,
@@ -616,17 +311,17 @@ async def _tree_answer(
         tree = None
         tree_msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
         swap_id = None
-    ctx = _tree_context(
+    ctx = tree_context(
         case_id, tree, node_msgs=node_msgs or {}, tree_msg=tree_msg, forms=forms or {}
     )
-    index = _tree_index(tree)
+    index = tree_index(tree)
     if swap_id is not None and swap_id in index:
         ctx["n"] = index[swap_id]
-        resp = render(request, "support/_tree_node.html", ctx)
+        resp = fragment(request, "support/case.html", "tree_node", ctx)
         resp.headers["HX-Retarget"] = f"#node-{swap_id}"
         resp.headers["HX-Reswap"] = "outerHTML"
         return resp
-    resp = render(request, "support/_tree.html", ctx)
+    resp = fragment(request, "support/case.html", "logic_tree", ctx)
     resp.headers["HX-Retarget"] = "#logic-tree"
     resp.headers["HX-Reswap"] = "outerHTML"
     return resp
@@ -636,7 +331,7 @@ def _node_values(form: Any) -> dict[str, Any]:
     return {
         "statement": str(form.get("statement", "")).strip(),
         "evidence": str(form.get("evidence", "")).strip(),
-        "indicator_item_codes": _codes(str(form.get("indicator_item_codes", ""))),
+        "indicator_item_codes": codes(str(form.get("indicator_item_codes", ""))),
         "is_hypothesis": bool(form.get("is_hypothesis")),
     }
 
@@ -646,7 +341,7 @@ def _node_values(form: Any) -> dict[str, Any]:
 )
 async def support_add_node(request: Request, case_id: int) -> Response:
     form = await request.form()
-    parent_id = _int(form.get("parent_id"))
+    parent_id = int_or_none(form.get("parent_id"))
     body = {**_node_values(form), "parent_id": parent_id}
     form_key = f"add-{parent_id or 'root'}"
     if not body["statement"]:
@@ -664,8 +359,8 @@ async def support_add_node(request: Request, case_id: int) -> Response:
         node = await _client(request).add_node(case_id, body, actor=_actor(request))
     except ServiceRejected as exc:
         if exc.status == 404 and parent_id is None:
-            raise _app_error(exc) from exc
-        msg = {"kind": "error", "text": _message(exc)}
+            raise as_app_error(exc) from exc
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request,
             case_id,
@@ -698,13 +393,13 @@ async def _edit_node(
         await _client(request).update_node(case_id, node_id, body, actor=_actor(request))
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         if exc.status == 409:
             msg = {"kind": "conflict", "text": CONFLICT, "mine": body}
             return await _tree_answer(
                 request, case_id, swap_id=node_id, status=409, node_msgs={node_id: msg}
             )
-        msg = {"kind": "error", "text": _message(exc)}
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request,
             case_id,
@@ -732,7 +427,7 @@ async def _edit_node(
 async def support_edit_node(request: Request, case_id: int, node_id: int) -> Response:
     form = await request.form()
     values = _node_values(form)
-    body = {**values, "version": _int(form.get("version")) or 0}
+    body = {**values, "version": int_or_none(form.get("version")) or 0}
     if not values["statement"]:
         msg = {"kind": "error", "text": "内容を入力してください (空にはできません)。"}
         return await _tree_answer(
@@ -755,7 +450,7 @@ async def support_node_hypothesis(request: Request, case_id: int, node_id: int) 
     form = await request.form()
     body = {
         "is_hypothesis": str(form.get("is_hypothesis", "")) == "1",
-        "version": _int(form.get("version")) or 0,
+        "version": int_or_none(form.get("version")) or 0,
     }
     return await _edit_node(request, case_id, node_id, body, forms={})
 
@@ -767,8 +462,8 @@ async def support_node_hypothesis(request: Request, case_id: int, node_id: int) 
 )
 async def support_move_node(request: Request, case_id: int, node_id: int) -> Response:
     form = await request.form()
-    parent_id = _int(form.get("parent_id"))
-    version = _int(form.get("version")) or 0
+    parent_id = int_or_none(form.get("parent_id"))
+    version = int_or_none(form.get("version")) or 0
     client, actor = _client(request), _actor(request)
     if parent_id is None:
         msg = {"kind": "error", "text": "移動先を選んでください。"}
@@ -776,16 +471,16 @@ async def support_move_node(request: Request, case_id: int, node_id: int) -> Res
             request, case_id, swap_id=node_id, status=422, node_msgs={node_id: msg}
         )
     try:
-        before = _tree_index(await client.tree(case_id, actor=actor))
+        before = tree_index(await client.tree(case_id, actor=actor))
         old_parent = (before.get(node_id) or {}).get("parent_id")
         await client.move_node(
             case_id, node_id, {"parent_id": parent_id, "version": version}, actor=actor
         )
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         kind = "conflict" if exc.status == 409 else "error"
-        text = CONFLICT if exc.status == 409 else _message(exc)
+        text = CONFLICT if exc.status == 409 else refusal_message(exc)
         return await _tree_answer(
             request,
             case_id,
@@ -815,7 +510,7 @@ async def support_reorder_node(request: Request, case_id: int, node_id: int) -> 
     direction = str(form.get("direction", ""))
     client, actor = _client(request), _actor(request)
     try:
-        index = _tree_index(await client.tree(case_id, actor=actor))
+        index = tree_index(await client.tree(case_id, actor=actor))
         node = index.get(node_id)
         if node is None or node.get("parent_id") is None:
             raise ServiceRejected(SERVICE, 404, {"detail": "ノードが見つかりません"})
@@ -828,8 +523,8 @@ async def support_reorder_node(request: Request, case_id: int, node_id: int) -> 
             await client.reorder(case_id, parent["id"], ids, actor=actor)
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
-        msg = {"kind": "error", "text": _message(exc)}
+            raise as_app_error(exc) from exc
+        msg = {"kind": "error", "text": refusal_message(exc)}
         return await _tree_answer(
             request, case_id, swap_id=node_id, status=exc.status or 422, node_msgs={node_id: msg}
         )
@@ -862,7 +557,7 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
     }
     client, actor = _client(request), _actor(request)
     errors = []
-    if not _int(values["node_id"]):
+    if not int_or_none(values["node_id"]):
         errors.append("取組を結びつけるノードを選んでください。")
     if not values["title"]:
         errors.append("取組の名前を入力してください。")
@@ -870,17 +565,17 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
     if not errors:
         try:
             await client.add_initiative(
-                case_id, {**values, "node_id": _int(values["node_id"])}, actor=actor
+                case_id, {**values, "node_id": int_or_none(values["node_id"])}, actor=actor
             )
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
-            errors, code = [_message(exc)], exc.status or 422
+                raise as_app_error(exc) from exc
+            errors, code = [refusal_message(exc)], exc.status or 422
         except ServiceError as exc:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#initiatives", status_code=303)
             values, code = {}, 200
     msg = (
@@ -894,13 +589,14 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
             tree = await client.tree(case_id, actor=actor)
         except ServiceError:
             inits, tree = [], None
-        return render(
+        return fragment(
             request,
-            "support/_initiatives.html",
+            "support/case.html",
+            "initiatives",
             {
                 "case_id": case_id,
                 "initiatives": inits,
-                "nodes": _walk((tree or {}).get("root")),
+                "nodes": walk((tree or {}).get("root")),
                 "initiative_form": values,
                 "initiative_msg": msg,
             },
@@ -919,7 +615,7 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
 async def support_save_lessons(request: Request, case_id: int) -> Response:
     form = await request.form()
     text = str(form.get("lessons", ""))
-    version = _int(form.get("version")) or 0
+    version = int_or_none(form.get("version")) or 0
     client, actor = _client(request), _actor(request)
     code = 200
     try:
@@ -928,7 +624,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
         text_kept = None
     except ServiceRejected as exc:
         if exc.status == 404:
-            raise _app_error(exc) from exc
+            raise as_app_error(exc) from exc
         code = exc.status or 422
         if exc.status == 409:
             msg = {
@@ -936,7 +632,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
                 "text": "ほかの人が先に示唆を保存しました。あなたの文章は保存していません。現在の文章を確かめてから、もう一度保存してください。",
             }
         else:
-            msg = {"kind": "error", "text": _message(exc)}
+            msg = {"kind": "error", "text": refusal_message(exc)}
         text_kept = text
         try:
             lessons = await client.lessons(case_id, actor=actor)
@@ -946,7 +642,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
         code, lessons, text_kept = 503, None, text
         msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
     if code == 200 and not wants_fragment(request):
-        url = request.url_for("support_case", case_id=case_id)
+        url = path_for(request, "support_case", case_id=case_id)
         return RedirectResponse(f"{url}#report", status_code=303)
     if wants_fragment(request):
         report = None
@@ -954,15 +650,16 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
             report = await client.report_html(case_id, actor=actor)
         except ServiceError:
             pass
-        return render(
+        return fragment(
             request,
-            "support/_report.html",
+            "support/case.html",
+            "report",
             {
                 "case_id": case_id,
                 "lessons": lessons,
                 "lessons_msg": msg,
                 "lessons_text": text_kept,
-                "report_body": _report_body(report),
+                "report_body": report_body(report),
             },
         )
     return await _case_page(
@@ -972,23 +669,5 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
 
 @router.get("/support/cases/{case_id}/report.docx", name="support_report_docx")
 async def support_report_docx(request: Request, case_id: int) -> Response:
-    try:
-        resp = await _client(request).report_docx(case_id, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "報告書を取得できません",
-                "detail": f"伴走型支援のサービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {"content-disposition": resp.headers.get("content-disposition", "attachment")}
-    return Response(
-        resp.content,
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-    )
+    opened = _client(request).report_docx(case_id, actor=_actor(request))
+    return await stream(request, opened, what="報告書")

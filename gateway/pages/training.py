@@ -3,18 +3,15 @@ and the attendance sheet, program targets and demand, and the 工程表 board.""
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from gateway.actions import Outcome, as_app_error, attempt, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.training import (
     AttendanceSheet,
@@ -22,24 +19,19 @@ from gateway.clients.training import (
     SessionInfo,
     TrainingClient,
 )
-from gateway.combine import gather
-from gateway.templating import render, wants_fragment
-from services.common import clock
-from services.common.errors import AppError
-from services.common.fiscal import fiscal_year_of, format_date_ja
-from services.common.registry import CodeError, get_registry
+from gateway.templating import path_for, render, wants_fragment
+from gateway.views import training as training_view
+from gateway.views.context import Ctx
+from gateway.views.parts import gather
+from gateway.views.training import (
+    MARK_LABELS,
+    base_context,
+    home_options,
+)
 
 router = APIRouter(include_in_schema=False)
 
 SERVICE = "training"
-TOKYO = ZoneInfo("Asia/Tokyo")
-MARKS = (("present", "出席"), ("absent", "欠席"), ("on_demand", "オンデマンド視聴"))
-MARK_LABELS = dict(MARKS)
-METRIC_LABELS = {
-    "completers": "修了者数 (期間の合計)",
-    "sessions_per_year": "開催回数 (各年度)",
-    "municipalities_reached": "受講した区市町村数 (各年度)",
-}
 FILES = {
     "calendar.ics": "予定 (.ics)",
     "participants.csv": "参加者名簿 (CSV)",
@@ -54,7 +46,6 @@ FIELD_MESSAGES = {
     "email": "メールアドレスの形式が正しくありません (例: hanako@city.example.jp)。",
 }
 REG_FIELDS = ("name", "municipality_code", "role", "email")
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 def _client(request: Request) -> TrainingClient:
@@ -65,116 +56,12 @@ def _actor(request: Request) -> Any:
     return getattr(request.state, "actor", None)
 
 
-def _municipality_name(code: str) -> str:
-    try:
-        return get_registry().require(code).name
-    except CodeError:
-        return code
-
-
-def _home_options() -> list[tuple[str, str]]:
-    return [(m.code, m.name) for m in get_registry().home()]
-
-
-def _tokyo(value: datetime | None) -> str:
-    """A moment as Tokyo wall-clock time: 2025年5月1日(木) 09:00."""
-    if value is None:
-        return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(TOKYO)
-    return f"{format_date_ja(value.date())} {value:%H:%M}"
-
-
-def _base_context() -> dict[str, Any]:
-    return {
-        "muni": _municipality_name,
-        "tokyo": _tokyo,
-        "mark_labels": MARK_LABELS,
-        "marks": MARKS,
-    }
-
-
-def _app_error(exc: ServiceRejected) -> AppError:
-    """A 4xx from the service (e.g. 404 for an unknown session) as the gateway's own error."""
-    err = AppError(exc.problem.get("detail") or exc.detail, title=exc.problem.get("title"))
-    err.status = exc.status or 400
-    return err
-
-
-# ---------------------------------------------------------------- calendar
-
-
-def _parse_month(value: str, today: date) -> tuple[int, int]:
-    m = _MONTH.match(value or "")
-    if m and 1 <= int(m.group(2)) <= 12 and 2000 <= int(m.group(1)) <= 2100:
-        return int(m.group(1)), int(m.group(2))
-    return today.year, today.month
-
-
-def _shift(year: int, month: int, by: int) -> str:
-    index = year * 12 + (month - 1) + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 @router.get("/training", name="training_calendar", response_class=HTMLResponse)
 async def training_calendar(
-    request: Request, month: Annotated[str, Query(max_length=7)] = ""
+    request: Request, ctx: Ctx, month: Annotated[str, Query(max_length=7)] = ""
 ) -> HTMLResponse:
-    year, mon = _parse_month(month, clock.today())
-    first = date(year, mon, 1)
-    fy = fiscal_year_of(first)
-    client, actor = _client(request), _actor(request)
-    parts = await gather(
-        {
-            "sessions": (SERVICE, client.sessions(fiscal_year=fy, actor=actor)),
-            "programs": (SERVICE, client.programs(fiscal_year=fy, actor=actor)),
-            "demand": (SERVICE, client.demand(fiscal_year=fy, actor=actor)),
-        }
-    )
-    programs = {p.id: p for p in parts.get("programs", [])}
-    events: dict[date, list[dict[str, Any]]] = {}
-    in_month: set[int] = set()
-    full_in_month: set[int] = set()
-    for s in parts.get("sessions", []):
-        for d in s.days:
-            if (d.date.year, d.date.month) != (year, mon):
-                continue
-            in_month.add(s.id)
-            if s.full:
-                full_in_month.add(s.id)
-            program = programs.get(s.program_id)
-            events.setdefault(d.date, []).append(
-                {
-                    "session": s,
-                    "day": d,
-                    "label": s.title or (program.name if program else f"開催回 {s.id}"),
-                    "days": len(s.days),
-                }
-            )
-    for items in events.values():
-        items.sort(key=lambda e: (e["day"].start or e["day"].date, e["session"].id))
-    demand = parts.get("demand")
-    weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(year, mon)
-    return render(
-        request,
-        "training/calendar.html",
-        {
-            **_base_context(),
-            "year": year,
-            "month": mon,
-            "fiscal_year": fy,
-            "weeks": weeks,
-            "events": events,
-            "sessions_in_month": len(in_month),
-            "full_in_month": len(full_in_month),
-            "over_subscribed": demand.over_subscribed if demand else [],
-            "prev_month": _shift(year, mon, -1),
-            "next_month": _shift(year, mon, 1),
-            "this_month": f"{clock.today():%Y-%m}",
-            "unavailable": parts.unavailable,
-        },
-        block="calendar",
-    )
+    view = await training_view.month_calendar(ctx, month)
+    return render(request, "training/calendar.html", view.context(), block="calendar")
 
 
 # ---------------------------------------------------------------- session page
@@ -204,7 +91,7 @@ async def _load_session(request: Request, session_id: int) -> SessionView:
             }
         )
     except ServiceRejected as exc:
-        raise _app_error(exc) from exc
+        raise as_app_error(exc) from exc
     except ServiceError:
         return SessionView(unavailable=[SERVICE])
     regs: list[RegistrationInfo] = parts.get("regs", [])
@@ -223,14 +110,14 @@ async def _load_session(request: Request, session_id: int) -> SessionView:
 
 def _session_context(view: SessionView, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
-        **_base_context(),
+        **base_context(),
         "s": view.session,
         "program": view.program,
         "confirmed": view.confirmed,
         "waitlist": view.waitlist,
         "sheet": view.sheet,
         "unavailable": view.unavailable,
-        "municipalities": _home_options(),
+        "municipalities": home_options(),
         "files": FILES,
         "form": {},
         "form_errors": {},
@@ -324,83 +211,67 @@ def _problem_errors(exc: ServiceRejected) -> tuple[dict[str, str], str | None]:
 async def training_register(request: Request, session_id: int) -> Response:
     form = await request.form()
     values = {k: str(form.get(k, "")).strip() for k in REG_FIELDS}
-    field_errors = {k: FIELD_MESSAGES[k] for k in ("name", "email") if not values[k]}
-    if not values["municipality_code"]:
-        field_errors["municipality_code"] = FIELD_MESSAGES["municipality_code"]
-    client, actor = _client(request), _actor(request)
+    missing = {
+        k: FIELD_MESSAGES[k] for k in ("name", "email", "municipality_code") if not values[k]
+    }
+    if missing:
+        return await _registration_form(request, session_id, values, Outcome.refused(""), missing)
+    done = await attempt(_client(request).register(session_id, values, actor=_actor(request)))
+    if not done.ok:
+        return await _registration_form(request, session_id, values, done)
+    return await _registered(request, session_id, done.value)
+
+
+async def _registered(request: Request, session_id: int, reg: RegistrationInfo) -> Response:
+    if not wants_fragment(request):
+        url = path_for(request, "training_session", session_id=session_id)
+        return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
+    result = {"registered": reg}
+    response = await _session_page(request, session_id, block="session_people", result=result)
+    response.headers["HX-Trigger"] = "people-changed"
+    return response
+
+
+async def _registration_form(
+    request: Request,
+    session_id: int,
+    values: dict[str, str],
+    done: Outcome[Any],
+    field_errors: dict[str, str] | None = None,
+) -> Response:
+    """The form again with what was typed and what to fix (htmx swaps only 2xx answers: the
+    fragment with the messages comes back as 200)."""
     form_error = None
-    status = 422
-    if not field_errors:
-        try:
-            reg = await client.register(session_id, values, actor=actor)
-        except ServiceRejected as exc:
-            if exc.status == 404:
-                raise _app_error(exc) from exc
-            field_errors, form_error = _problem_errors(exc)
-            status = exc.status or 422
-        except ServiceError as exc:
-            form_error = f"研修サービスが応答しないため、登録できませんでした ({exc.detail})。"
-            status = 503
-        else:
-            if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
-                return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
-            response = await _session_page(
-                request, session_id, block="session_people", result={"registered": reg}
-            )
-            response.headers["HX-Trigger"] = "people-changed"
-            return response
-    # htmx swaps only 2xx answers: the fragment with the messages comes back as 200.
+    if done.refusal is not None:
+        field_errors, form_error = _problem_errors(done.refusal)
+    elif done.message and done.message["text"]:
+        form_error = done.message["text"]
     return await _session_page(
         request,
         session_id,
         block="session_people",
-        status_code=200 if wants_fragment(request) else status,
+        status_code=200 if wants_fragment(request) else done.status,
         form=values,
-        form_errors=field_errors,
+        form_errors=field_errors or {},
         form_error=form_error,
     )
 
 
 async def _cancel(request: Request, session_id: int, registration_id: int) -> Response:
-    client, actor = _client(request), _actor(request)
-    try:
-        before = await client.registrations(session_id, actor=actor)
-        target = next((r for r in before if r.id == registration_id), None)
-        if target is not None:
-            await client.cancel(registration_id, actor=actor)
-        after = await client.registrations(session_id, actor=actor)
-    except ServiceRejected as exc:
-        if exc.status == 404:
-            raise _app_error(exc) from exc
+    done = await attempt(_client(request).cancel(registration_id, actor=_actor(request)))
+    if not done.ok:
+        code = 200 if wants_fragment(request) else done.status
+        error = done.message["text"] if done.message else ""
         return await _session_page(
-            request,
-            session_id,
-            block="session_people",
-            status_code=200 if wants_fragment(request) else exc.status or 400,
-            form_error=exc.detail,
+            request, session_id, block="session_people", status_code=code, form_error=error
         )
-    except ServiceError as exc:
-        return await _session_page(
-            request,
-            session_id,
-            block="session_people",
-            status_code=200 if wants_fragment(request) else 503,
-            form_error=f"研修サービスが応答しないため、取り消せませんでした ({exc.detail})。",
-        )
-    was_waiting = {r.id for r in before if r.status == "waitlisted"}
-    promoted = [r for r in after if r.status == "confirmed" and r.id in was_waiting]
-    name = target.name if target else ""
+    name, promoted = done.value.cancelled.name, done.value.promoted
     if not wants_fragment(request):
-        url = request.url_for("training_session", session_id=session_id)
+        url = path_for(request, "training_session", session_id=session_id)
         query = urlencode({"cancelled": name, "promoted": ",".join(str(r.id) for r in promoted)})
         return RedirectResponse(f"{url}?{query}", status_code=303)
-    response = await _session_page(
-        request,
-        session_id,
-        block="session_people",
-        result={"cancelled_name": name, "promoted": promoted},
-    )
+    result = {"cancelled_name": name, "promoted": promoted}
+    response = await _session_page(request, session_id, block="session_people", result=result)
     response.headers["HX-Trigger"] = "people-changed"
     return response
 
@@ -445,7 +316,7 @@ async def _save_attendance(request: Request, session_id: int) -> Response:
             await _client(request).save_attendance(session_id, entries, actor=_actor(request))
         except ServiceRejected as exc:
             if exc.status == 404:
-                raise _app_error(exc) from exc
+                raise as_app_error(exc) from exc
             status = exc.status or 422
             errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
             errors = errors or [exc.detail]
@@ -454,7 +325,7 @@ async def _save_attendance(request: Request, session_id: int) -> Response:
             errors = [f"研修サービスが応答しないため、保存できませんでした ({exc.detail})。"]
         else:
             if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
+                url = path_for(request, "training_session", session_id=session_id)
                 return RedirectResponse(f"{url}?saved=1#attendance", status_code=303)
             return await _session_page(
                 request, session_id, block="attendance", attendance_result="出欠を保存しました。"
@@ -492,110 +363,24 @@ async def training_file(request: Request, session_id: int, name: str) -> Respons
             {"title": "ページが見つかりません", "detail": "アドレスを確かめてください。"},
             status_code=404,
         )
-    try:
-        resp = await _client(request).open_file(session_id, name, actor=_actor(request))
-    except ServiceRejected as exc:
-        raise _app_error(exc) from exc
-    except ServiceError as exc:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "ファイルを取得できません",
-                "detail": f"研修サービスが応答しません ({exc.detail})。",
-            },
-            status_code=503,
-        )
-    headers = {
-        k: resp.headers[k] for k in ("content-disposition", "content-length") if k in resp.headers
-    }
-    if "content-encoding" in resp.headers:
-        headers.pop("content-length", None)  # the body is passed on decoded
-    return StreamingResponse(
-        resp.aiter_bytes(),
-        media_type=resp.headers.get("content-type", "application/octet-stream"),
-        headers=headers,
-        background=BackgroundTask(resp.aclose),
-    )
+    opened = _client(request).open_file(session_id, name, actor=_actor(request))
+    return await stream(request, opened, what="ファイル")
 
 
 # ---------------------------------------------------------------- programs and 工程表
 
 
-def _fy_param(value: int | None) -> int:
-    return value if value and 2000 <= value <= 2100 else clock.current_fiscal_year()
-
-
 @router.get("/training/programs", name="training_programs", response_class=HTMLResponse)
 async def training_programs(
-    request: Request, fiscal_year: Annotated[int | None, Query()] = None
+    request: Request, ctx: Ctx, fiscal_year: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
-    fy = _fy_param(fiscal_year)
-    client, actor = _client(request), _actor(request)
-    parts = await gather(
-        {
-            "programs": (SERVICE, client.programs(fiscal_year=fy, actor=actor)),
-            "sessions": (SERVICE, client.sessions(fiscal_year=fy, actor=actor)),
-            "targets": (SERVICE, client.targets(fiscal_year=fy, actor=actor)),
-            "demand": (SERVICE, client.demand(fiscal_year=fy, actor=actor)),
-            "stats": (SERVICE, client.stats(fiscal_year=fy, actor=actor)),
-        }
-    )
-    sessions_by_program: dict[int, list[SessionInfo]] = {}
-    for s in parts.get("sessions", []):
-        sessions_by_program.setdefault(s.program_id, []).append(s)
-    demand = parts.get("demand")
-    demand_by_program = {d.program_id: d for d in demand.programs} if demand else {}
-    stats = parts.get("stats")
-    not_reached = [
-        _municipality_name(c) for c in (stats.municipalities_not_reached if stats else [])
-    ]
-    return render(
-        request,
-        "training/programs.html",
-        {
-            **_base_context(),
-            "fiscal_year": fy,
-            "programs": parts.get("programs", []),
-            "sessions_by_program": sessions_by_program,
-            "targets": parts.get("targets", []),
-            "metric_labels": METRIC_LABELS,
-            "demand": demand,
-            "demand_by_program": demand_by_program,
-            "stats": stats,
-            "not_reached": not_reached,
-            "unavailable": parts.unavailable,
-        },
-        block="programs_body",
-    )
+    view = await training_view.programs(ctx, fiscal_year)
+    return render(request, "training/programs.html", view.context(), block="programs_body")
 
 
 @router.get("/training/kotei-hyo", name="training_kotei_hyo", response_class=HTMLResponse)
 async def training_kotei_hyo(
-    request: Request, fiscal_year: Annotated[int | None, Query()] = None
+    request: Request, ctx: Ctx, fiscal_year: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
-    fy = _fy_param(fiscal_year)
-    client, actor = _client(request), _actor(request)
-    parts = await gather(
-        {
-            "boards": (SERVICE, client.kotei_hyo(fiscal_year=fy, actor=actor)),
-            "programs": (SERVICE, client.programs(fiscal_year=fy, actor=actor)),
-        }
-    )
-    programs = {p.id: p for p in parts.get("programs", [])}
-    boards = sorted(parts.get("boards", []), key=lambda k: k.municipality_code)
-    overdue = sum(1 for b in boards for st in b.steps if st.overdue)
-    return render(
-        request,
-        "training/kotei_hyo.html",
-        {
-            **_base_context(),
-            "fiscal_year": fy,
-            "boards": boards,
-            "programs": programs,
-            "overdue": overdue,
-            "late_municipalities": sum(1 for b in boards if any(st.overdue for st in b.steps)),
-            "unavailable": parts.unavailable,
-        },
-        block="kotei_board",
-    )
+    view = await training_view.kotei_board(ctx, fiscal_year)
+    return render(request, "training/kotei_hyo.html", view.context(), block="kotei_board")

@@ -1,1 +1,3 @@
-"""Views of combined data: actor and parameters in, service calls in parallel, a typed model out."""
+"""Views of combined data: one module per view. Each takes the actor and parameters, gathers
+its service calls in parallel through the typed clients, and returns a typed model that the
+JSON route and the HTML page both use (request → view → clients → one template or JSON)."""

@@ -9,11 +9,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from gateway.actions import as_app_error
 from gateway.charts import Series, radar
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.combine import _as_app_error as as_app_error
-from gateway.combine import gather
-from gateway.services import Services
+from gateway.clients.pool import Services
+from gateway.views.parts import gather
 from services.common import clock
 from services.common.access import is_staff
 from services.common.actor import Actor, Role

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.actions import as_app_error
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.combine import _as_app_error as as_app_error
-from gateway.combine import gather
-from gateway.services import Services
+from gateway.clients.pool import Services
+from gateway.views.parts import gather
 from services.common.access import is_staff
 from services.common.actor import Actor, Role
 from services.common.errors import NotFound

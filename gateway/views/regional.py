@@ -16,9 +16,9 @@ from gateway.clients.indicators import (
     RegionalTrend,
     RegionalYear,
 )
-from gateway.combine import gather
+from gateway.clients.pool import Services
 from gateway.regional_charts import Bar, hbars, sparkline
-from gateway.services import Services
+from gateway.views.parts import gather
 from services.common.actor import Actor
 from services.common.errors import NotFound
 from services.common.registry import REGION_CLASSES, Municipality

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -10,20 +11,63 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_skips import in_ci
 from tests.e2e.system import ROOT, System
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-if not Path(CHROMIUM).exists():
+# CHROMIUM names the browser exactly (no fallback); else /usr/bin/chromium or the one on PATH.
+CHROMIUM = os.environ.get("CHROMIUM", "").strip() or "/usr/bin/chromium"
+if not os.environ.get("CHROMIUM", "").strip() and not Path(CHROMIUM).exists():
     CHROMIUM = shutil.which("chromium") or CHROMIUM
 OUTPUT = ROOT / "test-output" / "e2e"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, tests only
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = (
+    "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+    " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+    " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }"
+)
+
+
+class Axe:
+    """Runs axe-core on every page the test visits (after each load, and on the last page at
+    the end) and keeps the WCAG 2.1 A/AA violations it finds, by page."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.violations: dict[str, list[dict[str, object]]] = {}
+        self.checked: list[str] = []
+        self._runs: list[asyncio.Task[None]] = []
+        page.on("load", lambda _: self._runs.append(asyncio.ensure_future(self.check())))  # type: ignore[attr-defined]
+
+    async def check(self) -> None:
+        pg = self.page
+        url = pg.url  # type: ignore[attr-defined]
+        try:
+            found = await pg.evaluate(AXE_RUN, WCAG_AA)  # type: ignore[attr-defined]
+        except Exception as exc:  # the page navigated on while axe ran: its next load is checked
+            if "context was destroyed" in str(exc) or "navigat" in str(exc) or "closed" in str(exc):
+                return
+            raise
+        self.checked.append(url)
+        if found:
+            self.violations.setdefault(url, []).extend(found)
+
+    async def finish(self) -> None:
+        await self.check()
+        await asyncio.gather(*self._runs, return_exceptions=False)
 
 
 def _skip_reason() -> str | None:
-    if os.environ.get("DATABASE_URL"):
+    """Why the browser tests cannot run here (None: they run)."""
+    if os.environ.get("DATABASE_URL", "").strip():
         return "e2e: run once, in the SQLite pass (the UI does not depend on the database kind)"
+    return _missing()
+
+
+def _missing() -> str | None:
     if not Path(CHROMIUM).exists():
         return (
-            "e2e: Chromium not found at /usr/bin/chromium — install Debian's package "
+            f"e2e: Chromium not found at {CHROMIUM} — install Debian's package "
             "(apt-get install chromium); .ci/run does this in CI"
         )
     try:
@@ -34,12 +78,25 @@ def _skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests; skip them where they cannot run, except in CI (``CI=1``), where
+    a missing Chromium or Playwright fails every browser test instead: CI claims they ran."""
     reason = _skip_reason()
+    missing_in_ci = reason is not None and reason == _missing() and in_ci()
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-            if reason:
+            if missing_in_ci:
+                item.add_marker(pytest.mark.e2e_missing_in_ci(reason))
+            elif reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture (the whole system is not started for nothing)."""
+    marker = item.get_closest_marker("e2e_missing_in_ci")
+    if marker is not None:
+        pytest.fail(f"CI=1 and the browser tests cannot run: {marker.args[0]}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -92,10 +149,19 @@ async def page(browser, system: System, request: pytest.FixtureRequest) -> Async
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(10_000)
+    await context.add_init_script(path=str(AXE))
     pg = await context.new_page()
+    axe = Axe(pg)
     await log_in(pg)
     yield pg
+    await axe.finish()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^\w.-]+", "_", request.node.nodeid.split("::", 1)[-1])
     await pg.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
     await context.close()
+    assert axe.checked, "axe-core ran on the pages visited"
+    assert not axe.violations, "WCAG 2.1 A/AA violations (axe-core):\n" + "\n".join(
+        f"{url}: {v['id']} ({v['impact']}) {v['help']} at {v['nodes']}"
+        for url, vs in axe.violations.items()
+        for v in vs
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.clients.base import CircuitBreaker, ServiceError, ServiceRejected, TokenSigner
 from gateway.clients.training import TrainingClient
-from gateway.combine import gather, require_complete
+from gateway.views.parts import gather, require_complete
 from services.common.errors import ServiceUnavailable
 from tests.helpers import COORDINATOR, TEST_SECRET
 

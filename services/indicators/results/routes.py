@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.db import get_session
 from services.common.errors import Invalid
+from services.common.openapi import file_answer
 from services.indicators.frameworks.models import Level
 from services.indicators.results import cache, comparisons, exports, schemas, shaping, views
 
@@ -77,7 +78,7 @@ async def get_results(framework_id: int, request: Request, session: Session, opt
 @router.get(
     "/frameworks/{framework_id}/results/export",
     summary="結果を書き出す (CSVはBOM付きUTF-8、またはXLSX)",
-    response_class=Response,
+    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 async def export_results(
     framework_id: int,

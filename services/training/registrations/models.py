@@ -61,8 +61,17 @@ class RegistrationPublic(BaseModel):
     name: str
     municipality_code: str
     role: str
-    email: str
+    email: str | None = pydantic.Field(
+        description="メールアドレス (支援担当・管理者と、その区市町村の職員にだけ。ほかは null)"
+    )
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None
     created_at: datetime
     created_by: str
+
+
+class CancelResult(BaseModel):
+    """A cancelled registration and who took the freed seat (the first on the waitlist)."""
+
+    cancelled: RegistrationPublic
+    promoted: list[RegistrationPublic]

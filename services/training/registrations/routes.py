@@ -5,7 +5,11 @@ from fastapi import APIRouter, Response
 from services.training.deps import CurrentActor, Session
 from services.training.programs.service import get_session_row, list_sessions
 from services.training.registrations import service
-from services.training.registrations.models import RegistrationCreate, RegistrationPublic
+from services.training.registrations.models import (
+    CancelResult,
+    RegistrationCreate,
+    RegistrationPublic,
+)
 
 router = APIRouter(tags=["申込"])
 
@@ -24,7 +28,7 @@ async def register(
     session: Session, actor: CurrentActor, session_id: int, body: RegistrationCreate
 ) -> RegistrationPublic:
     reg = await service.register(session, session_id=session_id, data=body, actor=actor)
-    return (await service.to_public(session, [reg]))[0]
+    return (await service.to_public(session, [reg], actor))[0]
 
 
 @router.get(
@@ -47,7 +51,7 @@ async def list_for_session(
         municipality_code=municipality_code,
         status=status,
     )
-    return await service.to_public(session, regs)
+    return await service.to_public(session, regs, actor)
 
 
 @router.get(
@@ -71,7 +75,7 @@ async def list_registrations(
     regs = await service.list_registrations(
         session, actor=actor, session_ids=ids, municipality_code=municipality_code
     )
-    return await service.to_public(session, regs)
+    return await service.to_public(session, regs, actor)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, summary="申込")
@@ -79,7 +83,7 @@ async def get_registration(
     session: Session, actor: CurrentActor, registration_id: int
 ) -> RegistrationPublic:
     reg = await service.get_registration(session, registration_id=registration_id, actor=actor)
-    return (await service.to_public(session, [reg]))[0]
+    return (await service.to_public(session, [reg], actor))[0]
 
 
 @router.delete(
@@ -90,3 +94,18 @@ async def get_registration(
 async def cancel(session: Session, actor: CurrentActor, registration_id: int) -> Response:
     await service.cancel(session, registration_id=registration_id, actor=actor)
     return Response(status_code=204)
+
+
+@router.post(
+    "/registrations/{registration_id}/cancel",
+    response_model=CancelResult,
+    summary="申込の取消 (取り消した申込と、空いた席で確定になった人を返す)",
+)
+async def cancel_with_result(
+    session: Session, actor: CurrentActor, registration_id: int
+) -> CancelResult:
+    found, promoted = await service.cancel_returning(
+        session, registration_id=registration_id, actor=actor
+    )
+    cancelled, *moved = await service.to_public(session, [found, *promoted])
+    return CancelResult(cancelled=cancelled, promoted=moved)

@@ -1,5 +1,6 @@
-"""Combining service answers: independent calls run concurrently; a part whose service is down
-or slow is left out and named in ``unavailable`` (or, with ``complete=true``, 503)."""
+"""Combining service answers (every view uses it): independent calls run concurrently; a
+part whose service is down or slow is left out and named in ``unavailable`` (or, with
+``complete=true``, 503)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
+from gateway.actions import as_app_error
 from gateway.clients.base import ServiceError, ServiceRejected
-from services.common.errors import AppError, ServiceUnavailable
+from services.common.errors import ServiceUnavailable
 
 
 class Parts:
@@ -35,7 +37,7 @@ async def gather(calls: dict[str, tuple[str, Awaitable[Any]]]) -> Parts:
     for name, result in zip(names, results, strict=True):
         service = calls[name][0]
         if isinstance(result, ServiceRejected):
-            raise _as_app_error(result)
+            raise as_app_error(result)
         if isinstance(result, ServiceError):
             if service not in parts.unavailable:
                 parts.unavailable.append(service)
@@ -58,13 +60,3 @@ def require_complete(parts: Parts, complete: bool) -> None:
                 {"loc": ["service", s], "msg": parts.errors.get(s, "")} for s in parts.unavailable
             ],
         )
-
-
-def _as_app_error(exc: ServiceRejected) -> AppError:
-    err = AppError(
-        exc.problem.get("detail") or "サービスが要求を受け付けませんでした",
-        title=exc.problem.get("title"),
-        errors=exc.problem.get("errors"),
-    )
-    err.status = exc.status or 400
-    return err

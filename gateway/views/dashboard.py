@@ -1,0 +1,244 @@
+"""The dashboard of the home prefecture's municipalities: scores and flags per grant, the
+year's support case, training reach; filtered and sorted (``sort_rows`` is the rule)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from gateway.clients.support_cases import CASE_STATUSES
+from gateway.views.context import ViewContext
+from gateway.views.parts import gather
+from gateway.views.vocabulary import FLAG_LABELS, GRANT_NAMES, GRANT_SHORT, grant_order
+from services.common import clock
+from services.common.actor import Role
+from services.common.fiscal import fiscal_year_of
+from services.common.registry import PEER_TYPES, REGION_CLASSES, Municipality
+
+SORT_LABELS = {
+    "code": "コード",
+    "name": "名称",
+    "region_class": "区分",
+    "medical_area": "圏域",
+    "peer_type": "類型",
+    "flags": "フラグ",
+    "case": "伴走型支援",
+    "training": "研修",
+}
+
+
+@dataclass
+class Row:
+    """One municipality's line on the dashboard; None = that service did not answer."""
+
+    m: Municipality
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flags: list[dict[str, str]] = field(default_factory=list)
+    case: dict[str, Any] | None = None
+    reached: bool | None = None
+
+    @property
+    def low(self) -> bool:
+        return any(f["code"] == "low_score_rate" for f in self.flags)
+
+
+def _sort_value(row: Row, key: str) -> Any:
+    if key.startswith("score:"):
+        e = row.grants.get(key[6:])
+        return e["score_rate"] if e else None
+    if key.startswith("rank:"):
+        e = row.grants.get(key[5:])
+        return e.get("peer_rank") if e else None
+    match key:
+        case "name":
+            return row.m.kana or row.m.name
+        case "region_class":
+            rc = row.m.region_class
+            return REGION_CLASSES.index(rc) if rc in REGION_CLASSES else None
+        case "medical_area":
+            return row.m.medical_area
+        case "peer_type":
+            pt = row.m.peer_type
+            return PEER_TYPES.index(pt) if pt in PEER_TYPES else None
+        case "flags":
+            return len(row.flags)
+        case "case":
+            status = row.case.get("status") if row.case else None
+            return CASE_STATUSES.index(status) if status in CASE_STATUSES else None
+        case "training":
+            return None if row.reached is None else int(row.reached)
+    return row.m.code
+
+
+def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
+    """Sorted by ``key`` (ties by code); rows without a value go last either way."""
+    by_code = sorted(rows, key=lambda r: r.m.code)
+    known = [r for r in by_code if _sort_value(r, key) is not None]
+    unknown = [r for r in by_code if _sort_value(r, key) is None]
+    known.sort(key=lambda r: _sort_value(r, key), reverse=descending)
+    return known + unknown
+
+
+def _this_month_sessions(sessions: list[Any], today: date) -> int:
+    """Sessions with a day in the current month (as the training calendar counts them)."""
+    return sum(
+        1
+        for s in sessions
+        if any((d.date.year, d.date.month) == (today.year, today.month) for d in s.days)
+    )
+
+
+@dataclass
+class Dashboard:
+    prefecture: Any
+    fiscal_year: int
+    month: int
+    rows: list[Row]
+    total: int
+    grants: list[dict[str, Any]] | None
+    counts: dict[str, Any]
+    own_only: bool
+    own_code: str | None
+    areas: tuple[str, ...]
+    filters: dict[str, str]
+    sort: str
+    descending: bool
+    base: str
+    unavailable: list[str]
+
+    def sort_url(self, key: str) -> str:
+        flip = "desc" if key == self.sort and not self.descending else "asc"
+        q = {k: v for k, v in self.filters.items() if v} | {"sort": key, "dir": flip}
+        return f"{self.base}?{urlencode(q)}"
+
+    def aria_sort(self, key: str) -> str:
+        if key != self.sort:
+            return "none"
+        return "descending" if self.descending else "ascending"
+
+    def context(self) -> dict[str, Any]:
+        """The template's names (one level deep: rows stay objects)."""
+        ctx = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "descending"}
+        return ctx | {
+            "dir": "desc" if self.descending else "asc",
+            "sort_url": self.sort_url,
+            "aria_sort": self.aria_sort,
+            "labels": SORT_LABELS,
+            "region_classes": REGION_CLASSES,
+            "peer_types": PEER_TYPES,
+        }
+
+
+def _grants_and_flags(latest: list[dict[str, Any]], rows: dict[str, Row]) -> list[dict[str, Any]]:
+    grants = []
+    for block in sorted(latest, key=lambda b: grant_order(b.get("grant") or "")):
+        grant = block.get("grant") or ""
+        fw = block.get("framework") or {}
+        grants.append(
+            {
+                "grant": grant,
+                "label": GRANT_SHORT.get(grant, grant),
+                "name": GRANT_NAMES.get(grant, grant),
+                "grant_fy": fw.get("grant_fy"),
+            }
+        )
+        for e in block.get("entities", []):
+            row = rows.get(e["entity_code"])
+            if row is None:
+                continue
+            row.grants[grant] = e
+            for f in e.get("flags", []):
+                row.flags.append(
+                    {
+                        "code": f.get("code", ""),
+                        "label": FLAG_LABELS.get(f.get("code", ""), f.get("code", "")),
+                        "message": f"{GRANT_SHORT.get(grant, grant)}: {f.get('message', '')}",
+                    }
+                )
+    return grants
+
+
+def count_rows(rows: list[Row], parts: Any, today: date) -> dict[str, Any]:
+    """The counters above the table; None where the service behind them did not answer."""
+    latest, cases, stats = (parts.get(n) is not None for n in ("latest", "cases", "stats"))
+    by_status = [
+        (s, n)
+        for s in CASE_STATUSES
+        if (n := sum(1 for r in rows if r.case and r.case.get("status") == s))
+    ]
+    return {
+        "flagged": sum(1 for r in rows if r.flags) if latest else None,
+        "low": sum(1 for r in rows if r.low) if latest else None,
+        "cases_by_status": by_status if cases else None,
+        "cases": sum(1 for r in rows if r.case) if cases else None,
+        "reached": sum(1 for r in rows if r.reached) if stats else None,
+        "sessions_this_month": (
+            _this_month_sessions(parts.get("sessions"), today) if "sessions" in parts else None
+        ),
+    }
+
+
+async def dashboard(
+    ctx: ViewContext, *, filters: dict[str, str], sort: str, descending: bool, base: str
+) -> Dashboard:
+    registry, actor, c = ctx.registry, ctx.actor, ctx.clients
+    today = clock.today()
+    fy = fiscal_year_of(today)
+    # Unknown filter values are dropped rather than refused: the page still answers.
+    allowed = {
+        "region_class": REGION_CLASSES,
+        "medical_area": registry.areas,
+        "peer_type": PEER_TYPES,
+    }
+    filters = {k: (v if v in allowed[k] else "") for k, v in filters.items()}
+    parts = await gather(
+        {
+            "latest": (
+                "indicators",
+                c.indicators.latest_results(prefecture=registry.home_prefecture, actor=actor),
+            ),
+            "cases": ("support_cases", c.support_cases.cases(fiscal_year=fy, actor=actor)),
+            "stats": ("training", c.training.stats(fiscal_year=fy, actor=actor)),
+            "sessions": ("training", c.training.sessions(fiscal_year=fy, actor=actor)),
+        }
+    )
+    home = sorted(registry.home(), key=lambda m: m.code)
+    own_only = actor.role == Role.municipality
+    if own_only:
+        home = [m for m in home if m.code == actor.municipality_code]
+    rows = {m.code: Row(m=m) for m in home}
+    latest = parts.get("latest")
+    grants = _grants_and_flags(latest, rows) if latest is not None else None
+    for case in sorted(parts.get("cases") or [], key=lambda c: c["id"]):  # newest case wins
+        if (row := rows.get(case.get("municipality_code"))) is not None:
+            row.case = case
+    if (stats := parts.get("stats")) is not None:
+        reached = set(stats.municipalities_reached)
+        for code, row in rows.items():
+            row.reached = code in reached
+    shown = [
+        r for r in rows.values() if all(not v or getattr(r.m, k) == v for k, v in filters.items())
+    ]
+    sort_keys = set(SORT_LABELS) | {
+        f"{p}:{g['grant']}" for g in grants or [] for p in ("score", "rank")
+    }
+    sort = sort if sort in sort_keys else "code"
+    return Dashboard(
+        prefecture=registry.prefecture(registry.home_prefecture),
+        fiscal_year=fy,
+        month=today.month,
+        rows=sort_rows(shown, sort, descending),
+        total=len(rows),
+        grants=grants,
+        counts=count_rows(list(rows.values()), parts, today),
+        own_only=own_only,
+        own_code=actor.municipality_code if own_only else None,
+        areas=registry.areas,
+        filters=filters,
+        sort=sort,
+        descending=descending,
+        base=base,
+        unavailable=parts.unavailable,
+    )

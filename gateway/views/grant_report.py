@@ -1,0 +1,294 @@
+"""The grant report: every home municipality's results and allocation estimates, and the
+evidence behind the prefecture's own indicators, each figure with the query it came from."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pydantic import BaseModel
+
+from gateway.clients.indicators import results_query
+from gateway.clients.support_cases import cases_query, round_summary_query
+from gateway.clients.training import stats_query
+from gateway.views.context import ViewContext
+from gateway.views.parts import Parts, gather, require_complete
+from gateway.views.vocabulary import GRANT_NAMES
+from services.common.actor import Role
+from services.common.errors import Forbidden
+from services.common.fiscal import format_fy_full
+from services.common.registry import Registry
+
+
+async def grant_report(
+    ctx: ViewContext, fiscal_year: int, *, complete: bool = False
+) -> GrantReport:
+    if ctx.actor.role == Role.municipality:
+        raise Forbidden("交付金の報告データは都道府県の担当者向けです")
+    c, actor, fy = ctx.clients, ctx.actor, fiscal_year
+    budgets = {
+        "suishin": ctx.settings.allocation_budget_suishin,
+        "doryoku": ctx.settings.allocation_budget_doryoku,
+    }
+    parts = await gather(
+        {
+            "grants": ("indicators", _grant_results(ctx, fy, budgets)),
+            "cases": ("support_cases", c.support_cases.cases(fiscal_year=fy, actor=actor)),
+            "round": ("support_cases", c.support_cases.round_summary(fy, actor=actor)),
+            "stats": ("training", c.training.stats(fiscal_year=fy, actor=actor)),
+        }
+    )
+    require_complete(parts, complete)
+    return build_grant_report(ctx.registry, fy, parts, budgets)
+
+
+class GrantReport(BaseModel):
+    fiscal_year: int
+    fiscal_year_label: str
+    prefecture: dict[str, Any]
+    allocation: dict[str, Any]
+    municipalities: list[dict[str, Any]]
+    unavailable: list[str]
+
+
+def prefecture_code(registry: Registry, prefecture: str) -> str:
+    """The prefecture's own 6-digit code from the municipality registry (東京都 130001,
+    大阪府 270008): its check digit is computed, never assumed."""
+    pref = registry.prefecture(prefecture)
+    if pref is None:
+        raise ValueError(f"都道府県番号 {prefecture} はありません")
+    return pref.code
+
+
+def choose_frameworks(frameworks: list[Any], fy: int) -> dict[tuple[str, str], Any]:
+    """Per (grant, level), the newest framework of grant year ``fy`` or earlier."""
+    chosen: dict[tuple[str, str], Any] = {}
+    for f in frameworks:
+        if f.grant_fy > fy:
+            continue
+        key = (f.grant, f.level)
+        if key not in chosen or f.grant_fy > chosen[key].grant_fy:
+            chosen[key] = f
+    return chosen
+
+
+async def _grant_results(ctx: ViewContext, fy: int, budgets: dict[str, int]) -> dict[str, Any]:
+    """Results and allocation estimates of the municipal frameworks for grant year ``fy``
+    (or, where the year has none, the latest earlier one with scores), and the prefecture's
+    own framework results."""
+    ind, actor, pref = ctx.clients.indicators, ctx.actor, ctx.home_prefecture
+    own_code = prefecture_code(ctx.registry, pref)
+    chosen = choose_frameworks(await ind.frameworks(actor=actor), fy)
+    municipal = [f for (g, lvl), f in chosen.items() if lvl == "municipality"]
+    prefectural = [f for (g, lvl), f in chosen.items() if lvl == "prefecture"]
+    results, allocations, pref_results = await asyncio.gather(
+        asyncio.gather(*(ind.results(f.id, prefecture=pref, actor=actor) for f in municipal)),
+        asyncio.gather(
+            *(
+                ind.allocation(f.id, {"budget": budgets.get(f.grant, 0)}, actor=actor)
+                for f in municipal
+            ),
+            return_exceptions=True,
+        ),
+        asyncio.gather(
+            *(ind.results(f.id, entity_code=own_code, actor=actor) for f in prefectural)
+        ),
+    )
+    return {
+        "municipal": [
+            {"framework": f.model_dump(), "results": r, "allocation": a}
+            for f, r, a in zip(municipal, results, allocations, strict=True)
+        ],
+        "prefectural": [
+            {"framework": f.model_dump(), "results": r}
+            for f, r in zip(prefectural, pref_results, strict=True)
+        ],
+    }
+
+
+def _source(service: str, query: str, field: str) -> dict[str, str]:
+    return {"service": service, "query": query, "field": field}
+
+
+def build_grant_report(
+    registry: Registry, fy: int, parts: Parts, budgets: dict[str, int]
+) -> GrantReport:
+    """The report from the gathered parts (a pure function of them)."""
+    pref = registry.home_prefecture
+    home = sorted(registry.home(), key=lambda m: m.code)
+    grants = parts.get("grants")
+    cases = parts.get("cases")
+    stats = parts.get("stats")
+    summary = parts.get("round")
+
+    per_muni: dict[str, dict[str, Any]] = {
+        m.code: {
+            "code": m.code,
+            "name": m.name,
+            "region_class": m.region_class,
+            "peer_type": m.peer_type,
+            "grants": [],
+            "flagged": False,
+            "support_case_status": None,
+            "training_reached": None,
+        }
+        for m in home
+    }
+    low_counts: list[dict[str, Any]] = []
+    if grants is not None:
+        for g in grants["municipal"]:
+            fw = g["framework"]
+            alloc = g["allocation"] if isinstance(g["allocation"], dict) else None
+            paid = {e["entity_code"]: e for e in (alloc or {}).get("entities", [])}
+            for e in g["results"].get("entities", []):
+                row = per_muni.get(e["entity_code"])
+                if row is None:
+                    continue
+                flags = [f.get("code") for f in e.get("flags", [])]
+                a = paid.get(e["entity_code"])
+                row["grants"].append(
+                    {
+                        "grant": fw["grant"],
+                        "grant_fy": fw["grant_fy"],
+                        "framework_id": fw["id"],
+                        "total": e["total"],
+                        "max_points": e["max_points"],
+                        "score_rate": e["score_rate"],
+                        "prefecture_rank": e.get("prefecture_rank"),
+                        "flags": flags,
+                        "allocation_estimate": a.get("paid") if a else None,
+                    }
+                )
+                if "low_score_rate" in flags:
+                    row["flagged"] = True
+            s = g["results"].get("summary", {})
+            low_counts.append(
+                {
+                    "grant": fw["grant"],
+                    "grant_fy": fw["grant_fy"],
+                    "framework_id": fw["id"],
+                    "low_count": s.get("low_count"),
+                    "low_threshold": s.get("low_threshold"),
+                    "deduction": s.get("prefecture_deduction"),
+                }
+            )
+    if cases is not None:
+        for c in sorted(cases, key=lambda c: c["id"]):
+            row = per_muni.get(c.get("municipality_code"))
+            if row is not None:
+                row["support_case_status"] = c.get("status")
+    reached = set(stats.municipalities_reached) if stats is not None else None
+    if reached is not None:
+        for code, row in per_muni.items():
+            row["training_reached"] = code in reached
+
+    evidence: list[dict[str, Any]] = []
+    if stats is not None:
+        q = stats_query(fy)
+        evidence += [
+            {
+                "key": "trainings_held_by_kind",
+                "label": "研修事業: 区市町村職員向け研修の開催回数 (種類別)",
+                "value": stats.sessions_held_by_kind,
+                "source": _source("training", q, "sessions_held_by_kind"),
+            },
+            {
+                "key": "completers_by_kind",
+                "label": "研修事業: 修了者数 (種類別)",
+                "value": stats.completers_by_kind,
+                "source": _source("training", q, "completers_by_kind"),
+            },
+            {
+                "key": "municipalities_reached",
+                "label": "研修に参加した区市町村の数",
+                "value": len(stats.municipalities_reached),
+                "of": len(home),
+                "source": _source("training", q, "municipalities_reached"),
+            },
+        ]
+    if summary is not None:
+        q = round_summary_query(fy)
+        evidence += [
+            {
+                "key": "advisor_dispatches",
+                "label": "アドバイザー派遣事業: 派遣回数 (専門家×訪問)",
+                "value": summary.get("advisor_dispatches", 0),
+                "source": _source("support_cases", q, "advisor_dispatches"),
+            },
+            {
+                "key": "advisor_hours",
+                "label": "アドバイザー派遣事業: 派遣時間",
+                "value": summary.get("advisor_hours", 0),
+                "source": _source("support_cases", q, "advisor_hours"),
+            },
+        ]
+    elif "support_cases" not in parts.unavailable:
+        evidence.append(
+            {
+                "key": "advisor_dispatches",
+                "label": "アドバイザー派遣事業: 派遣回数 (専門家×訪問)",
+                "value": 0,
+                "note": f"{fy}年度の支援年度が登録されていません",
+                "source": _source("support_cases", round_summary_query(fy), "advisor_dispatches"),
+            }
+        )
+    if cases is not None:
+        active = [c for c in cases if c.get("status") != "中止"]
+        evidence.append(
+            {
+                "key": "model_projects",
+                "label": "モデル事業: 伴走型支援の事例数 (中止を除く)",
+                "value": len(active),
+                "municipalities": sorted({c.get("municipality_code") for c in active}),
+                "source": _source("support_cases", cases_query(fy), "status != 中止"),
+            }
+        )
+    for lc in low_counts:
+        q = results_query(lc["framework_id"], pref)
+        evidence += [
+            {
+                "key": f"low_score_municipalities:{lc['grant']}",
+                "label": f"得点率が{round((lc['low_threshold'] or 0) * 100)}%以下の区市町村の数 ({GRANT_NAMES.get(lc['grant'], lc['grant'])} {lc['grant_fy']}年度)",
+                "value": lc["low_count"],
+                "source": _source("indicators", q, "summary.low_count"),
+            },
+            {
+                "key": f"deduction:{lc['grant']}",
+                "label": f"都道府県の減点 ({GRANT_NAMES.get(lc['grant'], lc['grant'])} {lc['grant_fy']}年度)",
+                "value": lc["deduction"],
+                "source": _source("indicators", q, "summary.prefecture_deduction"),
+            },
+        ]
+    prefecture_results = []
+    if grants is not None:
+        for g in grants["prefectural"]:
+            for e in g["results"].get("entities", []):
+                prefecture_results.append(
+                    {
+                        "grant": g["framework"]["grant"],
+                        "grant_fy": g["framework"]["grant_fy"],
+                        "total": e["total"],
+                        "max_points": e["max_points"],
+                        "score_rate": e["score_rate"],
+                        "national_rank": e.get("national_rank") or e.get("rank"),
+                        "national_rank_of": e.get("national_rank_of") or e.get("rank_of"),
+                    }
+                )
+    return GrantReport.model_validate(
+        {
+            "fiscal_year": fy,
+            "fiscal_year_label": format_fy_full(fy),
+            "prefecture": {
+                "code": registry.prefecture(pref).code,
+                "name": registry.prefecture(pref).name,
+                "results": prefecture_results,
+                "evidence": evidence,
+            },
+            "allocation": {
+                "budgets": budgets,
+                "rule": "予算額 × (総合得点 × 第1号被保険者数) ÷ Σ(総合得点 × 第1号被保険者数)、所要見込額が上限、1円未満切り捨て (入力のある保険者で按分した見込み)",
+            },
+            "municipalities": list(per_muni.values()),
+            "unavailable": parts.unavailable,
+        }
+    )
