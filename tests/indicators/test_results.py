@@ -103,21 +103,61 @@ class TestResults:
             (MINATO, 3, 3)
         ]
 
-    async def test_low_score_rate_flags_cost_the_prefecture_ten_points(self, indicators, scored):
+    async def test_low_score_rate_flags_without_a_rule_carry_no_deduction(self, indicators, scored):
         async with indicators.client() as c:
             body = (await c.get(f"/api/v1/frameworks/{scored}/results?prefecture=13")).json()
-            strict = (
-                await c.get(f"/api/v1/frameworks/{scored}/results?low_threshold=0.1&deduction=-5")
-            ).json()
+            strict = (await c.get(f"/api/v1/frameworks/{scored}/results?low_threshold=0.1")).json()
         flagged = {e["entity_code"]: e["flags"] for e in body["entities"] if e["flags"]}
         assert set(flagged) == {SHINJUKU, TACHIKAWA}
         assert flagged[TACHIKAWA][0]["code"] == "low_score_rate"
-        assert flagged[TACHIKAWA][0]["deduction"] == -10
-        assert body["summary"]["prefecture_deduction"] == -10
+        assert "deduction" not in flagged[TACHIKAWA][0]  # FY2020 has no stored deduction rule
         assert body["summary"]["low_count"] == 2
+        assert body["summary"]["prefecture_deduction"] is None
+        basis = body["summary"]["prefecture_deduction_basis"]
+        assert basis["rule"] is None and "/api/v1/deduction-rules/suishin/2020" in basis["text"]
         strict_flags = {e["entity_code"]: e["flags"] for e in strict["entities"] if e["flags"]}
         assert list(strict_flags) == [SHINJUKU]
-        assert strict_flags[SHINJUKU][0]["deduction"] == -5
+
+    async def test_the_deduction_comes_from_the_stored_rule(self, indicators, scored):
+        async with indicators.client() as c:
+            rule = await c.put(
+                "/api/v1/deduction-rules/suishin/2020",
+                json={
+                    "item_code": "d",
+                    "threshold": 0.2,
+                    "points": -7,
+                    "wording": "得点率が2割以下の市町村がある場合 -7",
+                    "source": {"document": "テスト資料", "date": "2020-01-01", "page": "1"},
+                },
+            )
+            assert rule.status_code == 200, rule.text
+            body = (await c.get(f"/api/v1/frameworks/{scored}/results?prefecture=13")).json()
+            dash = (await c.get("/api/v1/views/dashboard?prefecture=13")).json()
+        es = by_code(body["entities"])
+        # Tachikawa (5/30 ≈ 0.17) is under the rule's 0.2; Shinjuku (0) too; both flagged low.
+        assert es[TACHIKAWA]["flags"][0]["deduction"] == -7
+        assert es[SHINJUKU]["flags"][0]["deduction"] == -7
+        assert body["summary"]["prefecture_deduction"] == -7
+        basis = body["summary"]["prefecture_deduction_basis"]
+        assert basis["rule"]["threshold"] == 0.2 and basis["endpoint"].endswith(
+            f"/frameworks/{scored}/deduction"
+        )
+        assert [(t["entity_code"], t["insurer_number"]) for t in basis["triggered_by"]] == [
+            (SHINJUKU, "131045"),
+            (TACHIKAWA, "132027"),
+        ]
+        (grant,) = dash["grants"]
+        assert grant["summary"]["prefecture_deduction"] == -7
+
+    async def test_a_deduction_in_the_query_is_refused_naming_the_rule(self, indicators, scored):
+        async with indicators.client() as c:
+            r = await c.get(f"/api/v1/frameworks/{scored}/results?prefecture=13&deduction=-5")
+            after = (await c.get(f"/api/v1/frameworks/{scored}/results?prefecture=13")).json()
+        assert r.status_code == 422
+        body = r.json()
+        assert "/api/v1/frameworks/{id}/deduction" in body["detail"]
+        assert body["errors"][0]["loc"] == ["query", "deduction"]
+        assert after["summary"]["prefecture_deduction"] is None  # the refused -5 is nowhere
 
     async def test_drop_from_last_year_is_flagged(self, indicators, scored):
         async with indicators.client() as c:
@@ -138,6 +178,7 @@ class TestResults:
         lines = r.content.decode("utf-8-sig").splitlines()
         assert lines[0].startswith("団体コード,名称,総合得点,満点,得点率,順位")
         assert lines[1].startswith("131016,東京都千代田区,30.0,30.0,1.0,1,6,1,1,区部,1,,20.0,10.0,")
+        assert lines[0].endswith(",注意,保険者番号") and lines[1].endswith(",131011")
         assert len(lines) == 7
 
     async def test_no_scores_yet_counts_everyone_missing(self, indicators):

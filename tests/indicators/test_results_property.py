@@ -47,8 +47,12 @@ inputs_op = st.tuples(
     st.integers(0, len(CODES) - 1),
     st.sampled_from((2_000, 9_000, 40_000, 200_000)),
 )
+# a deduction rule stored (or changed) for a year: the low-score flags take its points
+rule_op = st.tuples(st.just("rule"), st.integers(0, 1), st.sampled_from((0.1, 0.3, 0.5)))
 ops = st.lists(
-    st.one_of(put_op, put_op, import_op, peer_op, tree_op, inputs_op), min_size=1, max_size=10
+    st.one_of(put_op, put_op, import_op, peer_op, tree_op, inputs_op, rule_op),
+    min_size=1,
+    max_size=10,
 )
 
 
@@ -106,6 +110,12 @@ async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
     inputs = await _rows(
         engine, 'SELECT entity_code, first_insured, grant_fy, "grant" FROM allocation_input'
     )
+    rules = {
+        (g, fy): (t, p)
+        for g, fy, t, p in await _rows(
+            engine, 'SELECT "grant", grant_fy, threshold, points FROM deduction_rule'
+        )
+    }
     entity: dict[Any, Any] = {}
     member: dict[Any, Any] = {}
     average: dict[Any, Any] = {}
@@ -150,13 +160,17 @@ async def from_scratch(engine: Any) -> dict[str, dict[Any, Any]]:
         pref_ranks = {p: _ranks(d) for p, d in by_pref.items()}
         for e, t in totals.items():
             flags = []
+            rule = rules.get((grant, fy)) if level == "municipality" else None
             if rate(t) <= 0.30:
+                applies = rule is not None and rate(t) <= rule[0] + 1e-9
                 flags.append(
                     {
                         "code": "low_score_rate",
                         "message": "得点率が30%以下です"
-                        + (" (都道府県の評価で-10点)" if level == "municipality" else ""),
-                        **({"deduction": -10.0} if level == "municipality" else {}),
+                        + (
+                            f" (都道府県の評価で{rule[1]:g}点: 減点の規則による)" if applies else ""
+                        ),
+                        **({"deduction": rule[1]} if applies else {}),
                     }
                 )
             if e in prev and prev[e] - t > 20:
@@ -380,6 +394,20 @@ async def _apply(c: Any, op: tuple[Any, ...], state: dict[str, Any]) -> str:
         )
         assert r.status_code == 200, r.text
         return f"inputs {CODES[op[1]]} {op[2]}"
+    if kind == "rule":
+        fy = (2020, 2021)[op[1]]
+        r = await c.put(
+            f"/api/v1/deduction-rules/suishin/{fy}",
+            json={
+                "item_code": "d",
+                "threshold": op[2],
+                "points": -int(op[2] * 20),
+                "wording": "テストの規則",
+                "source": {"document": "テスト資料"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        return f"rule {fy} {op[2]}"
     raise AssertionError(op)
 
 
@@ -417,6 +445,9 @@ async def check(harness: Any, c: Any, state: dict[str, Any], what: str) -> None:
         ("tree", 0, 0),
         ("inputs", 0, 200_000),
         ("peers", [2, 0, 2, 1, 1, 0, 1]),
+        ("rule", 0, 0.3),
+        ("put", 0, [(5, 0, 0.0)]),
+        ("rule", 0, 0.1),
     ]
 )
 async def test_every_read_model_equals_a_computation_from_scratch(indicators, sequence) -> None:

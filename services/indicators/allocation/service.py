@@ -18,7 +18,7 @@ from services.common.models import utcnow
 from services.common.registry import CodeError, get_registry
 from services.indicators.allocation import reference as ref
 from services.indicators.allocation.models import AllocationInput
-from services.indicators.frameworks.models import GRANT_NAMES, Grant, Level, State
+from services.indicators.frameworks.models import GRANT_NAMES, Grant, ItemKind, Level, State
 from services.indicators.frameworks.service import load_tree
 from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.results import readmodels
@@ -221,6 +221,16 @@ def _weight(rule_weight: str, total: float, persons: int | None) -> Fraction | N
     if rule_weight == "score":
         return score
     return None if persons is None else score * persons
+
+
+def _item_provisional(fw: Any, item: Any) -> bool:
+    """An item's points rest on something provisional: a 暫定 framework, points no document
+    confirms, or a 「区分の得点」 stand-in (no indicator)."""
+    return (
+        fw.state == State.provisional.value
+        or bool(item.provisional)
+        or item.kind == ItemKind.category_total.value
+    )
 
 
 async def simulate(
@@ -428,8 +438,16 @@ async def simulate(
             "difference": (after_row["paid"] - before_row["paid"])
             if after_row["paid"] is not None and before_row["paid"] is not None
             else after_row["share"] - before_row["share"],
+            "items": [
+                {
+                    "item_code": c,
+                    "points": float(new_cells[tree.by_code[c].id]),  # type: ignore[index]
+                    "provisional": _item_provisional(fw, tree.by_code[c]),
+                }
+                for c in changed
+            ],
             "label": "見込み",
             "rests_on_provisional": bool(provisional)
-            or any(tree.by_code[c].provisional for c in changed if c in tree.by_code),
+            or any(_item_provisional(fw, tree.by_code[c]) for c in changed),
         }
     return out

@@ -445,4 +445,9 @@ async def import_insurer_list(
         for m in ins.members
     )
     await session.flush()
+    # Results name insurers by this list (insurer numbers, 広域連合 in scope, the national
+    # mean's coverage): a new write generation so no cached result answer outlives it.
+    from services.indicators.results.readmodels import bump
+
+    await session.run_sync(lambda s: bump(s.connection()))
     return out

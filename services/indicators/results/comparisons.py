@@ -9,9 +9,12 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.errors import NotFound
-from services.indicators.frameworks.service import load_tree
+from services.common.registry import get_registry
+from services.indicators.frameworks.models import STATE_NAMES, ItemKind, Level, State
+from services.indicators.frameworks.service import Tree, load_tree
+from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.results import readmodels
-from services.indicators.results.computation import compute, entity_name, item_cells
+from services.indicators.results.computation import compute, item_cells
 from services.indicators.results.grouping import check_set, prefecture_of, previous_framework
 from services.indicators.results.models import ResultAverage, ResultEntity, ResultMember
 
@@ -51,10 +54,93 @@ async def averages(
     group_set: str,
 ) -> dict[str, Any]:
     """Means of the nation, the prefecture and each group of a set (within the prefecture
-    when one is given), per category and item: stored blocks."""
-    await load_tree(session, framework_id)  # 404 for an unknown framework
+    when one is given), per category and item: stored blocks. The nation's block says whether
+    it covers every insurer of the country or only the loaded ones; the framework's published
+    全国平均 comes beside it (``published``) with its source."""
+    tree = await load_tree(session, framework_id)  # 404 for an unknown framework
     await check_set(session, group_set)
     await readmodels.ensure_current(session)
+    out = await _averages(session, framework_id, prefecture, group_set)
+    directory = await load_directory(session)
+    out["nation"] = {**out["nation"], **await _nation_label(session, tree, directory)}
+    out["published"] = published_averages(tree)
+    return out
+
+
+async def _nation_label(session: AsyncSession, tree: Tree, directory: Directory) -> dict[str, Any]:
+    """Which mean the nation's block is: over every insurer of the country (全国平均, computed)
+    or over the loaded entities only (never called 全国平均)."""
+    fw = tree.framework
+    country = (
+        directory.insurers()
+        if fw.level == Level.municipality
+        else sorted(get_registry().prefectures)
+    )
+    scored = set(
+        (
+            await (await session.connection()).execute(
+                select(RE.c.entity_code).where(RE.c.framework_id == fw.id)
+            )
+        ).scalars()
+    )
+    covered = sum(1 for c in country if c in scored)
+    unit = "保険者" if fw.level == Level.municipality else "都道府県"
+    if scored and covered == len(country):
+        return {
+            "kind": "all_insurers",
+            "label": f"全国平均 (全{len(country):,}{unit}の得点から計算)",
+            "insurers_in_country": len(country),
+        }
+    return {
+        "kind": "loaded",
+        "label": f"読み込んだ{len(scored):,}団体の平均 (全国{len(country):,}{unit}のうち"
+        f"{covered:,}。全国平均ではありません)",
+        "insurers_in_country": len(country),
+    }
+
+
+def published_averages(tree: Tree) -> dict[str, Any] | None:
+    """The framework's published 全国平均 (total, categories, items and achievement rates),
+    with its source; None when the framework carries none."""
+    fw = tree.framework
+    cats = [
+        {
+            "code": c.code,
+            "mean_points": c.national_average,
+            "mean_score_rate": c.national_average / c.max_points if c.max_points else None,
+        }
+        for c in tree.categories
+        if c.national_average is not None
+    ]
+    items = [
+        {"code": i.code, "mean_points": i.national_average, "national_rate": i.national_rate}
+        for i in tree.items
+        if i.national_average is not None or i.national_rate is not None
+    ]
+    if fw.national_average is None and not cats and not items:
+        return None
+    return {
+        "kind": "published",
+        "label": "全国平均 (公表値)",
+        "mean_total": fw.national_average,
+        "mean_score_rate": fw.national_average / fw.max_points
+        if fw.national_average is not None and fw.max_points
+        else None,
+        "categories": cats,
+        "items": items,
+        "source": {
+            "document": fw.averages_document,
+            "date": fw.averages_date.isoformat() if fw.averages_date else None,
+            "page": fw.averages_page,
+        },
+        "state": fw.state,
+        "state_label": STATE_NAMES[State(fw.state)],
+    }
+
+
+async def _averages(
+    session: AsyncSession, framework_id: int, prefecture: str | None, group_set: str
+) -> dict[str, Any]:
     pref = prefecture or ""
     if group_set == "prefecture":
         return await _prefecture_groups(session, framework_id, prefecture)
@@ -149,7 +235,9 @@ async def recover(
         )
     ).one()
     peer_count = block.count - 1
+    directory = await load_directory(session)
     own = (await item_cells(session, tree, [entity_code])).get(entity_code, {})
+    fw_provisional = tree.framework.state == State.provisional.value
     cat_by_id = {c.id: c for c in tree.categories}
     items = []
     group_best: dict[str, float] = {}  # an alternatives group's best own points
@@ -158,8 +246,8 @@ async def recover(
             key = f"{it.category_id}:{it.alternatives}"
             group_best[key] = max(group_best.get(key, float("-inf")), own[it.id])  # type: ignore[index]
     for it in tree.items:
-        if it.max_points <= 0 or peer_count <= 0:
-            continue
+        if it.max_points <= 0 or peer_count <= 0 or it.kind == ItemKind.category_total.value:
+            continue  # a 「区分の得点」 stand-in is no indicator: nothing to act on
         own_full = 1 if own.get(it.id, 0.0) >= it.max_points else 0  # type: ignore[arg-type]
         full = (block.full_counts.get(it.code, 0) - own_full) / peer_count
         if it.alternatives:
@@ -176,18 +264,31 @@ async def recover(
                     "points": pts,
                     "gap": it.max_points - pts,
                     "full_share": full,
+                    "provisional": fw_provisional or it.provisional,
                 }
             )
     items.sort(key=lambda r: (-r["gap"], -r["full_share"], r["item_code"]))
+    reasons = []
+    if fw_provisional:
+        fw = tree.framework
+        reasons.append(f"体系が暫定です: {fw.state_note}" if fw.state_note else "体系が暫定です")
+    n_prov = sum(1 for r in items if r["provisional"] and not fw_provisional)
+    if n_prov:
+        reasons.append(f"暫定の配点 (資料で確認できない配点) の指標が{n_prov}あります")
+    if any(it.kind == ItemKind.category_total.value for it in tree.items):
+        reasons.append("「区分の得点」(指標表のない区分) は取り戻す指標に含めていません")
     return {
         "entity_code": entity_code,
-        "name": entity_name(entity_code),
+        "insurer_number": directory.insurer_number_of_entity(entity_code),
+        "name": directory.name_of(entity_code),
         "group_set": group_set,
         "group": group,
         "peer_count": max(peer_count, 0),
         "share": share,
         "recoverable_points": sum(r["gap"] for r in items),
         "items": items,
+        "rests_on_provisional": any(r["provisional"] for r in items),
+        "provisional_reasons": reasons,
     }
 
 
@@ -247,12 +348,14 @@ async def compare(
     def diff(a: float | None, b: float | None) -> float | None:
         return None if a is None or b is None else a - b
 
+    directory = await load_directory(session)
     entities = []
     for code in codes:
         t, pt = cur.totals.get(code), old.totals.get(code)
         row: dict[str, Any] = {
             "entity_code": code,
-            "name": entity_name(code),
+            "insurer_number": directory.insurer_number_of_entity(code),
+            "name": directory.name_of(code),
             "total": t,
             "previous_total": pt,
             "diff": diff(t, pt),

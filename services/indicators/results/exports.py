@@ -32,6 +32,7 @@ def results_table(res: dict[str, Any]) -> list[list[Any]]:
         "前年度得点",
         *(f"{c} 得点" for c in cats),
         "注意",
+        "保険者番号",  # last, so the older columns keep their places
     ]
     rows: list[list[Any]] = [header]
     for e in res["entities"]:
@@ -51,6 +52,7 @@ def results_table(res: dict[str, Any]) -> list[list[Any]]:
                 e["previous_total"],
                 *(k["points"] for k in e["categories"]),
                 " / ".join(f["message"] for f in e["flags"]),
+                e.get("insurer_number") or "",
             ]
         )
     return rows

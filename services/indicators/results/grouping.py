@@ -113,13 +113,17 @@ def parse_group(spec: str | None) -> tuple[str, str] | None:
     return set_name.strip(), name.strip()
 
 
-def scope_entities(fw: Framework, prefecture: str | None) -> list[str]:
-    """Every entity a framework could score, within a prefecture if given."""
+def scope_entities(
+    fw: Framework, prefecture: str | None, insurers: list[str] | None = None
+) -> list[str]:
+    """Every entity a framework could score, within a prefecture if given: the prefectures, or
+    the insurers of the country (``insurers``: with the loaded list's 広域連合; default: every
+    municipality)."""
     reg = get_registry()
     if fw.level == Level.prefecture:
         codes = list(reg.prefectures)
     else:
-        codes = list(reg.municipalities)
+        codes = list(insurers) if insurers is not None else list(reg.municipalities)
     if prefecture:
         codes = [c for c in codes if prefecture_of(c) == prefecture]
     return codes

@@ -53,14 +53,13 @@ from services.indicators.results.models import (
     ResultMember,
     ResultsGeneration,
 )
-from services.indicators.scores.models import Score
+from services.indicators.scores.models import DeductionRule, Score
 
 ALL = "*"
 PENDING = "indicators_results_pending"
 LOCK_KEY = 0x696E6469_72657375  # "indi" "resu": one constant key for pg_advisory_xact_lock
 
 DEFAULT_LOW_THRESHOLD = 0.30
-DEFAULT_DEDUCTION = -10.0
 DEFAULT_DROP_POINTS = 20.0
 
 RE = ResultEntity.__table__  # type: ignore[attr-defined]
@@ -73,6 +72,15 @@ ITEM = Item.__table__  # type: ignore[attr-defined]
 SCORE = Score.__table__  # type: ignore[attr-defined]
 
 
+EPS = 1e-9  # a score rate "at or under" a threshold, whatever the float rounding
+
+
+def deduction_applies(rule: tuple[float, float] | None, rate: float) -> bool:
+    """Whether a municipality at ``rate`` triggers the prefecture's deduction of a year's rule
+    ((threshold, points) from ``deduction_rule``; None: the year has no rule)."""
+    return rule is not None and rate <= rule[0] + EPS
+
+
 def flags_for(
     level: str,
     rate: float,
@@ -80,20 +88,21 @@ def flags_for(
     previous_total: float | None,
     *,
     low_threshold: float = DEFAULT_LOW_THRESHOLD,
-    deduction: float = DEFAULT_DEDUCTION,
+    rule: tuple[float, float] | None = None,
     drop_points: float = DEFAULT_DROP_POINTS,
 ) -> list[dict[str, Any]]:
-    """``low_score_rate`` (with what the prefecture loses, on a municipal framework) and
-    ``drop`` (the total fell more than ``drop_points`` from the previous year)."""
+    """``low_score_rate`` (on a municipal framework, with what the prefecture loses when the
+    year's stored deduction rule applies) and ``drop`` (the total fell more than
+    ``drop_points`` from the previous year)."""
     flags: list[dict[str, Any]] = []
     if rate <= low_threshold:
         flag: dict[str, Any] = {
             "code": "low_score_rate",
             "message": f"得点率が{low_threshold:.0%}以下です",
         }
-        if level == Level.municipality:
-            flag["deduction"] = deduction
-            flag["message"] += f" (都道府県の評価で{deduction:g}点)"
+        if level == Level.municipality and rule is not None and deduction_applies(rule, rate):
+            flag["deduction"] = rule[1]
+            flag["message"] += f" (都道府県の評価で{rule[1]:g}点: 減点の規則による)"
         flags.append(flag)
     if previous_total is not None and previous_total - total > drop_points:
         flags.append(
@@ -104,6 +113,17 @@ def flags_for(
             }
         )
     return flags
+
+
+def rules_of(conn: Connection) -> dict[tuple[str, int], tuple[float, float]]:
+    """Every stored deduction rule: (grant, grant year) → (threshold, points)."""
+    dr = DeductionRule.__table__  # type: ignore[attr-defined]
+    return {
+        (g, fy): (t, p)
+        for g, fy, t, p in conn.execute(
+            select(dr.c.grant, dr.c.grant_fy, dr.c.threshold, dr.c.points)
+        ).all()
+    }
 
 
 # --- marking what changed ---------------------------------------------------------------------
@@ -134,6 +154,8 @@ def _detect(session: Session, _ctx: Any) -> None:
                 mark(session, obj.id)
         elif isinstance(obj, (PeerSet, PeerMember, AllocationInput)):
             mark(session, every=True)
+        elif isinstance(obj, DeductionRule):  # the flags of that year's municipal framework
+            _sync(session).info.setdefault(PENDING, set()).add(("rule", obj.grant, obj.grant_fy))
 
 
 @event.listens_for(Session, "before_commit")
@@ -150,8 +172,25 @@ def _forget(session: Session) -> None:
 
 def run_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
-    if pending:
-        refresh(session.connection(), None if ALL in pending else pending)
+    if not pending:
+        return
+    conn = session.connection()
+    if ALL in pending:
+        refresh(conn, None)
+        return
+    ids = {p for p in pending if isinstance(p, int)}
+    for _, grant, fy in (p for p in pending if isinstance(p, tuple)):
+        ids.update(
+            conn.execute(
+                select(FW.c.id).where(
+                    FW.c.grant == grant, FW.c.grant_fy == fy, FW.c.level == Level.municipality
+                )
+            ).scalars()
+        )
+    if ids:
+        refresh(conn, ids)
+    else:
+        bump(conn)  # a rule without its framework: nothing stored moves, cached answers do
 
 
 async def ensure_current(session: AsyncSession) -> None:
@@ -196,15 +235,25 @@ def refresh(conn: Connection, framework_ids: Iterable[int] | None = None) -> Non
         if fw.id in wanted:
             _refresh_framework(conn, fw, prev.id if prev else None, ctx)  # type: ignore[attr-defined]
         else:
-            _relink(conn, fw, prev.id if prev else None)  # type: ignore[attr-defined]
+            _relink(conn, fw, prev.id if prev else None, ctx)  # type: ignore[attr-defined]
 
 
 class _Context:
     """What every framework's refresh needs once: user peer sets and allocation inputs."""
 
-    def __init__(self, user_sets: dict[str, dict[str, str]], inputs: list[tuple[Any, ...]]):
+    def __init__(
+        self,
+        user_sets: dict[str, dict[str, str]],
+        inputs: list[tuple[Any, ...]],
+        rules: dict[tuple[str, int], tuple[float, float]],
+    ):
         self.user_sets = user_sets
         self.inputs = inputs
+        self.rules = rules
+
+    def rule(self, fw: Any) -> tuple[float, float] | None:
+        """The deduction rule behind a municipal framework's low-score flags."""
+        return self.rules.get((fw.grant, fw.grant_fy)) if fw.level == Level.municipality else None
 
     @classmethod
     def load(cls, conn: Connection) -> _Context:
@@ -225,7 +274,7 @@ class _Context:
                 select(ai.c.entity_code, ai.c.first_insured, ai.c.grant_fy, ai.c.grant)
             ).all()
         ]
-        return cls(user_sets, inputs)
+        return cls(user_sets, inputs, rules_of(conn))
 
     def memberships(self, fw: Any, codes: list[str]) -> dict[str, dict[str, str]]:
         """group set → entity → group, for every built-in and user-defined set."""
@@ -292,7 +341,7 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
                 "score_rate": rate(total),
                 "previous_total": prev.get(code),
                 "category_points": cat_points.get(code, {}),
-                "flags": flags_for(fw.level, rate(total), total, prev.get(code)),
+                "flags": flags_for(fw.level, rate(total), total, prev.get(code), rule=ctx.rule(fw)),
             }
             for code, total in totals.items()
         ],
@@ -448,7 +497,7 @@ def _averages(
     conn.execute(insert(RA), rows)
 
 
-def _relink(conn: Connection, fw: Any, prev_id: int | None) -> None:
+def _relink(conn: Connection, fw: Any, prev_id: int | None, ctx: _Context) -> None:
     """Previous-year totals and flags of a framework whose own figures did not change."""
     prev = _previous_totals(conn, prev_id)
     rows = conn.execute(
@@ -459,7 +508,7 @@ def _relink(conn: Connection, fw: Any, prev_id: int | None) -> None:
     changes = []
     for code, total, score_rate, old_prev, old_flags in rows:
         p = prev.get(code)
-        flags = flags_for(fw.level, score_rate, total, p)
+        flags = flags_for(fw.level, score_rate, total, p, rule=ctx.rule(fw))
         if p != old_prev or flags != old_flags:
             changes.append({"c": code, "p": p, "fl": flags})
     if changes:

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.db import get_session
+from services.common.errors import Invalid
 from services.common.openapi import file_answer
 from services.indicators.frameworks.models import Level
 from services.indicators.results import cache, comparisons, exports, schemas, shaping, views
@@ -30,17 +31,30 @@ def options(
     entity_code: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
     peer_set: str = "region_class",
     low_threshold: Annotated[float, Query(ge=0, le=1)] = 0.30,
-    deduction: float = -10,
+    deduction: Annotated[
+        str | None,
+        Query(
+            description="指定できません: 都道府県の減点は年度の減点の規則 "
+            "(GET /api/v1/frameworks/{id}/deduction) から取ります",
+            deprecated=True,
+        ),
+    ] = None,
     drop_points: Annotated[float, Query(ge=0)] = 20,
     previous_id: int | None = None,
 ) -> shaping.ResultOptions:
+    if deduction is not None:
+        msg = (
+            "deduction は指定できません: 都道府県の減点は年度の減点の規則から取ります "
+            "(GET /api/v1/frameworks/{id}/deduction で確認、"
+            "PUT /api/v1/deduction-rules/{grant}/{grant_fy} で登録)"
+        )
+        raise Invalid(msg, errors=[{"loc": ["query", "deduction"], "msg": msg}])
     return shaping.ResultOptions(
         prefecture=prefecture,
         group=group,
         entity_code=entity_code,
         peer_set=peer_set,
         low_threshold=low_threshold,
-        deduction=deduction,
         drop_points=drop_points,
         previous_id=previous_id,
     )

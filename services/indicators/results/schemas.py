@@ -5,6 +5,8 @@ the documented one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -26,7 +28,12 @@ class CategoryResult(BaseModel):
 
 
 class EntityResult(BaseModel):
-    entity_code: str
+    entity_code: str = Field(description="区市町村コード (広域連合は保険者番号)")
+    insurer_number: str | None = Field(
+        default=None,
+        description="介護保険 保険者番号 (区市町村は導出または保険者一覧の番号、広域連合は自身の番号; "
+        "都道府県は null)",
+    )
     name: str
     total: float
     max_points: float
@@ -55,6 +62,22 @@ class CategoryMean(BaseModel):
     mean_score_rate: float | None
 
 
+class DeductionTrigger(BaseModel):
+    entity_code: str
+    insurer_number: str | None
+    name: str
+    score_rate: float
+
+
+class DeductionBasis(BaseModel):
+    rule: dict[str, Any] | None = Field(
+        description="年度の減点の規則 (GET /deduction-rules と同じ形)"
+    )
+    endpoint: str = Field(description="都道府県ごとの減点と該当市町村 (GET)")
+    triggered_by: list[DeductionTrigger]
+    text: str
+
+
 class ResultsSummary(BaseModel):
     count: int
     missing: int = Field(description="範囲内で得点のない団体の数")
@@ -66,7 +89,12 @@ class ResultsSummary(BaseModel):
     low_threshold: float
     previous_framework_id: int | None
     prefecture_deduction: float | None = Field(
-        default=None, description="市町村分の体系で prefecture を指定したとき: 都道府県の減点"
+        default=None,
+        description="市町村分の体系で prefecture を指定したとき: 都道府県の減点 (年度の減点の規則"
+        "から。未確定・規則なしは null)",
+    )
+    prefecture_deduction_basis: DeductionBasis | None = Field(
+        default=None, description="減点の根拠: 規則、該当する市町村、確定かどうか"
     )
 
 
@@ -113,12 +141,48 @@ class GroupAverage(AverageBlock):
     group: str
 
 
+class NationAverage(AverageBlock):
+    kind: str = Field(
+        description="all_insurers: 全国の全保険者の得点から計算した全国平均 | loaded: 読み込んだ"
+        "団体だけの平均 (全国平均ではない)"
+    )
+    label: str = Field(description="表示する名前 (団体数つき)")
+    insurers_in_country: int = Field(description="全国の保険者 (都道府県分は都道府県) の数")
+
+
+class PublishedCategory(BaseModel):
+    code: str
+    mean_points: float | None
+    mean_score_rate: float | None
+
+
+class PublishedItem(BaseModel):
+    code: str
+    mean_points: float | None
+    national_rate: float | None = Field(description="全国の達成率 (0〜1)")
+
+
+class PublishedAverage(BaseModel):
+    kind: str = Field(description="published")
+    label: str
+    mean_total: float | None
+    mean_score_rate: float | None
+    categories: list[PublishedCategory]
+    items: list[PublishedItem]
+    source: dict[str, Any] = Field(description="出典 {document, date, page}")
+    state: str
+    state_label: str
+
+
 class Averages(BaseModel):
     framework_id: int
-    nation: AverageBlock
+    nation: NationAverage
     prefecture: PrefectureAverage | None
     group_set: str
     groups: list[GroupAverage]
+    published: PublishedAverage | None = Field(
+        default=None, description="体系に登録された公表値の全国平均 (出典つき); ないときは null"
+    )
 
 
 class RecoverItem(BaseModel):
@@ -129,10 +193,18 @@ class RecoverItem(BaseModel):
     points: float
     gap: float
     full_share: float
+    provisional: bool = Field(
+        default=False, description="配点が暫定 (暫定の体系、または資料で確認できない配点)"
+    )
 
 
 class Recover(BaseModel):
     entity_code: str
+    insurer_number: str | None = Field(
+        default=None,
+        description="介護保険 保険者番号 (区市町村は導出または保険者一覧の番号、広域連合は自身の番号; "
+        "都道府県は null)",
+    )
     name: str
     group_set: str
     group: str
@@ -140,6 +212,10 @@ class Recover(BaseModel):
     share: float
     recoverable_points: float
     items: list[RecoverItem]
+    rests_on_provisional: bool = Field(
+        default=False, description="暫定の配点に基づく指標を含む (または体系が暫定)"
+    )
+    provisional_reasons: list[str] = Field(default_factory=list)
 
 
 class CodeDiff(BaseModel):
@@ -151,6 +227,11 @@ class CodeDiff(BaseModel):
 
 class EntityCompare(BaseModel):
     entity_code: str
+    insurer_number: str | None = Field(
+        default=None,
+        description="介護保険 保険者番号 (区市町村は導出または保険者一覧の番号、広域連合は自身の番号; "
+        "都道府県は null)",
+    )
     name: str
     total: float | None
     previous_total: float | None
@@ -179,6 +260,11 @@ class Compare(BaseModel):
 
 class DashboardRow(BaseModel):
     entity_code: str
+    insurer_number: str | None = Field(
+        default=None,
+        description="介護保険 保険者番号 (区市町村は導出または保険者一覧の番号、広域連合は自身の番号; "
+        "都道府県は null)",
+    )
     name: str
     total: float
     max_points: float
@@ -231,6 +317,11 @@ class ProfileGrant(BaseModel):
 
 class Profile(BaseModel):
     entity_code: str
+    insurer_number: str | None = Field(
+        default=None,
+        description="介護保険 保険者番号 (区市町村は導出または保険者一覧の番号、広域連合は自身の番号; "
+        "都道府県は null)",
+    )
     name: str
     prefecture: str
     grants: list[ProfileGrant]

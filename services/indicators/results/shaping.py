@@ -12,8 +12,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.indicators.frameworks.models import Framework, Level
 from services.indicators.frameworks.service import Tree, load_tree
+from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.results import readmodels
-from services.indicators.results.computation import competition_ranks, entity_name
+from services.indicators.results.computation import competition_ranks
 from services.indicators.results.grouping import (
     check_set,
     group_map,
@@ -34,7 +35,6 @@ class ResultOptions:
     entity_code: str | None = None
     peer_set: str = "region_class"
     low_threshold: float = readmodels.DEFAULT_LOW_THRESHOLD
-    deduction: float = readmodels.DEFAULT_DEDUCTION
     drop_points: float = readmodels.DEFAULT_DROP_POINTS
     previous_id: int | None = None
 
@@ -42,7 +42,6 @@ class ResultOptions:
     def default_flags(self) -> bool:
         return (
             self.low_threshold == readmodels.DEFAULT_LOW_THRESHOLD
-            and self.deduction == readmodels.DEFAULT_DEDUCTION
             and self.drop_points == readmodels.DEFAULT_DROP_POINTS
             and self.previous_id is None
         )
@@ -126,15 +125,88 @@ async def results(session: AsyncSession, framework_id: int, opts: ResultOptions)
     return await shape_results(session, tree, opts)
 
 
+def insurer_scope(
+    fw: Framework, directory: Directory, prefecture: str | None, stored: dict[str, Stored]
+) -> list[str]:
+    """The entities in scope: the country's insurers (with the loaded list's 広域連合), plus any
+    other scored entity (a union member scored before the list was loaded stays visible)."""
+    scope = scope_entities(
+        fw, prefecture, directory.insurers() if fw.level == Level.municipality else None
+    )
+    known = set(scope)
+    return scope + sorted(c for c in stored if c not in known)
+
+
+async def prefecture_deduction(
+    session: AsyncSession,
+    fw: Framework,
+    prefecture: str,
+    stored: dict[str, Stored],
+    directory: Directory,
+) -> tuple[float | None, dict[str, Any]]:
+    """The prefecture's deduction from the year's stored rule (``deduction_rule``, the data of
+    GET /frameworks/{id}/deduction) over the stored results of its municipalities: the rule's
+    points when one is at or under its threshold, 0 when every insurer of the prefecture is
+    scored and none is, else unknown (None)."""
+    from services.indicators.scores.deduction import rule_for, rule_out
+
+    rule = await rule_for(session, fw.grant, fw.grant_fy)
+    endpoint = f"/api/v1/frameworks/{fw.id}/deduction"
+    if rule is None:
+        return None, {
+            "rule": None,
+            "endpoint": endpoint,
+            "triggered_by": [],
+            "text": f"{fw.grant_fy}年度の減点の規則が登録されていません "
+            f"(PUT /api/v1/deduction-rules/{fw.grant}/{fw.grant_fy} で登録してください)",
+        }
+    key = (rule.threshold, rule.points)
+    insurers = [c for c in directory.insurers() if c[:2] == prefecture]
+    triggers = sorted(
+        c for c, s in stored.items() if readmodels.deduction_applies(key, s.score_rate)
+    )
+    points: float | None
+    if triggers:
+        points = float(rule.points)
+        text = (
+            f"得点率{rule.threshold:.0%}以下の市町村が{len(triggers)}団体あるため{rule.points:g}点"
+        )
+    elif insurers and all(c in stored for c in insurers):
+        points = 0.0
+        text = f"全保険者の得点があり、得点率{rule.threshold:.0%}以下の市町村がないため0点"
+    else:
+        points = None
+        missing = sum(1 for c in insurers if c not in stored)
+        text = (
+            f"得点率{rule.threshold:.0%}以下の市町村は読み込んだ中にありませんが、"
+            f"得点のない保険者が{missing}あるため減点は未確定です"
+        )
+    return points, {
+        "rule": rule_out(rule),
+        "endpoint": endpoint,
+        "triggered_by": [
+            {
+                "entity_code": c,
+                "insurer_number": directory.insurer_number_of_entity(c),
+                "name": directory.name_of(c),
+                "score_rate": stored[c].score_rate,
+            }
+            for c in triggers
+        ],
+        "text": text,
+    }
+
+
 async def shape_results(session: AsyncSession, tree: Tree, opts: ResultOptions) -> dict[str, Any]:
     fw = tree.framework
     await check_set(session, opts.peer_set)
     group = parse_group(opts.group)
-    scope = scope_entities(fw, opts.prefecture)
+    directory = await load_directory(session)
+    stored = await stored_rows(session, fw.id, opts.peer_set, opts.prefecture)  # type: ignore[arg-type]
+    scope = insurer_scope(fw, directory, opts.prefecture, stored)
     if group:
         gm = await group_map(session, fw, group[0], scope)
         scope = [c for c in scope if gm[c] == group[1]]
-    stored = await stored_rows(session, fw.id, opts.peer_set, opts.prefecture)  # type: ignore[arg-type]
     in_scope = [c for c in scope if c in stored]
     missing = len(scope) - len(in_scope)
     local = competition_ranks({c: stored[c].total for c in in_scope})
@@ -152,6 +224,12 @@ async def shape_results(session: AsyncSession, tree: Tree, opts: ResultOptions) 
         }
     else:
         prev = await previous_framework(session, fw)
+    rule: tuple[float, float] | None = None
+    if not opts.default_flags and fw.level == Level.municipality:
+        from services.indicators.scores.deduction import rule_for
+
+        found = await rule_for(session, fw.grant, fw.grant_fy)
+        rule = (found.threshold, found.points) if found else None
     max_points = fw.max_points
     all_cats = tree.categories
     by_id = {c.id: c for c in all_cats}
@@ -173,7 +251,7 @@ async def shape_results(session: AsyncSession, tree: Tree, opts: ResultOptions) 
                 s.total,
                 prev_total,
                 low_threshold=opts.low_threshold,
-                deduction=opts.deduction,
+                rule=rule,
                 drop_points=opts.drop_points,
             )
         if rate <= opts.low_threshold:
@@ -181,7 +259,8 @@ async def shape_results(session: AsyncSession, tree: Tree, opts: ResultOptions) 
         entities.append(
             {
                 "entity_code": code,
-                "name": entity_name(code),
+                "insurer_number": directory.insurer_number_of_entity(code),
+                "name": directory.name_of(code),
                 "total": s.total,
                 "max_points": max_points,
                 "score_rate": rate,
@@ -225,7 +304,9 @@ async def shape_results(session: AsyncSession, tree: Tree, opts: ResultOptions) 
         "previous_framework_id": prev.id if prev else None,
     }
     if fw.level == Level.municipality and opts.prefecture:
-        summary["prefecture_deduction"] = opts.deduction if low_count else 0
+        points, basis = await prefecture_deduction(session, fw, opts.prefecture, stored, directory)
+        summary["prefecture_deduction"] = points
+        summary["prefecture_deduction_basis"] = basis
     if opts.entity_code:
         entities = [e for e in entities if e["entity_code"] == opts.entity_code]
     return {"entities": entities, "summary": summary}

@@ -13,8 +13,8 @@ from services.common.errors import NotFound
 from services.common.registry import get_registry
 from services.indicators.frameworks.models import Framework, Level
 from services.indicators.frameworks.service import load_tree
+from services.indicators.insurers.service import load_directory
 from services.indicators.results import comparisons
-from services.indicators.results.computation import entity_name
 from services.indicators.results.grouping import prefecture_of
 from services.indicators.results.models import ResultEntity
 from services.indicators.results.shaping import (
@@ -27,6 +27,7 @@ from services.indicators.results.shaping import (
 RE = ResultEntity.__table__  # type: ignore[attr-defined]
 DASHBOARD_FIELDS = (
     "entity_code",
+    "insurer_number",
     "name",
     "total",
     "max_points",
@@ -150,9 +151,11 @@ async def profile(
                 session, history[-1]["framework_id"], prefecture=prefecture, group_set=group_set
             )
         grants.append(block)
+    directory = await load_directory(session)
     return {
         "entity_code": code,
-        "name": entity_name(code),
+        "insurer_number": directory.insurer_number_of_entity(code),
+        "name": directory.name_of(code),
         "prefecture": prefecture_of(code),
         "grants": sorted(grants, key=lambda g: g["grant"]),
     }

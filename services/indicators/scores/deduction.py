@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,26 +31,6 @@ from services.indicators.scores.models import DeductionRule, DeductionTrigger, S
 
 DERIVED = Actor(id="derived", name="自動 (市町村の結果から導出)", role=Role.admin)
 DATA = Path(__file__).resolve().parent.parent / "data" / "deduction_rules.json"
-EPS = 1e-9
-
-
-async def municipal_totals(session: AsyncSession, framework_id: int) -> dict[str, float]:
-    """Every scored entity's total (an alternatives group counts its highest points once)."""
-    key = func.coalesce(Item.alternatives, Item.code).label("g")
-    inner = (
-        select(
-            Score.entity_code.label("e"),  # type: ignore[attr-defined]
-            Item.category_id.label("c"),  # type: ignore[attr-defined]
-            key,
-            func.max(Score.points).label("p"),
-        )
-        .join(Item, Item.id == Score.item_id)
-        .where(Score.framework_id == framework_id)
-        .group_by(Score.entity_code, Item.category_id, key)
-        .subquery()
-    )
-    q = select(inner.c.e, func.sum(inner.c.p)).group_by(inner.c.e)
-    return {e: float(t or 0) for e, t in (await (await session.connection()).execute(q)).all()}
 
 
 async def rule_for(session: AsyncSession, grant: str, grant_fy: int) -> DeductionRule | None:
@@ -95,13 +75,19 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
     ).first()
     if item is None:
         return
-    totals = await municipal_totals(session, muni.id)  # type: ignore[arg-type]
+    from services.indicators.frameworks.service import load_tree
+    from services.indicators.results.computation import compute
+
+    # the municipal totals as the results read model holds them (refreshed first if this
+    # transaction changed them)
+    totals = (await compute(session, await load_tree(session, muni.id))).totals  # type: ignore[arg-type]
     directory = await load_directory(session)
     max_points = muni.max_points
+    key = (rule.threshold, rule.points)
     triggers = [
         (code, total, total / max_points)
         for code, total in totals.items()
-        if max_points > 0 and total / max_points <= rule.threshold + EPS
+        if max_points > 0 and readmodels.deduction_applies(key, total / max_points)
     ]
     conn = await session.connection()
     await conn.execute(delete(DeductionTrigger).where(DeductionTrigger.framework_id == pref.id))  # type: ignore[arg-type]
@@ -124,7 +110,6 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
     by_pref: dict[str, list[str]] = defaultdict(list)
     for code in directory.insurers():
         by_pref[_pref_code(code[:2])].append(code)
-    from services.indicators.frameworks.service import load_tree
     from services.indicators.scores.service import Cell, upsert_cells
 
     # Only the cells that change are written (the prefecture results are refreshed only then).

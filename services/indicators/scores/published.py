@@ -24,6 +24,7 @@ from services.common.models import stamp_created, stamp_updated
 from services.indicators.frameworks.models import ColumnMapping, ItemKind
 from services.indicators.frameworks.service import Tree
 from services.indicators.insurers.service import load_directory
+from services.indicators.results.computation import totals_of_cells
 from services.indicators.scores.service import Cell, check_points, upsert_cells
 from services.indicators.tabular import number, read_table, text
 
@@ -132,16 +133,6 @@ def guess_mapping(tree: Tree, header: list[str]) -> dict[str, Any]:
         elif key.lower() in META_HEADERS:
             cols[h] = None
     return {"entity_column": entity, "columns": cols}
-
-
-def _total(tree: Tree, cells: list[Cell]) -> float:
-    """A row's total by the framework's rules (an alternatives group counts its best once)."""
-    key = {it.id: (it.category_id, it.alternatives or it.code) for it in tree.items}
-    best: dict[tuple[int, str], float] = {}
-    for c in cells:
-        k = key[c.item_id]
-        best[k] = max(best.get(k, float("-inf")), c.points)
-    return sum(best.values())
 
 
 def _targets(tree: Tree, mapping: dict[str, Any], header: list[str]):  # type: ignore[no-untyped-def]
@@ -294,7 +285,8 @@ async def run(
                     continue
                 row_cells.append(Cell(code, item_id, pts))
             if total_cols:
-                got = _total(tree, row_cells)
+                # the row's total by the results' own rules (results/computation.py)
+                got, _ = totals_of_cells(tree, {c.item_id: c.points for c in row_cells})
                 for i, h in total_cols:
                     stated = number(row[i] if i < n else None)
                     if stated is not None and abs(stated - got) > 1e-6:
