@@ -29,6 +29,10 @@ SERVICE_NAMES = {
 API_PREFIX = "/api/"
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 FORM_REFUSALS = (409, 422)
+# A write the service refuses for what was sent or who sent it (bad input, too large, not
+# allowed for this role, a stale version) is said on the form; a 404 stays the page's 404.
+WRITE_REFUSALS = (400, 403, 409, 413, 415, 422)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def is_page(request: Request | str) -> bool:
@@ -69,6 +73,7 @@ class Outcome(Generic[T]):
     message: dict[str, Any] | None = None
     status: int = 200
     refusal: ServiceRejected | None = None  # the service's problem, for field messages
+    down: ServiceError | None = None  # the service that did not answer, for its own notice
 
     @property
     def ok(self) -> bool:
@@ -80,19 +85,26 @@ class Outcome(Generic[T]):
         return cls(message={"kind": "error", "text": text}, status=status)
 
 
-async def attempt(call: Awaitable[T]) -> Outcome[T]:
-    """Run a page action's service call: 409/422 → the form's message (the caller renders the
-    form again with what was typed), down → the notice (503), any other 4xx → raised as the
-    page's error."""
+async def attempt(call: Awaitable[T], *, refusals: tuple[int, ...] = FORM_REFUSALS) -> Outcome[T]:
+    """Run a page action's service call: 409/422 (or the given ``refusals``) → the form's
+    message (the caller renders the form again with what was typed), down → the notice (503),
+    any other 4xx → raised as the page's error."""
     try:
         return Outcome(value=await call)
     except ServiceRejected as exc:
-        if exc.status not in FORM_REFUSALS:
+        if exc.status not in refusals:
             raise as_app_error(exc) from exc
         message = {"kind": "error", "text": refusal_message(exc)}
         return Outcome(message=message, status=exc.status, refusal=exc)
     except ServiceError as exc:
-        return Outcome(message={"kind": "error", "text": down_notice(exc)}, status=503)
+        message = {"kind": "error", "text": down_notice(exc)}
+        return Outcome(message=message, status=503, down=exc)
+
+
+def attachment(body: bytes | str, media_type: str, filename: str) -> Response:
+    """A file the gateway made itself, as a download."""
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 async def stream(request: Request, opened: Awaitable[httpx.Response], *, what: str) -> Response:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
 
+from gateway.actions import XLSX, attachment
 from gateway.clients.support_cases import round_summary_query
 from gateway.reports import grant_report_csv, grant_report_xlsx
 from gateway.views import candidates as candidates_view
@@ -26,12 +26,6 @@ Complete = Annotated[
     bool, Query(description="true なら、応答しないサービスがあるとき 503 (一部だけは返さない)")
 ]
 FiscalYear = Annotated[int | None, Query(ge=2018, le=2100, description="年度 (省略時は今年度)")]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _attachment(body: bytes | str, media_type: str, filename: str) -> Response:
-    disposition = f'attachment; filename="{filename}"'
-    return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 @router.get(
@@ -136,9 +130,9 @@ async def grant_report(
     ).model_dump()
     if format == "csv":
         name = f"grant-report-{fiscal_year}.csv"
-        return _attachment(grant_report_csv(report), "text/csv; charset=utf-8", name)
+        return attachment(grant_report_csv(report), "text/csv; charset=utf-8", name)
     if format == "xlsx":
-        return _attachment(grant_report_xlsx(report), XLSX, f"grant-report-{fiscal_year}.xlsx")
+        return attachment(grant_report_xlsx(report), XLSX, f"grant-report-{fiscal_year}.xlsx")
     return report
 
 

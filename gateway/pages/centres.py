@@ -4,7 +4,7 @@ by the centre's own municipality."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +14,7 @@ from gateway.views.centres import (
     centre_view,
     centres_overview,
     municipality_centres,
+    page_context,
     save_answers,
 )
 from gateway.views.registry import lookup, registry_of
@@ -23,17 +24,13 @@ FY = Annotated[int | None, Query(ge=2000, le=2100)]
 YEAR = Annotated[int, Query(ge=2000, le=2100)]
 
 
-def _ctx(request: Request, **kw: Any) -> dict[str, Any]:
-    return {"registry": registry_of(request), "saved": request.query_params.get("saved"), **kw}
-
-
 @router.get("/centres", name="centres_index")
 async def centres_index(request: Request, fiscal_year: FY = None) -> HTMLResponse:
     """The prefecture's centres: totals and the weakest work areas across all centres."""
     registry = registry_of(request)
     services, actor = request.app.state.services, request.state.actor
     v = await centres_overview(services, actor, registry.home_prefecture, fiscal_year)
-    return render(request, "centres/index.html", _ctx(request, v=v))
+    return render(request, "centres/index.html", page_context(request, v=v))
 
 
 @router.get("/centres/municipalities/{code}", name="centres_municipality")
@@ -43,7 +40,7 @@ async def centres_municipality(request: Request, code: str, fiscal_year: FY = No
     v = await municipality_centres(
         request.app.state.services, request.state.actor, m.code, fiscal_year
     )
-    return render(request, "centres/municipality.html", _ctx(request, v=v, m=m))
+    return render(request, "centres/municipality.html", page_context(request, v=v, m=m))
 
 
 @router.post("/centres/municipalities/{code}/evaluation", name="centres_municipality_save")
@@ -58,7 +55,7 @@ async def centres_municipality_save(request: Request, code: str, fiscal_year: YE
         url = path_for(request, "centres_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fiscal_year}&saved=1", status_code=303)
     v = await municipality_centres(request.app.state.services, actor, m.code, fiscal_year)
-    ctx = _ctx(request, v=v, m=m, outcome=out, form=form)
+    ctx = page_context(request, v=v, m=m, outcome=out, form=form)
     return render(request, "centres/municipality.html", ctx, status_code=out.status)
 
 
@@ -66,7 +63,7 @@ async def centres_municipality_save(request: Request, code: str, fiscal_year: YE
 async def centre_page(request: Request, centre_id: int, fiscal_year: FY = None) -> Response:
     """One centre: the radar by work area against its municipality's centres and Tokyo."""
     v = await centre_view(request.app.state.services, request.state.actor, centre_id, fiscal_year)
-    return render(request, "centres/centre.html", _ctx(request, v=v))
+    return render(request, "centres/centre.html", page_context(request, v=v))
 
 
 @router.post("/centres/{centre_id}/evaluation", name="centre_evaluation_save")
@@ -81,5 +78,5 @@ async def centre_evaluation_save(request: Request, centre_id: int, fiscal_year: 
         url = path_for(request, "centre_page", centre_id=centre_id)
         return RedirectResponse(f"{url}?fiscal_year={fiscal_year}&saved=1", status_code=303)
     v = await centre_view(services, actor, centre_id, fiscal_year)
-    ctx = _ctx(request, v=v, outcome=out, form=form)
+    ctx = page_context(request, v=v, outcome=out, form=form)
     return render(request, "centres/centre.html", ctx, status_code=out.status)

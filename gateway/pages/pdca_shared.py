@@ -3,20 +3,20 @@ municipality's sheet (its own staff and the prefecture edit the year's records),
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.templating import path_for, render
 from gateway.views.pdca_shared import (
-    EVALUATIONS,
     citable_cases,
     cite_in_report,
+    form_values,
     good_practices,
     mark_good_practice,
-    municipality_sheet,
     save_year,
+    sheet_page,
     side_by_side,
 )
 from gateway.views.registry import lookup, registry_of
@@ -26,20 +26,6 @@ from services.common.registry import PEER_TYPES, REGION_CLASSES
 router = APIRouter(include_in_schema=False)
 FY = Annotated[int | None, Query(ge=2000, le=2100)]
 Short = Annotated[str, Query(max_length=40)]
-
-
-def _form(raw: Any) -> dict[str, str]:
-    return {k: str(v) for k, v in raw.items() if isinstance(v, str)}
-
-
-async def _sheet_page(
-    request: Request, m: Any, fy: int, status: int = 200, **extra: Any
-) -> Response:
-    """The municipality's sheet page (after a refused or failed write: with its message)."""
-    services, actor = request.app.state.services, request.state.actor
-    v = await municipality_sheet(services, actor, m.code, fy)
-    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], **extra}
-    return render(request, "pdca_shared/sheet.html", ctx, status_code=status)
 
 
 @router.get("/pdca/municipalities", name="pdca_municipalities")
@@ -59,20 +45,20 @@ async def pdca_municipality(request: Request, code: str, fiscal_year: FY = None)
     """One municipality's sheet for a year: read-only, or editable by its staff and staff."""
     m = lookup(registry_of(request), code)
     fy = fiscal_year or clock.current_fiscal_year()
-    return await _sheet_page(request, m, fy, saved=request.query_params.get("saved"))
+    return await sheet_page(request, m, fy, saved=request.query_params.get("saved"))
 
 
 @router.post("/pdca/municipalities/{code}/records", name="pdca_municipality_save")
 async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = None) -> Response:
     """Save one item's record of the year (its own municipality or staff; others: refused)."""
-    m, form = lookup(registry_of(request), code), _form(await request.form())
+    m, form = lookup(registry_of(request), code), form_values(await request.form())
     fy = fiscal_year or clock.current_fiscal_year()
     services, actor = request.app.state.services, request.state.actor
     out = await save_year(services, actor, m.code, fy, form)
     if out.saved:
         url = path_for(request, "pdca_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
-    return await _sheet_page(request, m, fy, out.status, outcome=out, form=form)
+    return await sheet_page(request, m, fy, out.status, outcome=out, form=form)
 
 
 @router.get("/pdca/good-practices", name="pdca_good_practices")
@@ -89,7 +75,7 @@ async def pdca_good_practices(request: Request, theme: Short = "") -> HTMLRespon
 @router.post("/pdca/good-practices/{good_practice_id}/cite", name="pdca_good_practice_cite")
 async def pdca_good_practice_cite(request: Request, good_practice_id: int) -> Response:
     """Cite a 好事例 in a support case's report (coordinators; the services decide)."""
-    form = _form(await request.form())
+    form = form_values(await request.form())
     case_id = int(form["case_id"]) if form.get("case_id", "").isdigit() else 0
     services, actor = request.app.state.services, request.state.actor
     out = await cite_in_report(services, actor, good_practice_id, case_id)
@@ -107,7 +93,7 @@ async def pdca_good_practice_cite(request: Request, good_practice_id: int) -> Re
 @router.post("/pdca/good-practices", name="pdca_good_practice_mark")
 async def pdca_good_practice_mark(request: Request) -> Response:
     """A coordinator marks an item of a published sheet as 好事例 (with a short note)."""
-    form = _form(await request.form())
+    form = form_values(await request.form())
     m = lookup(registry_of(request), form.get("code", ""))
     out = await mark_good_practice(request.app.state.services, request.state.actor, form)
     fy = form.get("fiscal_year", "")
@@ -115,4 +101,4 @@ async def pdca_good_practice_mark(request: Request) -> Response:
     if out.saved:
         return RedirectResponse(f"{url}&saved=good_practice", status_code=303)
     year = int(fy) if fy.isdigit() else clock.current_fiscal_year()
-    return await _sheet_page(request, m, year, out.status, outcome=out, form=form)
+    return await sheet_page(request, m, year, out.status, outcome=out, form=form)

@@ -7,16 +7,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi import Request
 from markupsafe import Markup
 
-from gateway.actions import as_app_error
+from gateway.actions import attempt
 from gateway.charts import Series, radar
-from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.pool import Services
 from gateway.views.parts import gather
+from gateway.views.registry import registry_of
 from services.common import clock
 from services.common.access import is_staff
 from services.common.actor import Actor, Role
+
+
+def page_context(request: Request, **kw: Any) -> dict[str, Any]:
+    """What every centres page shows besides its view: the registry and the saved notice."""
+    return {"registry": registry_of(request), "saved": request.query_params.get("saved"), **kw}
 
 
 def may_answer(actor: Actor, municipality_code: str) -> bool:
@@ -254,17 +260,14 @@ async def save_answers(save: Callable[[dict[str, Any]], Awaitable[Any]], form: A
     body: dict[str, Any] = {"answers": answers_from_form(values, codes)}
     if version.isdigit():
         body["version"] = int(version)
-    try:
-        await save(body)
-    except ServiceRejected as exc:
-        if exc.status == 409:
-            return SaveOutcome(False, 409, CONFLICT)
-        if exc.status in (401, 403, 404):
-            raise as_app_error(exc) from exc
+    done = await attempt(save(body), refusals=(400, 409, 422))
+    if done.status == 409:
+        return SaveOutcome(False, 409, CONFLICT)
+    if done.refusal is not None:
+        exc = done.refusal
         errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
-        return SaveOutcome(False, exc.status or 422, exc.detail, errors)
-    except ServiceError as exc:
-        return SaveOutcome(
-            False, 503, f"評価指標のサービスが応答しないため保存できませんでした ({exc.detail})。"
-        )
+        return SaveOutcome(False, done.status, exc.detail, errors)
+    if done.down is not None:
+        text = f"評価指標のサービスが応答しないため保存できませんでした ({done.down.detail})。"
+        return SaveOutcome(False, 503, text)
     return SaveOutcome(True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.actions import as_app_error
+from gateway.actions import WRITE_REFUSALS, as_app_error, attempt
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.views.context import ViewContext
 from gateway.views.parts import gather
@@ -228,3 +228,228 @@ async def compare(ctx: ViewContext, framework_id: int, previous_id: int | None) 
         unavailable=unavailable,
         current="compare",
     )
+
+
+# ---------------------------------------------------------------- page actions
+
+FRAMEWORK_FORMATS = {"json": "JSON", "yaml": "YAML", "xlsx": "Excel (XLSX)"}
+MAX_UPLOAD = 20 * 1024 * 1024
+WHATIF_ROWS = 3
+# A file the service will not take (bad rows, too large, unknown format) is the form's message.
+IMPORT_REFUSALS = WRITE_REFUSALS
+
+
+def items_of(tree: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for c in tree:
+        out += c.get("items", [])
+        out += items_of(c.get("categories", []))
+    return out
+
+
+async def index_context(ctx: ViewContext) -> dict[str, Any]:
+    parts = await gather(
+        {"frameworks": (SERVICE, ctx.clients.indicators.frameworks(actor=ctx.actor))}
+    )
+    frameworks = sorted(
+        parts.get("frameworks", []), key=lambda f: (-f.grant_fy, f.grant, f.level != "prefecture")
+    )
+    return base(frameworks=frameworks, unavailable=parts.unavailable)
+
+
+async def framework_context(ctx: ViewContext, framework_id: int) -> dict[str, Any]:
+    fw, unavailable = await framework_or_notice(ctx, framework_id)
+    return base(
+        fw=fw,
+        framework_id=framework_id,
+        item_count=len(items_of(fw["categories"])) if fw else 0,
+        formats=FRAMEWORK_FORMATS,
+        unavailable=unavailable,
+        current="tree",
+    )
+
+
+async def import_form_context(
+    ctx: ViewContext, framework_id: int, written: int | None
+) -> dict[str, Any]:
+    fw, unavailable = await framework_or_notice(ctx, framework_id)
+    return base(
+        fw=fw,
+        framework_id=framework_id,
+        outcome={"written": written} if written is not None else None,
+        unavailable=unavailable,
+        current="import",
+    )
+
+
+def bad_rows(exc: ServiceRejected) -> list[dict[str, Any]]:
+    """The service's errors as rows: line, column, message."""
+    rows = []
+    for e in exc.problem.get("errors") or []:
+        loc = list(e.get("loc") or [])
+        line = column = None
+        if "line" in loc and loc.index("line") + 1 < len(loc):
+            line = loc[loc.index("line") + 1]
+        if "column" in loc and loc.index("column") + 1 < len(loc):
+            column = loc[loc.index("column") + 1]
+        rows.append({"line": line, "column": column, "msg": e.get("msg", "")})
+    return rows
+
+
+async def _upload(upload: Any) -> tuple[bytes, str | None, int]:
+    """The file's content, or what to fix about it and the status."""
+    if upload is None or isinstance(upload, str) or not getattr(upload, "filename", ""):
+        return b"", "取り込むファイルを選んでください (CSV または Excel)。", 422
+    content = await upload.read()
+    if not content:
+        return b"", "ファイルが空です。得点の入ったファイルを選んでください。", 422
+    if len(content) > MAX_UPLOAD:
+        return b"", "ファイルが大きすぎます (20MBまで)。", 413
+    return content, None, 200
+
+
+async def import_scores(
+    ctx: ViewContext, framework_id: int, upload: Any
+) -> tuple[dict[str, Any], int]:
+    """Send the file to the service: what the import block shows, and the status."""
+    content, problem, status = await _upload(upload)
+    if problem:
+        return {"error": problem}, status
+    filename = upload.filename
+    call = ctx.clients.indicators.import_scores(
+        framework_id, filename, content, getattr(upload, "content_type", "") or "", actor=ctx.actor
+    )
+    done = await attempt(call, refusals=IMPORT_REFUSALS)
+    if done.refusal is not None:
+        exc = done.refusal
+        rejected = exc.problem.get("detail") or exc.detail
+        return {"filename": filename, "rejected": rejected, "bad_rows": bad_rows(exc)}, done.status
+    if not done.ok:
+        detail = done.down.detail if done.down else ""
+        text = f"評価指標のサービスが応答しないため、取り込めませんでした ({detail})。"
+        return {"error": f"{text}何も書き込んでいません。"}, done.status
+    return {"written": done.value["written"], "filename": filename}, 200
+
+
+def import_outcome_context(framework_id: int, outcome: dict[str, Any]) -> dict[str, Any]:
+    return base(
+        fw=None, framework_id=framework_id, outcome=outcome, unavailable=[], current="import"
+    )
+
+
+# --- allocation and its what-if
+
+
+def budget(settings: Any, fw: dict[str, Any] | None, value: str) -> tuple[int, str | None]:
+    default = (
+        settings.allocation_budget_doryoku
+        if fw and fw.get("grant") == "doryoku"
+        else settings.allocation_budget_suishin
+    )
+    text = (value or "").replace(",", "").replace("円", "").strip()
+    if not text:
+        return default, None
+    if not text.isdigit():
+        return default, "予算額は0以上の整数 (円) で入力してください (例: 2000000000)。"
+    return int(text), None
+
+
+def allocation_base(framework_id: int, amount: int, **extra: Any) -> dict[str, Any]:
+    defaults: dict[str, Any] = {
+        "fw": None,
+        "framework_id": framework_id,
+        "budget": amount,
+        "budget_error": None,
+        "sim": None,
+        "items": [],
+        "whatif_rows": WHATIF_ROWS,
+        "form": {},
+        "whatif": None,
+        "whatif_errors": [],
+        "unavailable": [],
+        "current": "allocation",
+    }
+    return base(**(defaults | extra))
+
+
+async def _with_simulation(
+    ctx: ViewContext, framework_id: int, context: dict[str, Any], loaded: Any = None
+) -> None:
+    """The framework and the simulation at the context's budget (or the notice)."""
+    fw, unavailable = loaded or await framework_or_notice(ctx, framework_id)
+    context.update(unavailable=unavailable)
+    if fw is None:
+        return
+    call = ctx.clients.indicators.allocation(
+        framework_id, {"budget": context["budget"]}, actor=ctx.actor
+    )
+    parts = await gather({"sim": (SERVICE, call)})
+    context.update(fw=fw, items=items_of(fw["categories"]))
+    context.update(sim=parts.get("sim"), unavailable=parts.unavailable)
+
+
+async def allocation_context(ctx: ViewContext, framework_id: int, value: str) -> dict[str, Any]:
+    loaded = await framework_or_notice(ctx, framework_id)
+    amount, budget_error = budget(ctx.settings, loaded[0], value)
+    context = allocation_base(framework_id, amount)
+    context["budget_error"] = budget_error
+    await _with_simulation(ctx, framework_id, context, loaded)
+    return context
+
+
+def whatif_changes(values: dict[str, str]) -> tuple[dict[str, float], list[str]]:
+    """The assumed points per item from the form's rows, and what to fix."""
+    errors: list[str] = []
+    if not values.get("entity_code", ""):
+        errors.append("区市町村 (保険者) を選んでください。")
+    changes: dict[str, float] = {}
+    for n in range(WHATIF_ROWS):
+        item, raw = values.get(f"item_{n}", ""), values.get(f"points_{n}", "")
+        if not item and not raw:
+            continue
+        if not item or not raw:
+            errors.append(f"{n + 1}行目: 指標と仮定の得点の両方を入力してください。")
+            continue
+        try:
+            changes[item] = float(raw)
+        except ValueError:
+            errors.append(f"{n + 1}行目: 得点は数値で入力してください ({raw})。")
+    if not changes and not errors:
+        errors.append("得点を変える指標を1つ以上選んでください。")
+    return changes, errors
+
+
+async def whatif(
+    ctx: ViewContext, framework_id: int, values: dict[str, str], *, whole_page: bool
+) -> tuple[dict[str, Any], int]:
+    """The what-if at the typed budget: the amount block's context (``whole_page``: the
+    allocation page's, the form keeping what was typed) and the status."""
+    amount, budget_error = budget(ctx.settings, None, values.get("budget", ""))
+    changes, errors = whatif_changes(values)
+    errors = ([budget_error] if budget_error else []) + errors
+    result, status = None, 422
+    if not errors:
+        body = {
+            "budget": amount,
+            "what_if": {"entity_code": values["entity_code"], "points": changes},
+        }
+        done = await attempt(
+            ctx.clients.indicators.allocation(framework_id, body, actor=ctx.actor),
+            refusals=WRITE_REFUSALS,
+        )
+        status = done.status
+        if done.ok:
+            result = {**done.value["what_if"], "budget": amount, "changes": changes}
+        elif done.refusal is not None:
+            exc = done.refusal
+            errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
+            errors = errors or [exc.problem.get("detail") or exc.detail]
+        else:
+            detail = done.down.detail if done.down else ""
+            errors = [f"評価指標のサービスが応答しないため、試算できませんでした ({detail})。"]
+    context = allocation_base(
+        framework_id, amount, whatif=result, whatif_errors=errors, form=values
+    )
+    if whole_page:
+        await _with_simulation(ctx, framework_id, context)
+    return context, status

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
 from pydantic import BaseModel
 
+from gateway.actions import WRITE_REFUSALS, Outcome, attempt
 from gateway.clients.support_cases import round_summary_query
 from gateway.clients.training import Stats, stats_query
+from gateway.templating import fragment, render
 from gateway.views.context import ViewContext
+from gateway.views.indicators import points
 from gateway.views.parts import Parts, gather, require_complete
-from services.common.actor import Role
-from services.common.errors import Forbidden
+from services.common.actor import Actor, Role
+from services.common.errors import AppError, Forbidden
 
 TRAINING_FIELDS = {
     "training.completers": "completers_by_kind",
@@ -122,3 +127,233 @@ async def prefecture_pdca(ctx: ViewContext, *, complete: bool = False) -> Prefec
         await c.indicators.pdca_progress(sheet["id"], metrics, actor=actor) if metrics else sheet
     )
     return PrefecturePdca(sheet=filled, metrics=explained, unavailable=parts.unavailable)
+
+
+# ---------------------------------------------------------------- the sheet page and its cells
+
+KINDS = ("actions", "evaluation")
+EVALUATIONS = ("達成", "一部達成", "未達成")
+SERVICE_LABELS = {"training": "研修", "support_cases": "伴走型支援", "indicators": "評価指標"}
+CONFLICT = (
+    "このシートは、あなたが編集を始めた後に別の人が更新しました。"
+    "あなたの変更は保存していません (上書きしていません)。"
+    "最新の内容を読み込んでから、もう一度入力してください。"
+)
+
+
+def staff_only(actor: Actor | None) -> None:
+    if actor is not None and actor.role == Role.municipality:
+        raise Forbidden("都道府県のシートは都道府県の担当者向けです")
+
+
+async def load(ctx: ViewContext) -> dict[str, Any]:
+    """The combined answer (sheet with progress, metrics with their queries), or a notice
+    when the indicators service is down (a refusal is the page's error)."""
+    done = await attempt(prefecture_pdca(ctx), refusals=())
+    if done.ok and done.value is not None:
+        return done.value.model_dump()
+    return {"sheet": None, "metrics": [], "unavailable": ["indicators"], "down": True}
+
+
+def metric_label(source: str) -> str:
+    """'training.completers:地域ケア会議推進事業:2018-2020' → a Japanese description."""
+    head, _, rest = source.partition(":")
+    arg, _, years = rest.rpartition(":")
+    what = {
+        "training.completers": "研修の修了者数",
+        "training.sessions": "研修の開催回数",
+        "training.persons": "研修の受講者数",
+        "training.municipalities_reached": "研修を受講した区市町村数",
+    }.get(head, head)
+    return f"{what} ({arg}・{years.replace('-', '〜')}年度)" if arg else f"{what} ({years}年度)"
+
+
+def sheet_rows(data: dict[str, Any]) -> dict[str, Any]:
+    """Rows for the template: items grouped by section with each year's record and source."""
+    sheet = data.get("sheet")
+    if not sheet:
+        return {"sections": [], "years": []}
+    metrics = {m["metric_source"]: m for m in data.get("metrics", [])}
+    progress = {p["code"]: p for p in sheet.get("progress", [])}
+    years = list(range(sheet["start_fy"], sheet["end_fy"] + 1))
+    sections: list[dict[str, Any]] = []
+    for n, item in enumerate(sheet.get("items", [])):
+        if not sections or sections[-1]["name"] != item.get("section", ""):
+            sections.append({"name": item.get("section", ""), "items": []})
+        p = progress.get(item["code"], {})
+        by_year = {y["fiscal_year"]: y for y in item.get("years", [])}
+        cells = {}
+        for fy in years:
+            rec = {
+                "actions": "",
+                "actual_value": None,
+                "self_evaluation": None,
+                "next_steps": "",
+                "actual_source": None,
+                **(by_year.get(fy) or {}),
+                "fiscal_year": fy,
+            }
+            src = rec.get("actual_source")
+            m = metrics.get(src) if src else None
+            cells[fy] = {
+                **rec,
+                "record_value": m.get("value") if m else None,
+                "record_queries": m.get("queries", []) if m else [],
+                "record_label": metric_label(src) if src else None,
+            }
+        m = metrics.get(item.get("metric_source") or "")
+        sections[-1]["items"].append(
+            {
+                **item,
+                "slug": f"i{n}",
+                "progress": p,
+                "cells": cells,
+                "metric": m,
+                "metric_label": metric_label(item["metric_source"])
+                if item.get("metric_source")
+                else None,
+            }
+        )
+    return {"sections": sections, "years": years}
+
+
+def page_context(data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "data": data,
+        "sheet": data.get("sheet"),
+        "unavailable": data.get("unavailable", []),
+        "evaluations": EVALUATIONS,
+        "service_labels": SERVICE_LABELS,
+        "editing": None,
+        "cell_form": {},
+        "cell_errors": [],
+        "cell_conflict": False,
+        "saved": None,
+        "cell_saved": False,
+        "conflict_message": CONFLICT,
+        "pts": points,
+        "metric_label": metric_label,
+        **sheet_rows(data),
+        **extra,
+    }
+
+
+def find_cell(ctx: dict[str, Any], code: str, fy: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    for section in ctx["sections"]:
+        for item in section["items"]:
+            if item["code"] == code and fy in item["cells"]:
+                return item, item["cells"][fy]
+    err = AppError("指定した事項・年度がシートにありません", title="見つかりません")
+    err.status = 404
+    raise err
+
+
+def apply_cell(sheet: dict[str, Any], code: str, fy: int, kind: str, form: dict[str, str]) -> None:
+    item = next(i for i in sheet["items"] if i["code"] == code)
+    rec = next((y for y in item["years"] if y["fiscal_year"] == fy), None)
+    if rec is None:
+        rec = {"fiscal_year": fy}
+        item["years"].append(rec)
+        item["years"].sort(key=lambda y: y["fiscal_year"])
+    if kind == "actions":
+        rec["actions"] = form.get("actions", "")
+        value = form.get("actual_value", "").replace(",", "").strip()
+        rec["actual_value"] = float(value) if value else None
+    else:
+        rec["self_evaluation"] = form.get("self_evaluation") or None
+        rec["next_steps"] = form.get("next_steps", "")
+
+
+def check_cell(kind: str, form: dict[str, str]) -> list[str]:
+    errors = []
+    if kind == "actions":
+        value = form.get("actual_value", "").replace(",", "").strip()
+        if value:
+            try:
+                float(value)
+            except ValueError:
+                errors.append(f"実績値は数値で入力してください ({value})。空欄なら実績値なしです。")
+    elif form.get("self_evaluation") and form["self_evaluation"] not in EVALUATIONS:
+        errors.append("自己評価は 達成・一部達成・未達成 から選んでください。")
+    return errors
+
+
+def cell_request(form: dict[str, str]) -> tuple[str, int, str, int]:
+    """The edited cell (item, year, kind) and the sheet's version, or the page's 422."""
+    code, kind = form.get("item", ""), form.get("kind", "")
+    try:
+        fy, version = int(form.get("fy", "")), int(form.get("version", ""))
+    except ValueError:
+        fy = version = 0
+    if kind not in KINDS or not code or not fy or not version:
+        err = AppError(
+            "編集する事項・年度・版が指定されていません", title="入力内容に誤りがあります"
+        )
+        err.status = 422
+        raise err
+    return code, fy, kind, version
+
+
+async def _save_cell(
+    ctx: ViewContext, code: str, fy: int, kind: str, version: int, form: dict[str, str]
+) -> None:
+    """The whole sheet saved with the cell changed, against the version the form was read at."""
+    indicators, actor = ctx.clients.indicators, ctx.actor
+    pref = ctx.registry.prefecture(ctx.home_prefecture).code
+    sheets = await indicators.pdca_sheets(entity_code=pref, actor=actor)
+    if not sheets:
+        raise AppError("取組と目標のシートがありません")
+    sheet = await indicators.pdca_sheet(max(sheets, key=lambda s: s["id"])["id"], actor=actor)
+    if not any(i["code"] == code for i in sheet["items"]):
+        err = AppError("指定した事項がシートにありません", title="見つかりません")
+        err.status = 404
+        raise err
+    apply_cell(sheet, code, fy, kind, form)
+    body = {k: sheet[k] for k in ("entity_code", "title", "start_fy", "end_fy", "items")}
+    await indicators.update_pdca_sheet(sheet["id"], {**body, "version": version}, actor=actor)
+
+
+async def save_cell(
+    ctx: ViewContext, form: dict[str, str]
+) -> tuple[dict[str, Any], tuple[str, int, str], int]:
+    """Save one cell: the sheet's context (the cell saved, or the form again with what to
+    fix or the conflict), the cell (item, year, kind) and the status."""
+    code, fy, kind, version = cell_request(form)
+    errors, conflict = check_cell(kind, form), False
+    done: Outcome[Any] = Outcome.refused("".join(errors))
+    if not errors:
+        done = await attempt(
+            _save_cell(ctx, code, fy, kind, version, form), refusals=WRITE_REFUSALS
+        )
+    if done.ok:
+        context = page_context(await load(ctx), saved=f"{code} の{fy}年度", cell_saved=True)
+    else:
+        if done.status == 409:
+            conflict = True
+        elif done.refusal is not None:
+            exc = done.refusal
+            errors = [m for e in exc.problem.get("errors") or [] if (m := str(e.get("msg")))]
+            errors = errors or [exc.detail]
+        elif done.down is not None:
+            errors = [
+                f"評価指標のサービスが応答しないため、保存できませんでした ({done.down.detail})。"
+            ]
+        context = page_context(
+            await load(ctx),
+            editing=(code, fy, kind),
+            cell_form=form,
+            cell_errors=errors,
+            cell_conflict=conflict,
+        )
+    return context, (code, fy, kind), done.status
+
+
+def cell_fragment(
+    request: Request, context: dict[str, Any], code: str, fy: int, kind: str
+) -> Response:
+    """One cell of the sheet for htmx (or the sheet's notice when there is no sheet)."""
+    if not context["sheet"]:
+        return render(request, "pdca/sheet.html", context, block="sheet_notice")
+    it, cell = find_cell(context, code, fy)
+    context.update(it=it, cell=cell, fy=fy, kind=kind)
+    return fragment(request, "pdca/sheet.html", "pdca_cell", context)

@@ -8,9 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.actions import as_app_error
-from gateway.clients.base import ServiceError, ServiceRejected
+from fastapi import Request
+from fastapi.responses import Response
+
+from gateway.actions import Outcome as Done
+from gateway.actions import attempt
 from gateway.clients.pool import Services
+from gateway.templating import render
 from gateway.views.parts import gather
 from services.common.access import is_staff
 from services.common.actor import Actor, Role
@@ -193,32 +197,45 @@ async def save_year(
     ind = services.indicators
     try:
         sheet_id, version = int(form.get("sheet_id", "")), int(form.get("version", ""))
-        sheet = await ind.pdca_sheet(sheet_id, actor=actor)
-        if sheet["entity_code"] != code:
-            raise NotFound("このシートは指定した区市町村のものではありません")
-        errors = apply_year(sheet, form.get("item", ""), fiscal_year, form)
-        if errors:
-            return Outcome(False, 422, "入力内容を確認してください。", errors)
-        body = {k: sheet[k] for k in ("entity_code", "title", "start_fy", "end_fy", "items")}
-        await ind.update_pdca_sheet(sheet_id, {**body, "version": version}, actor=actor)
     except ValueError:
         return Outcome(
             False, 422, "シートと版が指定されていません。ページを読み込み直してください。"
         )
-    except ServiceRejected as exc:
-        if exc.status == 409:
-            return Outcome(False, 409, CONFLICT)
-        if exc.status in (401, 403, 404):
-            raise as_app_error(exc) from exc
+
+    async def put() -> list[str]:
+        sheet = await ind.pdca_sheet(sheet_id, actor=actor)
+        if sheet["entity_code"] != code:
+            raise NotFound("このシートは指定した区市町村のものではありません")
+        errors = apply_year(sheet, form.get("item", ""), fiscal_year, form)
+        if not errors:
+            body = {k: sheet[k] for k in ("entity_code", "title", "start_fy", "end_fy", "items")}
+            await ind.update_pdca_sheet(sheet_id, {**body, "version": version}, actor=actor)
+        return errors
+
+    done = await attempt(put(), refusals=SAVE_REFUSALS)
+    if done.ok and done.value:
+        return Outcome(False, 422, "入力内容を確認してください。", done.value)
+    return refused(
+        done, conflict=CONFLICT, down="評価指標のサービスが応答しないため保存できませんでした"
+    )
+
+
+def refused(done: Done[Any], *, conflict: str, down: str) -> Outcome:
+    """What a save got from ``attempt()``: saved, the conflict, the service's refusal with its
+    field messages, or the notice that the service is down."""
+    if done.ok:
+        return Outcome(True)
+    if done.status == 409:
+        return Outcome(False, 409, conflict)
+    if done.refusal is not None:
+        exc = done.refusal
         errors = [str(e.get("msg")) for e in exc.problem.get("errors") or [] if e.get("msg")]
-        return Outcome(False, exc.status or 422, exc.detail, errors)
-    except ServiceError as exc:
-        return Outcome(
-            False, 503, f"評価指標のサービスが応答しないため保存できませんでした ({exc.detail})。"
-        )
-    return Outcome(True)
+        return Outcome(False, done.status, exc.detail, errors)
+    return Outcome(False, 503, f"{down} ({done.down.detail if done.down else ''})。")
 
 
+# A save's refusals shown on the page (a 401/403/404 is the page's error).
+SAVE_REFUSALS = (400, 409, 422)
 CONFLICT = (
     "このシートは、あなたが編集を始めた後に別の人が更新しました。あなたの変更は保存していません"
     " (上書きしていません)。最新の内容を読み込んでから、もう一度入力してください。"
@@ -232,22 +249,17 @@ async def mark_good_practice(services: Services, actor: Actor, form: dict[str, s
         return Outcome(False, 422, "好事例のメモを入力してください (500字まで)。")
     try:
         sheet_id = int(form.get("sheet_id", ""))
-        await services.indicators.mark_good_practice(
-            sheet_id, form.get("item_code", ""), note[:500], actor=actor
-        )
     except ValueError:
         return Outcome(False, 422, "シートが指定されていません。ページを読み込み直してください。")
-    except ServiceRejected as exc:
-        if exc.status in (401, 403, 404):
-            raise as_app_error(exc) from exc
-        if exc.status == 409:
-            return Outcome(False, 409, "この事項はすでに好事例です。")
-        return Outcome(False, exc.status or 422, exc.detail)
-    except ServiceError as exc:
-        return Outcome(
-            False, 503, f"評価指標のサービスが応答しないため保存できませんでした ({exc.detail})。"
-        )
-    return Outcome(True)
+    call = services.indicators.mark_good_practice(
+        sheet_id, form.get("item_code", ""), note[:500], actor=actor
+    )
+    done = await attempt(call, refusals=SAVE_REFUSALS)
+    return refused(
+        done,
+        conflict="この事項はすでに好事例です。",
+        down="評価指標のサービスが応答しないため保存できませんでした",
+    )
 
 
 async def good_practices(
@@ -267,7 +279,8 @@ async def cite_in_report(
 ) -> Outcome:
     """Add a 好事例 to a case report's citations, with its title and municipality as they are
     now (the report keeps that snapshot and the reference ``pdca-good-practice:{id}``)."""
-    try:
+
+    async def cite() -> Outcome | None:
         parts = await gather(
             {
                 "gp": (
@@ -290,13 +303,16 @@ async def cite_in_report(
         await services.support_cases.save_citations(
             case_id, lessons["lessons"], lessons["version"], [*current, cite], actor=actor
         )
-    except ServiceRejected as exc:
-        if exc.status == 409:
-            return Outcome(False, 409, "報告書が同時に更新されました。もう一度引用してください。")
-        raise as_app_error(exc) from exc
-    except ServiceError as exc:
-        return Outcome(False, 503, f"サービスが応答しないため引用できませんでした ({exc.detail})。")
-    return Outcome(True)
+        return None
+
+    done = await attempt(cite(), refusals=(409,))
+    if done.ok and done.value is not None:
+        return done.value
+    return refused(
+        done,
+        conflict="報告書が同時に更新されました。もう一度引用してください。",
+        down="サービスが応答しないため引用できませんでした",
+    )
 
 
 async def citable_cases(services: Services, actor: Actor, fiscal_year: int) -> list[dict[str, Any]]:
@@ -312,3 +328,17 @@ async def citable_cases(services: Services, actor: Actor, fiscal_year: int) -> l
         }
     )
     return sorted(parts.get("cases") or [], key=lambda c: c["municipality_code"])
+
+
+def form_values(raw: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in raw.items() if isinstance(v, str)}
+
+
+async def sheet_page(
+    request: Request, m: Any, fy: int, status: int = 200, **extra: Any
+) -> Response:
+    """The municipality's sheet page (after a refused or failed write: with its message)."""
+    services, actor = request.app.state.services, request.state.actor
+    v = await municipality_sheet(services, actor, m.code, fy)
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], **extra}
+    return render(request, "pdca_shared/sheet.html", ctx, status_code=status)

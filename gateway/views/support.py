@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gateway.clients.support_cases import CASE_STEPS, ITEM_STATUSES
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.actions import WRITE_REFUSALS, Outcome, attempt
+from gateway.clients.base import ServiceError, ServiceRejected
+from gateway.clients.support_cases import CASE_STEPS, ITEM_STATUSES, SupportCasesClient
+from gateway.templating import fragment, path_for, render, wants_fragment
 from gateway.views.candidates import rank_candidates
-from gateway.views.context import ViewContext
+from gateway.views.context import ViewContext, view_context
 from gateway.views.parts import gather
 from services.common import clock
 from services.common.registry import CodeError, get_registry
@@ -299,3 +305,490 @@ async def roadmap_context(ctx: ViewContext, case_id: int) -> dict[str, Any]:
         "unavailable": parts.unavailable,
         "muni": muni,
     }
+
+
+# ---------------------------------------------------------------- page actions
+# Each action runs its service call through ``attempt()`` (409/422 → the form's message with
+# what was typed, down → the notice, 404 → the page's 404) and answers with the changed part
+# for htmx, a redirect after a plain post, or the page again with the message.
+
+DECISIONS = ("選定", "見送り")
+CONFLICT = "ほかの人が先にこのノードを変更しました。あなたの変更は保存していません。現在の内容を確かめてから、もう一度編集してください。"
+LESSONS_CONFLICT = "ほかの人が先に示唆を保存しました。あなたの文章は保存していません。現在の文章を確かめてから、もう一度保存してください。"
+VISIT_FIELDS = ("visit_date", "kind", "place", "advisor_id", "hours", "agenda", "notes")
+
+
+def _client(request: Request) -> SupportCasesClient:
+    return request.app.state.services.support_cases
+
+
+def _actor(request: Request) -> Any:
+    return getattr(request.state, "actor", None)
+
+
+async def _or_none(call: Any) -> Any:
+    """A read to show beside a message: nothing when the service cannot answer it."""
+    try:
+        return await call
+    except ServiceError:
+        return None
+
+
+def _case_url(request: Request, case_id: int, anchor: str) -> RedirectResponse:
+    url = path_for(request, "support_case", case_id=case_id)
+    return RedirectResponse(f"{url}#{anchor}", status_code=303)
+
+
+def _error(done: Outcome[Any]) -> dict[str, Any]:
+    return done.message or {"kind": "error", "text": ""}
+
+
+async def case_page(
+    request: Request, case_id: int, *, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    ctx = await case_context(view_context(request), case_id, **extra)
+    return render(request, "support/case.html", ctx, status_code=status_code)
+
+
+# --- the round: a decision on an application
+
+
+async def decide(request: Request, application_id: int, form: Any) -> Response:
+    fy = fy_param(int_or_none(form.get("fiscal_year")))
+    status, reason = str(form.get("status", "")), str(form.get("reason", "")).strip()
+    body = {"status": status, "reason": reason, "version": int_or_none(form.get("version")) or 0}
+    if status not in DECISIONS:
+        done: Outcome[Any] = Outcome.refused("選定か見送りを選んでください。")
+    else:
+        done = await attempt(_client(request).decide(application_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        url = f"{path_for(request, 'support_round')}?fiscal_year={fy}#app-{application_id}"
+        return RedirectResponse(url, 303)
+    return await _decision_answer(request, application_id, fy, done, reason)
+
+
+async def _decision_answer(
+    request: Request, application_id: int, fy: int, done: Outcome[Any], reason: str
+) -> Response:
+    """The application's row with the message (htmx), or the round page with it."""
+    app = done.value
+    if done.ok:
+        message = {"kind": "ok", "text": f"{app['municipality_name']}を{app['status']}にしました。"}
+    else:
+        message = {**(done.message or {}), "reason": reason}
+    if wants_fragment(request):
+        if app is None:
+            try:
+                apps = await _client(request).applications(fiscal_year=fy, actor=_actor(request))
+            except ServiceError:
+                apps = []
+            app = next((a for a in apps if a["id"] == application_id), None)
+        if app is not None:
+            ctx = {"a": app, "fiscal_year": fy, "app_msg": message}
+            return fragment(request, "support/round.html", "application_row", ctx)
+    ctx = await round_context(view_context(request), fy)
+    ctx["app_messages"] = {application_id: message}
+    return render(request, "support/round.html", ctx, status_code=done.status)
+
+
+# --- status stepper
+
+
+async def transition(request: Request, case_id: int, form: Any) -> Response:
+    body = {
+        "to_status": str(form.get("to_status", "")),
+        "reason": str(form.get("reason", "")).strip(),
+        "version": int_or_none(form.get("version")) or 0,
+    }
+    done = await attempt(_client(request).transition(case_id, body, actor=_actor(request)))
+    if done.ok and not wants_fragment(request):
+        return _case_url(request, case_id, "stepper")
+    return await _stepper_answer(request, case_id, done)
+
+
+async def _stepper_answer(request: Request, case_id: int, done: Outcome[Any]) -> Response:
+    """The status stepper with the message (htmx), or the case page with it."""
+    case = done.value
+    msg = done.message or {"kind": "ok", "text": f"状態を「{case['status']}」に進めました。"}
+    if case is None and done.status != 503:
+        try:
+            case = await _client(request).case(case_id, actor=_actor(request))
+        except ServiceError:
+            case = None
+    if wants_fragment(request) and case is not None:
+        ctx = {"case": case, "steps": stepper(case), "step_msg": msg, "case_id": case_id}
+        return fragment(request, "support/case.html", "stepper", ctx)
+    return await case_page(request, case_id, status_code=done.status, step_msg=msg)
+
+
+# --- visits
+
+
+def visit_values(form: Any) -> dict[str, str]:
+    values = {k: str(form.get(k, "")).strip() for k in (*VISIT_FIELDS, "issues_found")}
+    values["online"] = "1" if form.get("online") else ""
+    return values
+
+
+def visit_body(values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The service's body for a visit, and what to fix before asking it."""
+    body: dict[str, Any] = {
+        "visit_date": values["visit_date"],
+        "kind": values["kind"] or "ヒアリング",
+        "place": values["place"],
+        "online": bool(values["online"]),
+        "agenda": values["agenda"],
+        "notes": values["notes"],
+        "issues_found": [x.strip() for x in values["issues_found"].splitlines() if x.strip()],
+        "advisors": [],
+    }
+    errors: list[str] = []
+    try:
+        hours = float(values["hours"] or 0)
+    except ValueError:
+        hours = 0.0
+        errors.append("時間は数字で入力してください (例: 2.5)。")
+    if advisor_id := int_or_none(values["advisor_id"]):
+        body["advisors"] = [{"advisor_id": advisor_id, "hours": hours}]
+    if not values["visit_date"]:
+        errors.append("実施日を入力してください。")
+    if not body["advisors"]:
+        errors.append("派遣した専門家を選んでください。")
+    return body, errors
+
+
+async def add_visit(request: Request, case_id: int, form: Any) -> Response:
+    values = visit_values(form)
+    body, errors = visit_body(values)
+    client, actor = _client(request), _actor(request)
+    if errors:
+        done: Outcome[Any] = Outcome.refused("".join(errors))
+    else:
+        done = await attempt(client.add_visit(case_id, body, actor=actor), refusals=WRITE_REFUSALS)
+    if done.ok and not wants_fragment(request):
+        return _case_url(request, case_id, "visits")
+    msg = {"kind": "ok", "text": "派遣・ヒアリングを記録しました。"} if done.ok else _error(done)
+    kept = {} if done.ok else values
+    if not wants_fragment(request):
+        return await case_page(
+            request, case_id, status_code=done.status, visit_form=kept, visit_msg=msg
+        )
+    try:
+        visits = await client.visits(case_id, actor=actor)
+        advisors = await client.advisors(actor=actor)
+    except ServiceError:
+        visits, advisors = [], []
+    ctx = {
+        "case_id": case_id,
+        "visits": sorted(visits, key=lambda v: v["visit_date"], reverse=True),
+        "advisors": advisors,
+        "visit_kinds": VISIT_KINDS,
+        "visit_form": kept,
+        "visit_msg": msg,
+        "muni": muni,
+    }
+    return fragment(request, "support/case.html", "visits", ctx)
+
+
+# --- logic tree editor
+
+
+def lowest_common_ancestor(
+    index: dict[int, dict[str, Any]], a: int | None, b: int | None
+) -> int | None:
+    """The lowest common ancestor of two nodes (each counts as its own ancestor)."""
+
+    def path(n: int | None) -> list[int]:
+        out = []
+        while n is not None and n in index:
+            out.append(n)
+            n = index[n].get("parent_id")
+        return out
+
+    pa, pb = path(a), set(path(b))
+    return next((x for x in pa if x in pb), None)
+
+
+async def tree_answer(
+    request: Request,
+    case_id: int,
+    *,
+    swap_id: int | None,
+    status: int = 200,
+    node_msgs: dict[int, dict[str, Any]] | None = None,
+    tree_msg: dict[str, Any] | None = None,
+    forms: dict[str, Any] | None = None,
+    anchor: int | None = None,
+) -> Response:
+    """After a tree change: for htmx, the changed subtree (``swap_id``) or the whole tree;
+    for a plain post, a redirect (success) or the page with the message (failure)."""
+    client, actor = _client(request), _actor(request)
+    if not wants_fragment(request):
+        if status < 400:
+            return _case_url(request, case_id, f"node-{anchor or swap_id or ''}")
+        return await case_page(
+            request,
+            case_id,
+            status_code=status,
+            node_msgs=node_msgs or {},
+            tree_msg=tree_msg,
+            forms=forms or {},
+        )
+    done = await attempt(client.tree(case_id, actor=actor))
+    if not done.ok:
+        tree_msg, swap_id = done.message, None
+    ctx = tree_context(
+        case_id, done.value, node_msgs=node_msgs or {}, tree_msg=tree_msg, forms=forms or {}
+    )
+    index = tree_index(done.value)
+    if swap_id is not None and swap_id in index:
+        ctx["n"] = index[swap_id]
+        resp = fragment(request, "support/case.html", "tree_node", ctx)
+        resp.headers["HX-Retarget"] = f"#node-{swap_id}"
+    else:
+        resp = fragment(request, "support/case.html", "logic_tree", ctx)
+        resp.headers["HX-Retarget"] = "#logic-tree"
+    resp.headers["HX-Reswap"] = "outerHTML"
+    return resp
+
+
+async def _tree_failed(
+    request: Request,
+    case_id: int,
+    node_id: int | None,
+    done: Outcome[Any],
+    *,
+    msg: dict[str, Any] | None = None,
+    forms: dict[str, Any] | None = None,
+) -> Response:
+    """A refused tree change: the message on the node (or the tree when there is none);
+    a service that is down: the notice over the whole tree."""
+    msg = msg or _error(done)
+    if done.status == 503:
+        return await tree_answer(
+            request, case_id, swap_id=None, status=503, tree_msg=msg, forms=forms
+        )
+    return await tree_answer(
+        request,
+        case_id,
+        swap_id=node_id,
+        status=done.status,
+        node_msgs={node_id: msg} if node_id else {},
+        tree_msg=None if node_id else msg,
+        forms=forms,
+    )
+
+
+def node_values(form: Any) -> dict[str, Any]:
+    return {
+        "statement": str(form.get("statement", "")).strip(),
+        "evidence": str(form.get("evidence", "")).strip(),
+        "indicator_item_codes": codes(str(form.get("indicator_item_codes", ""))),
+        "is_hypothesis": bool(form.get("is_hypothesis")),
+    }
+
+
+async def add_node(request: Request, case_id: int, form: Any) -> Response:
+    parent_id = int_or_none(form.get("parent_id"))
+    body = {**node_values(form), "parent_id": parent_id}
+    forms = {f"add-{parent_id or 'root'}": body}
+    if not body["statement"]:
+        done: Outcome[Any] = Outcome.refused("内容 (なぜ？の答え) を入力してください。")
+    else:
+        # A parent that is gone is said on that parent; a case that is gone is the page's 404.
+        refusals = (404, *WRITE_REFUSALS) if parent_id is not None else WRITE_REFUSALS
+        call = _client(request).add_node(case_id, body, actor=_actor(request))
+        done = await attempt(call, refusals=refusals)
+    if not done.ok:
+        return await _tree_failed(request, case_id, parent_id, done, forms=forms)
+    node = done.value
+    ok = {"kind": "ok", "text": f"「{node['statement']}」を追加しました。"}
+    return await tree_answer(
+        request,
+        case_id,
+        swap_id=parent_id,
+        node_msgs={node["id"]: ok},
+        tree_msg=None if parent_id else ok,
+        anchor=node["id"],
+    )
+
+
+async def edit_node(
+    request: Request, case_id: int, node_id: int, body: dict[str, Any], *, forms: dict[str, Any]
+) -> Response:
+    call = _client(request).update_node(case_id, node_id, body, actor=_actor(request))
+    done = await attempt(call, refusals=WRITE_REFUSALS)
+    if done.status == 409:
+        msg = {"kind": "conflict", "text": CONFLICT, "mine": body}
+        return await _tree_failed(request, case_id, node_id, done, msg=msg)
+    if not done.ok:
+        return await _tree_failed(request, case_id, node_id, done, forms=forms)
+    ok = {"kind": "ok", "text": "保存しました。"}
+    return await tree_answer(request, case_id, swap_id=node_id, node_msgs={node_id: ok})
+
+
+async def edit_node_text(request: Request, case_id: int, node_id: int, form: Any) -> Response:
+    values = node_values(form)
+    body = {**values, "version": int_or_none(form.get("version")) or 0}
+    forms = {f"edit-{node_id}": values}
+    if not values["statement"]:
+        done = Outcome.refused("内容を入力してください (空にはできません)。")
+        return await _tree_failed(request, case_id, node_id, done, forms=forms)
+    return await edit_node(request, case_id, node_id, body, forms=forms)
+
+
+async def set_hypothesis(request: Request, case_id: int, node_id: int, form: Any) -> Response:
+    body = {
+        "is_hypothesis": str(form.get("is_hypothesis", "")) == "1",
+        "version": int_or_none(form.get("version")) or 0,
+    }
+    return await edit_node(request, case_id, node_id, body, forms={})
+
+
+async def _move(
+    request: Request, case_id: int, node_id: int, parent_id: int, version: int
+) -> dict[int, dict[str, Any]]:
+    """Move the node; the tree as it was before, to find the part that changed."""
+    client, actor = _client(request), _actor(request)
+    before = tree_index(await client.tree(case_id, actor=actor))
+    body = {"parent_id": parent_id, "version": version}
+    await client.move_node(case_id, node_id, body, actor=actor)
+    return before
+
+
+async def move_node(request: Request, case_id: int, node_id: int, form: Any) -> Response:
+    parent_id = int_or_none(form.get("parent_id"))
+    version = int_or_none(form.get("version")) or 0
+    if parent_id is None:
+        return await _tree_failed(
+            request, case_id, node_id, Outcome.refused("移動先を選んでください。")
+        )
+    done = await attempt(
+        _move(request, case_id, node_id, parent_id, version), refusals=WRITE_REFUSALS
+    )
+    if done.status == 409:
+        msg = {"kind": "conflict", "text": CONFLICT}
+        return await _tree_failed(request, case_id, node_id, done, msg=msg)
+    if not done.ok:
+        return await _tree_failed(request, case_id, node_id, done)
+    before = done.value
+    # The part that changed is the subtree holding both the old and the new parent.
+    old_parent = (before.get(node_id) or {}).get("parent_id")
+    swap = lowest_common_ancestor(before, old_parent, parent_id)
+    ok = {
+        "kind": "ok",
+        "text": f"「{before.get(parent_id, {}).get('statement', '')}」の下へ移動しました。",
+    }
+    return await tree_answer(
+        request, case_id, swap_id=swap, node_msgs={node_id: ok}, anchor=node_id
+    )
+
+
+async def _reorder(request: Request, case_id: int, node_id: int, direction: str) -> int:
+    """Swap the node with its neighbour among its parent's children; the parent's id."""
+    client, actor = _client(request), _actor(request)
+    index = tree_index(await client.tree(case_id, actor=actor))
+    node = index.get(node_id)
+    if node is None or node.get("parent_id") is None:
+        raise ServiceRejected(SERVICE, 404, {"detail": "ノードが見つかりません"})
+    parent = index[node["parent_id"]]
+    ids = [c["id"] for c in parent.get("children") or []]
+    i = ids.index(node_id)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(ids):
+        ids[i], ids[j] = ids[j], ids[i]
+        await client.reorder(case_id, parent["id"], ids, actor=actor)
+    return int(parent["id"])
+
+
+async def reorder_node(request: Request, case_id: int, node_id: int, form: Any) -> Response:
+    direction = str(form.get("direction", ""))
+    done = await attempt(_reorder(request, case_id, node_id, direction), refusals=WRITE_REFUSALS)
+    if not done.ok:
+        return await _tree_failed(request, case_id, node_id, done)
+    ok = {"kind": "ok", "text": f"ひとつ{'上' if direction == 'up' else '下'}へ移しました。"}
+    return await tree_answer(
+        request, case_id, swap_id=done.value, node_msgs={node_id: ok}, anchor=node_id
+    )
+
+
+# --- initiatives
+
+
+async def add_initiative(request: Request, case_id: int, form: Any) -> Response:
+    values = {
+        "node_id": str(form.get("node_id", "")),
+        "title": str(form.get("title", "")).strip(),
+        "description": str(form.get("description", "")).strip(),
+        "chosen": bool(form.get("chosen")),
+        "reason": str(form.get("reason", "")).strip(),
+    }
+    errors = []
+    if not int_or_none(values["node_id"]):
+        errors.append("取組を結びつけるノードを選んでください。")
+    if not values["title"]:
+        errors.append("取組の名前を入力してください。")
+    client, actor = _client(request), _actor(request)
+    if errors:
+        done: Outcome[Any] = Outcome.refused("".join(errors))
+    else:
+        body = {**values, "node_id": int_or_none(values["node_id"])}
+        done = await attempt(
+            client.add_initiative(case_id, body, actor=actor), refusals=WRITE_REFUSALS
+        )
+    if done.ok and not wants_fragment(request):
+        return _case_url(request, case_id, "initiatives")
+    msg = {"kind": "ok", "text": "取組を追加しました。"} if done.ok else _error(done)
+    kept = {} if done.ok else values
+    if not wants_fragment(request):
+        return await case_page(
+            request, case_id, status_code=done.status, initiative_form=kept, initiative_msg=msg
+        )
+    try:
+        inits = await client.initiatives(case_id, actor=actor)
+        tree = await client.tree(case_id, actor=actor)
+    except ServiceError:
+        inits, tree = [], None
+    ctx = {
+        "case_id": case_id,
+        "initiatives": inits,
+        "nodes": walk((tree or {}).get("root")),
+        "initiative_form": kept,
+        "initiative_msg": msg,
+    }
+    return fragment(request, "support/case.html", "initiatives", ctx)
+
+
+# --- report
+
+
+async def save_lessons(request: Request, case_id: int, form: Any) -> Response:
+    text = str(form.get("lessons", ""))
+    version = int_or_none(form.get("version")) or 0
+    client, actor = _client(request), _actor(request)
+    done = await attempt(
+        client.save_lessons(case_id, text, version, actor=actor), refusals=WRITE_REFUSALS
+    )
+    if done.ok and not wants_fragment(request):
+        return _case_url(request, case_id, "report")
+    lessons, text_kept = done.value, None
+    if done.ok:
+        msg = {"kind": "ok", "text": f"示唆を保存しました (第{lessons['version']}版)。"}
+    else:
+        text_kept = text
+        msg = {"kind": "conflict", "text": LESSONS_CONFLICT} if done.status == 409 else _error(done)
+        if done.status != 503:
+            lessons = await _or_none(client.lessons(case_id, actor=actor))
+    if not wants_fragment(request):
+        return await case_page(
+            request, case_id, status_code=done.status, lessons_msg=msg, lessons_text=text_kept
+        )
+    report = await _or_none(client.report_html(case_id, actor=actor))
+    ctx = {
+        "case_id": case_id,
+        "lessons": lessons,
+        "lessons_msg": msg,
+        "lessons_text": text_kept,
+        "report_body": report_body(report),
+    }
+    return fragment(request, "support/case.html", "report", ctx)
