@@ -9,7 +9,7 @@ ROLE ?= coordinator
 MUNICIPALITY ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install run serve migrate demo test test-pg lint fmt token clean drill drill-short bench
+.PHONY: help install run serve migrate demo test test-pg lint fmt token clean drill drill-short bench fuzz
 
 help:
 	@echo "make run      サービス一式をサンプルデータ付きで起動 (http://127.0.0.1:8000/)"
@@ -37,19 +37,26 @@ run: demo
 	@echo ""
 	@echo "  Bansō を起動します: http://127.0.0.1:8000/  (止めるには Ctrl-C)"
 	@echo ""
-	GATEWAY_DEMO=true $(BIN)/honcho start -f Procfile
+	GATEWAY_DEMO=true $(BIN)/python -m scripts.supervise
 
 # The same as run, without loading demo data (for a real deployment without containers).
+# scripts/supervise.py keeps the other apps running when one crashes and restarts that one.
 serve: migrate
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python -m scripts.supervise
 
+# The SQLite pass: DATABASE_URL is unset whatever the environment holds (make test-pg for PostgreSQL).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against the local PostgreSQL (throwaway databases, dropped afterwards).
 test-pg: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/banso_test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A deeper fuzzing pass than CI's (schemathesis 4, every phase, FUZZ_EXAMPLES per operation,
+# default 500; the seed is printed, FUZZ_SEED=<n> replays a run).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
 
 # Resilience drills against the whole system on the local PostgreSQL (the full set restarts
 # PostgreSQL once, at the end). DRILL_DATABASE_URL names the databases (…_<app> each).

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.actions import is_page
 from gateway.api.combined import router as combined_router
@@ -22,6 +23,7 @@ from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
+from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.pool import Services, build_services
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
@@ -35,9 +37,11 @@ from gateway.pages.training import router as training_pages
 from gateway.settings import Settings
 from gateway.templating import render
 from services.common.db import Database
-from services.common.errors import AppError, install_error_handlers
+from services.common.errors import AppError, ServiceUnavailable, install_error_handlers
 from services.common.health import database_check, migration_heads
+from services.common.inputs import input_policy
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import install_openapi
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -81,10 +85,16 @@ def _install_page_errors(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: RequestValidationError) -> Response:
         if is_page(request):
+            policy = [e for e in exc.errors() if e.get("type") == "control_character"]
+            detail = (
+                f"「{policy[0]['loc'][-1]}」: {policy[0]['msg']}"
+                if policy
+                else "アドレスの値を確かめてください。"
+            )
             return render(
                 request,
                 "error.html",
-                {"title": "入力内容に誤りがあります", "detail": "アドレスの値を確かめてください。"},
+                {"title": "入力内容に誤りがあります", "detail": detail},
                 status_code=422,
             )
         return await api_validation(request, exc)
@@ -92,6 +102,22 @@ def _install_page_errors(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
+
+    async def service_error(request: Request, exc: ServiceError) -> Response:
+        """A service call no route caught: its own 4xx passed on, anything else a 503 naming the
+        service (the service is away or slow), never a 500."""
+        if isinstance(exc, ServiceRejected):
+            err = AppError(exc.problem.get("detail") or "サービスが要求を受け付けませんでした")
+            err.status, err.errors = exc.status or 400, exc.problem.get("errors")
+        else:
+            err = ServiceUnavailable(
+                f"{exc.service} が応答しません。しばらくしてから再度お試しください",
+                errors=[{"loc": ["service", exc.service], "msg": exc.detail}],
+                headers={"Retry-After": "5"},
+            )
+        return await app_error(request, err)
+
+    app.add_exception_handler(ServiceError, service_error)  # type: ignore[arg-type]
 
 
 def create_app(
@@ -121,7 +147,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         # Every route needs a session or an API token, except the open ones (gateway.auth).
-        dependencies=[Depends(authenticate)],
+        # The input policy (services/common/inputs.py) then checks every text it was sent.
+        dependencies=[Depends(authenticate), Depends(input_policy)],
     )
     app.state.settings = settings
     app.state.passwords = Passwords(settings)
@@ -168,6 +195,11 @@ def create_app(
     app.include_router(pdca_shared_pages)
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
+    install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
+    # Outermost: behind a reverse proxy the real client address and scheme come from
+    # X-Forwarded-For / X-Forwarded-Proto, believed only from GATEWAY_FORWARDED_ALLOW_IPS
+    # (the lock-out per address, the logs and the sessions then see the real client).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app
 
 

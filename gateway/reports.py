@@ -9,6 +9,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from services.common.exports import export_data
+
 GRANT_SHORT = {"suishin": "推進", "doryoku": "努力支援"}
 
 MUNI_HEADERS = [
@@ -83,6 +85,7 @@ def _evidence_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 def grant_report_csv(report: dict[str, Any]) -> bytes:
     buf = io.StringIO()
+    report = export_data(report)
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow([f"交付金の報告 {report['fiscal_year_label']}"])
     if report["unavailable"]:
@@ -99,6 +102,7 @@ def grant_report_csv(report: dict[str, Any]) -> bytes:
 
 
 def grant_report_xlsx(report: dict[str, Any]) -> bytes:
+    report = export_data(report)
     wb = Workbook()
     sheets = [
         ("区市町村", MUNI_HEADERS, _muni_rows(report)),

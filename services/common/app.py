@@ -12,7 +12,9 @@ from services.common.actor import get_actor
 from services.common.db import Database
 from services.common.errors import install_error_handlers
 from services.common.health import database_check, health_router, migration_heads
+from services.common.inputs import input_policy
 from services.common.observability import configure_logging, install_observability
+from services.common.openapi import install_openapi
 from services.common.settings import ServiceSettings
 
 PROBLEM_RESPONSES = {
@@ -66,6 +68,11 @@ def create_service_app(
         routers.append(audit_router(audit))
     for router in routers:
         app.include_router(
-            router, prefix="/api/v1", dependencies=[Depends(get_actor)], responses=PROBLEM_RESPONSES
+            router,
+            prefix="/api/v1",
+            # The actor first (401 before anything else), then the input policy on every text.
+            dependencies=[Depends(get_actor), Depends(input_policy)],
+            responses=PROBLEM_RESPONSES,
         )
+    install_openapi(app, paths=("/api/",))  # every problem answer documented, one place
     return app

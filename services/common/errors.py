@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -138,6 +139,10 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    if any(list(e.get("loc", ()))[:1] == ["path"] for e in exc.errors()):
+        wrong_method = method_not_allowed(request)
+        if wrong_method is not None:
+            return wrong_method
     errors = [{"loc": _loc(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
     where = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors[:5])
     return problem(
@@ -152,10 +157,81 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"{request.url.path} は存在しません"
-    elif exc.status_code == 405 and detail == "Method Not Allowed":
-        detail = f"{request.method} は {request.url.path} では使えません"
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        if detail == "Method Not Allowed":
+            detail = f"{request.method} は {request.url.path} では使えません ({', '.join(allowed)})"
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+    return problem(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+
+_TEMPLATE_PARAM = re.compile(r"\{[^}]+\}")
+
+
+def _templates(app: Any) -> list[tuple[re.Pattern[str], int, set[str]]]:
+    """The documented path templates of an app, as (regex, literal length, methods), kept on
+    the app (built once from its OpenAPI document)."""
+    cached = getattr(app.state, "_path_templates", None)
+    if cached is not None:
+        return cached
+    out: list[tuple[re.Pattern[str], int, set[str]]] = []
+    try:
+        paths = app.openapi().get("paths", {})
+    except Exception:  # no document: the router alone answers
+        paths = {}
+    for template, item in paths.items():
+        parts = _TEMPLATE_PARAM.split(template)
+        regex = re.compile("^" + "[^/]+".join(re.escape(p) for p in parts) + "$")
+        methods = {m.upper() for m in item if m in ("get", "put", "post", "patch", "delete")}
+        out.append((regex, sum(len(p) for p in parts), methods))
+    app.state._path_templates = out
+    return out
+
+
+def documented_methods(request: Request) -> set[str] | None:
+    """The methods of the documented resource this path names (the most literal template that
+    matches: ``/kotei-hyo/overdue`` before ``/kotei-hyo/{id}``), or None if none documents it."""
+    best: tuple[int, set[str]] | None = None
+    for regex, literal, methods in _templates(request.app):
+        if regex.match(request.url.path) and (best is None or literal > best[0]):
+            best = (literal, methods)
+    return None if best is None else best[1]
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the resource at this path answers (a 405's ``Allow``): the documented
+    resource's methods, else every method some route of the router answers here. (Starlette
+    names only the methods of the first route matching the path, while FastAPI makes one
+    route per method.)"""
+    from starlette.routing import Match
+
+    methods = documented_methods(request)
+    if methods is None:
+        methods = set()
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            scope = {**request.scope, "method": method}
+            if any(r.matches(scope)[0] == Match.FULL for r in request.app.router.routes):
+                methods.add(method)
+    methods = set(methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def method_not_allowed(request: Request) -> JSONResponse | None:
+    """405 when the documented resource at this path has no such method, although a route
+    with a parameter in the same place took the request (PUT /kotei-hyo/overdue reaching
+    PUT /kotei-hyo/{id} would otherwise answer 422 about the id)."""
+    methods = documented_methods(request)
+    if methods is None or request.method in methods or request.method in ("HEAD", "OPTIONS"):
+        return None
+    allowed = allowed_methods(request)
     return problem(
-        exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        405,
+        f"{request.method} は {request.url.path} では使えません ({', '.join(allowed)})",
+        instance=request.url.path,
+        headers={"Allow": ", ".join(allowed)},
     )
 
 
@@ -168,6 +244,22 @@ def _is_data_exception(exc: BaseException) -> bool:
         if isinstance(seen, OverflowError):
             return True
         if str(getattr(seen, "sqlstate", "") or getattr(seen, "pgcode", "") or "").startswith("22"):
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
+def _is_rule_violation(exc: BaseException) -> bool:
+    """A CHECK or NOT NULL constraint failed (SQLSTATE 23514 / 23502; SQLite's messages)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        code = str(getattr(seen, "sqlstate", "") or getattr(seen, "pgcode", "") or "")
+        if code in ("23514", "23502"):
+            return True
+        text = str(seen)
+        if "CHECK constraint failed" in text or "NOT NULL constraint failed" in text:
             return True
         seen = seen.__cause__ or getattr(seen, "orig", None)
     return False
@@ -212,6 +304,15 @@ async def _db_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
         # A value the column cannot hold (e.g. an id beyond 64 bits): the input's fault.
         log.warning("data error: %s", exc.orig)
         return problem(422, "値が範囲外か、形式が正しくありません", instance=request.url.path)
+    if isinstance(exc, IntegrityError) and _is_rule_violation(exc):
+        # A CHECK or NOT NULL constraint (the database keeping the models' invariants) caught
+        # a value that got past the checks before it: the input's fault, nothing was written.
+        log.warning("constraint refused a value: %s", exc.orig)
+        return problem(
+            422,
+            "値がデータの規則 (範囲・順序・必須) に合いません。入力内容を確認してください",
+            instance=request.url.path,
+        )
     if isinstance(exc, IntegrityError):
         # Services check their rules first; this is the database catching a race
         # (two requests creating the same unique row at once).

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from openpyxl import load_workbook
 
 from services.common.errors import Invalid
+from services.common.inputs import check_table, csv_rows
 
 
 def decode_csv(data: bytes) -> str:
@@ -36,8 +36,10 @@ def read_table(filename: str, data: bytes, *, sheet: str | None = None) -> list[
         except Exception as exc:  # openpyxl raises several kinds for a non-XLSX file
             raise Invalid("XLSXファイルとして読み込めません") from exc
         ws = wb[sheet] if sheet and sheet in wb.sheetnames else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    return list(csv.reader(io.StringIO(decode_csv(data))))
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        check_table(rows)  # the input policy, naming row and column
+        return rows
+    return csv_rows(decode_csv(data))  # the same policy, and any line ending
 
 
 def col_name(index: int) -> str:

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-import schemathesis
 
 from services.common.actor import Actor, Role, mint_token
 from tests.e2e.system import ROOT, System
@@ -59,27 +58,3 @@ def gateway_headers(fuzz_system: System) -> dict[str, str]:
     token = out.stdout.strip().splitlines()[-1]
     assert token.startswith("bnk_"), out.stdout + out.stderr
     return {"Authorization": f"Bearer {token}"}
-
-
-def _schema(system: System, app: str) -> schemathesis.schemas.BaseSchema:
-    return schemathesis.openapi.from_url(f"{system.service_url(app)}/openapi.json")
-
-
-@pytest.fixture(scope="session")
-def indicators_schema(fuzz_system: System):  # type: ignore[no-untyped-def]
-    return _schema(fuzz_system, "indicators")
-
-
-@pytest.fixture(scope="session")
-def support_cases_schema(fuzz_system: System):  # type: ignore[no-untyped-def]
-    return _schema(fuzz_system, "support_cases")
-
-
-@pytest.fixture(scope="session")
-def training_schema(fuzz_system: System):  # type: ignore[no-untyped-def]
-    return _schema(fuzz_system, "training")
-
-
-@pytest.fixture(scope="session")
-def gateway_schema(fuzz_system: System):  # type: ignore[no-untyped-def]
-    return _schema(fuzz_system, "gateway")

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.exports import export_row
 from services.common.models import check_version, stamp_created, stamp_updated
 from services.indicators.centres.models import EvalCatalogue, EvalItem, EvalSheet
 from services.indicators.centres.schemas import (
@@ -477,7 +478,7 @@ def export_catalogue(cat: Catalogue, fmt: str) -> bytes:
         ws = wb.active
         ws.title = "評価項目"
         for r in table:
-            ws.append(r)
+            ws.append(export_row(r))
         meta = wb.create_sheet("出典")
         r = cat.row
         for k, v in (
@@ -489,10 +490,10 @@ def export_catalogue(cat: Catalogue, fmt: str) -> bytes:
             ("状態", r.state),
             ("サンプル", "はい" if r.sample else "いいえ"),
         ):
-            meta.append([k, v])
+            meta.append(export_row([k, v]))
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(table)
+    csv.writer(out, lineterminator="\r\n").writerows(map(export_row, table))
     return out.getvalue().encode("utf-8-sig")

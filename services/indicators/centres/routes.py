@@ -14,6 +14,7 @@ from services.common.actor import Actor, Role, get_actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import Invalid
+from services.common.openapi import file_answer
 from services.common.registry import get_registry
 from services.indicators.centres import catalogue, evaluations, register
 from services.indicators.centres.schemas import (
@@ -177,6 +178,7 @@ async def import_catalogue(
 @router.get(
     "/centres/catalogues/{fiscal_year}/export",
     summary="年度の評価項目を書き出す (取り込みと同じ形。CSVはBOM付きUTF-8)",
+    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 async def export_catalogue(
     fiscal_year: int,

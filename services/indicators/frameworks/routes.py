@@ -13,7 +13,9 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import NotFound
+from services.common.exports import attachment
 from services.common.models import check_version, get_for_update
+from services.common.openapi import file_answer
 from services.indicators.frameworks import item_import, service
 from services.indicators.frameworks.models import Framework, Grant, Level
 from services.indicators.frameworks.schemas import (
@@ -108,7 +110,15 @@ MEDIA = {
 }
 
 
-@router.get("/frameworks/{framework_id}/export", summary="体系を書き出す (JSON・YAML・XLSX)")
+@router.get(
+    "/frameworks/{framework_id}/export",
+    summary="体系を書き出す (JSON・YAML・XLSX)",
+    **file_answer(
+        "application/json",
+        "application/yaml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+)
 async def export_framework(
     framework_id: int,
     session: Session,
@@ -123,7 +133,7 @@ async def export_framework(
     return Response(
         body,
         media_type=MEDIA[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers=attachment(filename),
     )
 
 

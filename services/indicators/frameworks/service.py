@@ -17,6 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
+from services.common.exports import export_row
+from services.common.inputs import find_problems
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.indicators.frameworks.models import (
     Category,
@@ -415,26 +417,30 @@ def export_xlsx(doc: FrameworkDoc) -> bytes:
             p = [*path, c]
             for it in c.items:
                 ws.append(
-                    [
-                        SEP.join(x.code for x in p),
-                        SEP.join(x.name for x in p),
-                        SEP.join("" if x.max_points is None else f"{x.max_points:g}" for x in p),
-                        it.code,
-                        it.text,
-                        it.max_points,
-                        it.min_points,
-                        it.alternatives or "",
-                        "○" if it.shared else "",
-                        it.note,
-                        KIND_LABELS[ItemKind(it.kind).value],
-                        "○" if it.provisional else "",
-                        it.national_average,
-                        it.national_rate,
-                        SEP.join(
-                            "" if x.national_average is None else f"{x.national_average:g}"
-                            for x in p
-                        ),
-                    ]
+                    export_row(
+                        [
+                            SEP.join(x.code for x in p),
+                            SEP.join(x.name for x in p),
+                            SEP.join(
+                                "" if x.max_points is None else f"{x.max_points:g}" for x in p
+                            ),
+                            it.code,
+                            it.text,
+                            it.max_points,
+                            it.min_points,
+                            it.alternatives or "",
+                            "○" if it.shared else "",
+                            it.note,
+                            KIND_LABELS[ItemKind(it.kind).value],
+                            "○" if it.provisional else "",
+                            it.national_average,
+                            it.national_rate,
+                            SEP.join(
+                                "" if x.national_average is None else f"{x.national_average:g}"
+                                for x in p
+                            ),
+                        ]
+                    )
                 )
             walk(c.categories, p)
 
@@ -442,7 +448,7 @@ def export_xlsx(doc: FrameworkDoc) -> bytes:
     meta = wb.create_sheet("体系")
     for f in META_FIELDS:
         v = getattr(doc, f)
-        meta.append([f, v.value if hasattr(v, "value") else v])
+        meta.append(export_row([f, v.value if hasattr(v, "value") else v]))
     extra = {
         "state": doc.state.value,
         "state_note": doc.state_note,
@@ -457,7 +463,7 @@ def export_xlsx(doc: FrameworkDoc) -> bytes:
         "averages_page": doc.averages_source.page,
     }
     for f in META_EXTRA:
-        meta.append([f, extra[f]])
+        meta.append(export_row([f, extra[f]]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -582,6 +588,10 @@ def parse_document(filename: str, data: bytes) -> FrameworkDoc:
             "ファイルを読み込めません (JSON・YAML・XLSXのいずれかにしてください)",
             errors=[{"loc": ["file"], "msg": str(exc)[:300]}],
         ) from exc
+    if problems := find_problems(raw, ("file",)):  # the input policy, naming the field
+        raise Invalid(
+            "ファイルに使えない制御文字があります。何も取り込んでいません", errors=problems
+        )
     try:
         return FrameworkDoc.model_validate(raw)
     except ValidationError as exc:

@@ -11,6 +11,7 @@ from services.common.access import staff_only
 from services.common.actor import Actor, get_actor
 from services.common.db import get_session
 from services.common.errors import Invalid
+from services.common.openapi import file_answer
 from services.common.registry import PEER_TYPES, REGION_CLASSES
 from services.indicators.pdca import service
 from services.indicators.pdca.schemas import SheetIn, SheetUpdate
@@ -171,7 +172,11 @@ async def sheet_progress(
     return await _out(session, await service.get_sheet(session, actor, sheet_id), body.metrics)
 
 
-@router.get("/pdca/sheets/{sheet_id}/export.xlsx", summary="シートをXLSXで書き出す")
+@router.get(
+    "/pdca/sheets/{sheet_id}/export.xlsx",
+    summary="シートをXLSXで書き出す",
+    **file_answer("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+)
 async def export_sheet(sheet_id: int, session: Session, actor: Who) -> Response:
     sheet = await service.get_sheet(session, actor, sheet_id)
     return Response(

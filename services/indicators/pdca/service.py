@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.access import ensure_municipality_write
 from services.common.actor import Actor, Role
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
+from services.common.exports import export_row
 from services.common.fiscal import format_fy_full
 from services.common.models import (
     check_version,
@@ -568,7 +569,7 @@ def export_xlsx(sheet: PdcaSheet) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "取組と目標"
-    ws.append([f"{entity_name(sheet.entity_code)} {sheet.title}"])
+    ws.append(export_row([f"{entity_name(sheet.entity_code)} {sheet.title}"]))
     ws["A1"].font = Font(bold=True, size=12)
     fixed = [
         "事項",
@@ -599,7 +600,7 @@ def export_xlsx(sheet: PdcaSheet) -> bytes:
     for it in items:
         if it.section and it.section != section:
             section = it.section
-            ws.append([section])
+            ws.append(export_row([section]))
             ws.cell(ws.max_row, 1).font = Font(bold=True)
         by_year = {y.fiscal_year: y for y in it.years}
         row = [
@@ -619,7 +620,7 @@ def export_xlsx(sheet: PdcaSheet) -> bytes:
             evaluation = f"【{y.self_evaluation}】\n" if y.self_evaluation else ""
             row += [f"{y.actions}{actual}".strip(), f"{evaluation}{y.next_steps}".strip()]
         row.append(it.reference)
-        ws.append(row)
+        ws.append(export_row(row))
         for c in ws[ws.max_row]:
             c.alignment = Alignment(wrap_text=True, vertical="top")
     widths = [28, 14, 30, 30] + [34, 34] * len(years) + [10]

@@ -4,7 +4,6 @@ listed) → adjust the mapping → commit (all or nothing)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -20,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.errors import AppError, Conflict, Invalid, NotFound
+from services.common.inputs import check_table, csv_rows
 from services.common.models import (
     check_version,
     get_for_update,
@@ -213,12 +213,15 @@ def read_file(
                     errors=[{"loc": ["mapping", "sheet"], "msg": "シート名を確認してください"}],
                 )
             ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-            return names, ws.title, [list(r) for r in ws.iter_rows(values_only=True)]
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            check_table(rows)  # the input policy, naming row and column
+            return names, ws.title, rows
         finally:
             wb.close()
     if file_name.lower().endswith(".xls"):
         raise Invalid("旧形式の .xls は読めません。XLSX または CSV で保存し直してください")
-    return [], None, list(csv.reader(io.StringIO(decode_csv(data))))
+    rows = csv_rows(decode_csv(data))  # the input policy, naming row and column
+    return [], None, rows
 
 
 def _blank(v: Any) -> bool:

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from fastapi.responses import Response
 from openpyxl import Workbook
 
+from services.common.exports import attachment, export_row
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -63,18 +65,18 @@ def spreadsheet(
         ws = wb.active
         ws.title = sheet  # type: ignore[union-attr]
         for r in rows:
-            ws.append(r)  # type: ignore[union-attr]
+            ws.append(export_row(r))  # type: ignore[union-attr]
         buf = io.BytesIO()
         wb.save(buf)
         body, media = buf.getvalue(), XLSX
     else:
         out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        csv.writer(out, lineterminator="\r\n").writerows(map(export_row, rows))
         body, media = out.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
     return Response(
         body,
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{format}"'},
+        headers=attachment(f"{filename}.{format}"),
     )
 
 

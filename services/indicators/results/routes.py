@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor, get_actor
 from services.common.db import get_session
+from services.common.openapi import file_answer
 from services.indicators.frameworks.models import Level
 from services.indicators.results import cache, comparisons, exports, schemas, shaping, views
 
@@ -64,7 +65,7 @@ async def get_results(framework_id: int, request: Request, session: Session, opt
 @router.get(
     "/frameworks/{framework_id}/results/export",
     summary="結果を書き出す (CSVはBOM付きUTF-8、またはXLSX)",
-    response_class=Response,
+    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 async def export_results(
     framework_id: int,

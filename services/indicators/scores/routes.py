@@ -15,6 +15,8 @@ from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
 from services.common.errors import Invalid
+from services.common.exports import attachment
+from services.common.openapi import file_answer
 from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
@@ -103,6 +105,7 @@ async def get_scores(framework_id: int, session: Session, entity_code: str | Non
 @router.get(
     "/frameworks/{framework_id}/scores/export",
     summary="得点を書き出す (横持ち: 団体ごとに1行、指標コードの列。CSVはBOM付きUTF-8)",
+    **file_answer("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 )
 async def export_scores(
     framework_id: int,
@@ -120,9 +123,7 @@ async def export_scores(
     return Response(
         body,
         media_type=media,
-        headers={
-            "Content-Disposition": f'attachment; filename="scores-{tree.framework.code}.{format}"'
-        },
+        headers=attachment(f"scores-{tree.framework.code}.{format}"),
     )
 
 

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Invalid
+from services.common.exports import export_row
 from services.common.models import utcnow
 from services.indicators.frameworks.models import Item, Level
 from services.indicators.frameworks.service import ItemInfo, Tree
@@ -357,10 +358,10 @@ async def export_scores(
         ws = wb.active
         ws.title = "得点"
         for r in table:
-            ws.append(r)
+            ws.append(export_row(r))
         buf = io.BytesIO()
         wb.save(buf)
         return buf.getvalue()
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(table)
+    csv.writer(out, lineterminator="\r\n").writerows(map(export_row, table))
     return out.getvalue().encode("utf-8-sig")

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Invalid
+from services.common.exports import export_data
 from services.common.fiscal import format_date_ja, format_fy_full
 from services.common.models import (
     check_version,
@@ -209,6 +210,7 @@ def render_html(data: dict[str, Any]) -> str:
 
 def render_docx(data: dict[str, Any]) -> bytes:
     """The report as a Word document; the tree as an indented outline."""
+    data = export_data(data)
     doc = Document()
     style = doc.styles["Normal"]
     style.font.size = Pt(10.5)

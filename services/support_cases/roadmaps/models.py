@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from services.common.models import Tracked
 from services.support_cases.base import Base
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$")]
 
 
 class ItemStatus(StrEnum):

@@ -10,6 +10,7 @@ from pydantic import AfterValidator
 from sqlalchemy import JSON, Column, Text
 from sqlmodel import Field, SQLModel
 
+from services.common.inputs import NULL_CLEARS
 from services.common.models import Tracked, tz_field, utcnow
 from services.support_cases.base import Base
 
@@ -134,7 +135,10 @@ class NodeUpdate(SQLModel):
     indicator_item_codes: list[str] | None = None
     data_refs: list[str] | None = None
     is_hypothesis: bool | None = None
-    measure_evidence: MeasureEvidence | None = None
+    # null clears the list (as []): the input policy lets this null through
+    measure_evidence: MeasureEvidence | None = pydantic.Field(
+        default=None, json_schema_extra=NULL_CLEARS
+    )
 
     model_config = {
         "json_schema_extra": {

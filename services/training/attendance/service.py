@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.access import municipality_filter
 from services.common.actor import Actor
 from services.common.errors import Invalid, NotFound
+from services.common.inputs import csv_rows
 from services.common.models import get_for_update, stamp_created, stamp_updated
 from services.training.attendance.models import (
     ALIASES,
@@ -102,7 +103,8 @@ async def import_csv(session: AsyncSession, *, session_id: int, raw: bytes, acto
     by_email = {r.email: r for r in regs.values()}
     by_date = {d.date.isoformat(): d for d in days.values()}
     text = decode_csv(raw)
-    reader = csv.DictReader(io.StringIO(text))
+    csv_rows(text)  # the input policy (row and column named), and a malformed file a 422
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     id_col = next((h for h in header if h in ("申込ID", "registration_id")), None)

@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
+from services.common.openapi import file_answer
 from services.training.deps import CurrentActor, Session
 from services.training.exports import service
 
@@ -21,14 +22,20 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
     )
 
 
-@router.get("/sessions/{session_id}/calendar.ics", summary="開催回の予定 (iCalendar)")
+@router.get(
+    "/sessions/{session_id}/calendar.ics",
+    summary="開催回の予定 (iCalendar)",
+    **file_answer("text/calendar"),
+)
 async def session_ics(session: Session, _actor: CurrentActor, session_id: int) -> Response:
     body = await service.session_ics(session, session_id=session_id)
     return _download(body, "text/calendar; charset=utf-8", f"training-session-{session_id}.ics")
 
 
 @router.get(
-    "/programs/{program_id}/calendar.ics", summary="研修の全開催回の予定 (iCalendar フィード)"
+    "/programs/{program_id}/calendar.ics",
+    summary="研修の全開催回の予定 (iCalendar フィード)",
+    **file_answer("text/calendar"),
 )
 async def program_ics(session: Session, _actor: CurrentActor, program_id: int) -> Response:
     body = await service.program_ics(session, program_id=program_id)
@@ -38,6 +45,7 @@ async def program_ics(session: Session, _actor: CurrentActor, program_id: int) -
 @router.get(
     "/sessions/{session_id}/participants.{fmt}",
     summary="参加者名簿 (csv: UTF-8 BOM付き、?encoding=cp932 で Shift_JIS; xlsx)",
+    **file_answer("text/csv", XLSX),
 )
 async def participants(
     session: Session,
@@ -59,6 +67,7 @@ async def participants(
 @router.get(
     "/sessions/{session_id}/attendance.{fmt}",
     summary="出欠表 (csv: UTF-8 BOM付き、?encoding=cp932 で Shift_JIS; xlsx)",
+    **file_answer("text/csv", XLSX),
 )
 async def attendance(
     session: Session,

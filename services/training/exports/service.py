@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import Invalid
+from services.common.exports import export_row, export_rows, export_text
 from services.common.fiscal import format_date_ja
 from services.common.registry import get_registry
 from services.training.attendance.models import LABELS, Mark
@@ -34,21 +35,21 @@ def _events(
     for d in days:
         ev = Event()
         ev.add("uid", f"banso-training-{ts.id}-{d.day_no}@banso")
-        title = ts.title or program.name
+        title = export_text(ts.title or program.name)
         ev.add("summary", f"{title} ({d.day_no}/{len(days)}日目)" if len(days) > 1 else title)
         ev.add("dtstart", datetime.combine(d.date, d.start, tzinfo=TOKYO))
         ev.add("dtend", datetime.combine(d.date, d.end, tzinfo=TOKYO))
         ev.add("dtstamp", now())
         where = ts.venue if ts.format != "オンライン" else "オンライン"
         if where:
-            ev.add("location", where)
+            ev.add("location", export_text(where))
         lines = [f"研修: {program.name} ({program.kind})", f"形式: {ts.format}"]
         if ts.meeting_url:
             lines.append(f"参加URL: {ts.meeting_url}")
-            ev.add("url", ts.meeting_url)
+            ev.add("url", export_text(ts.meeting_url))
         if ts.recording_url:
             lines.append(f"録画 (オンデマンド視聴): {ts.recording_url}")
-        ev.add("description", "\n".join(lines))
+        ev.add("description", export_text("\n".join(lines)))
         cal.add_component(ev)
 
 
@@ -56,7 +57,7 @@ def _calendar(name: str) -> Calendar:
     cal = Calendar()
     cal.add("prodid", "-//Bansō//研修//JA")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", export_text(name))
     cal.add("x-wr-timezone", "Asia/Tokyo")
     return cal
 
@@ -106,7 +107,7 @@ async def participant_table(
 ) -> tuple[list[str], list[list[object]]]:
     await get_session_row(session, session_id)
     regs = await to_public(
-        session, await list_registrations(session, actor=actor, session_id=session_id)
+        session, await list_registrations(session, actor=actor, session_id=session_id), actor
     )
     header = [
         "申込ID",
@@ -126,7 +127,7 @@ async def participant_table(
             r.municipality_code,
             _name(r.municipality_code),
             r.role,
-            r.email,
+            r.email or "",  # left out for readers without sees_contact_details
             STATUS_LABELS[r.status],
             r.waitlist_position or "",
             r.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
@@ -170,7 +171,7 @@ def to_csv(header: list[str], rows: list[list[object]], encoding: str) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(export_rows(rows))
     text = buf.getvalue()
     if encoding == "cp932":
         return text.encode("cp932", errors="replace")
@@ -185,7 +186,7 @@ def to_xlsx(title: str, header: list[str], rows: list[list[object]]) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        ws.append(export_row(row))
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

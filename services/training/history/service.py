@@ -14,7 +14,6 @@ Rules (docs/training.md):
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.common.actor import Actor
 from services.common.errors import Invalid, NotFound
 from services.common.fiscal import format_fy_full, parse_fy
+from services.common.inputs import check_table, csv_rows
 from services.common.models import check_version, get_for_update, stamp_created, stamp_updated
 from services.training.figures.models import KindYearFigures
 from services.training.history.models import (
@@ -204,8 +204,11 @@ def read_table(filename: str, raw: bytes) -> tuple[list[list[Any]], str]:
             wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         except Exception as exc:
             raise Invalid("XLSXファイルとして読み込めません") from exc
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)], "row"
-    return list(csv.reader(io.StringIO(_decode(raw)))), "line"
+        rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        check_table(rows)  # the input policy, naming row and column
+        return rows, "row"
+    rows = csv_rows(_decode(raw))  # the input policy, naming row and column
+    return rows, "line"
 
 
 def _text(v: Any) -> str:

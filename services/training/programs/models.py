@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.models import Tracked, tz_field
-from services.common.types import WallClockTime
+from services.common.types import CalendarDate, Instant, WallClockTime
 from services.training.base import Base
 
 
@@ -164,7 +164,7 @@ class SessionDay(Base, table=True):  # type: ignore[call-arg]
 
 
 class DayIn(BaseModel):
-    date: date
+    date: CalendarDate
     start: WallClockTime
     end: WallClockTime
 
@@ -188,8 +188,8 @@ class SessionCreate(BaseModel):
     venue: str = Field(default="", max_length=300)
     meeting_url: str = Field(default="", max_length=500)
     recording_url: str = Field(default="", max_length=500)
-    registration_opens: datetime | None = None
-    registration_closes: datetime | None = None
+    registration_opens: Instant | None = None
+    registration_closes: Instant | None = None
     municipality_quota: int | None = Field(default=None, ge=1)
 
     model_config = {
@@ -223,8 +223,8 @@ class SessionUpdate(BaseModel):
     venue: str | None = Field(default=None, max_length=300)
     meeting_url: str | None = Field(default=None, max_length=500)
     recording_url: str | None = Field(default=None, max_length=500)
-    registration_opens: datetime | None = None
-    registration_closes: datetime | None = None
+    registration_opens: Instant | None = None
+    registration_closes: Instant | None = None
     municipality_quota: int | None = Field(default=None, ge=1)
 
 
