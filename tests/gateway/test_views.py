@@ -54,12 +54,11 @@ class TestPrefectureCode:
         osaka = get_registry("27")
         ctx = ViewContext(gw.app.state.services, osaka, gw.app.state.settings, SYSTEM_COORDINATOR)
         report = await grant_report(ctx, FY)
-        asked = {
-            r.url.params["entity_code"]
-            for r in recorder.requests
-            if r.url.path.endswith("/results") and "entity_code" in r.url.params
-        }
-        assert asked == {"270008"}, "the prefecture's own code, with its check digit"
+        # One indicators read, for Osaka; the service reads the prefecture's own results by
+        # its registry code with the check digit (tests/indicators/test_view_endpoints.py).
+        asked = [r.url.params.get("prefecture") for r in recorder.requests]
+        assert [r.url.path for r in recorder.requests] == ["/api/v1/views/grant-report"]
+        assert asked == ["27"]
         assert report.prefecture["code"] == "270008" and report.prefecture["name"] == "大阪府"
         assert report.municipalities[0]["code"].startswith("27")
 
