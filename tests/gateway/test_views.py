@@ -53,6 +53,7 @@ class TestPrefectureCode:
         gw = await gateway_factory({"indicators": recorder})
         osaka = get_registry("27")
         ctx = ViewContext(gw.app.state.services, osaka, gw.app.state.settings, SYSTEM_COORDINATOR)
+        recorder.requests.clear()  # logging in opened the dashboard
         report = await grant_report(ctx, FY)
         # One indicators read, for Osaka; the service reads the prefecture's own results by
         # its registry code with the check digit (tests/indicators/test_view_endpoints.py).
