@@ -395,6 +395,7 @@ EXACT: dict[str, dict[str, str]] = {
         "PATCH /api/v1/sessions/{session_id}": "ok=409",
         "POST /api/v1/sessions/{session_id}/registrations": "ok=201; coordinator=409; municipality=409",
         "DELETE /api/v1/registrations/{registration_id}": "ok=204",
+        "POST /api/v1/registrations/{registration_id}/cancel": "ok=200",
         "PUT /api/v1/sessions/{session_id}/attendance": "ok=422",
         "POST /api/v1/sessions/{session_id}/attendance/import": "ok=422",
         "POST /api/v1/targets": "ok=201",

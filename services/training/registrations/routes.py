@@ -107,5 +107,5 @@ async def cancel_with_result(
     found, promoted = await service.cancel_returning(
         session, registration_id=registration_id, actor=actor
     )
-    cancelled, *moved = await service.to_public(session, [found, *promoted])
+    cancelled, *moved = await service.to_public(session, [found, *promoted], actor)
     return CancelResult(cancelled=cancelled, promoted=moved)
