@@ -24,6 +24,59 @@ class FrameworkSummary(BaseModel):
     max_points: float = 0
 
 
+class DashboardGrantView(BaseModel):
+    """One grant of /views/dashboard: rows stay dicts (the dashboard reads a few keys each)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant: str
+    framework: dict[str, Any]
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+
+class IndicatorsDashboard(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    prefecture: str | None
+    grants: list[DashboardGrantView]
+
+
+class MunicipalityGrantView(BaseModel):
+    """One grant of /views/municipalities/{code} (null parts: not scored in that grant)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grant: str
+    framework: dict[str, Any] | None = None
+    entity: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    recover: dict[str, Any] | None = None
+    years: list[dict[str, Any]] = []
+    averages: dict[str, Any] | None = None
+
+
+class IndicatorsMunicipality(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    entity_code: str
+    name: str
+    prefecture: str
+    grants: list[MunicipalityGrantView]
+    pdca: dict[str, Any] | None = None  # the newest sheet, when asked for (pdca=true)
+
+
+class IndicatorsGrantReport(BaseModel):
+    """/views/grant-report: ``municipal`` entries carry framework, results and allocation
+    (null: no estimate), ``prefectural`` entries framework and results."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    fiscal_year: int
+    municipal: list[dict[str, Any]]
+    prefectural: list[dict[str, Any]]
+
+
 class IndicatorsClient(ServiceClient):
     service = "indicators"
 
@@ -51,6 +104,55 @@ class IndicatorsClient(ServiceClient):
         if entity_code:
             params["entity_code"] = entity_code
         return await self.get_json("/api/v1/results/latest", params=params, actor=actor)
+
+    async def dashboard_view(
+        self, *, prefecture: str, peer_set: str = "region_class", actor: Actor | None = None
+    ) -> IndicatorsDashboard:
+        """The dashboard's figures in one call: per grant, the newest scored municipal
+        framework, every municipality row of the prefecture and the prefecture's summary."""
+        data = await self.get_json(
+            "/api/v1/views/dashboard",
+            params={"prefecture": prefecture, "peer_set": peer_set},
+            actor=actor,
+        )
+        return IndicatorsDashboard.model_validate(data)
+
+    async def municipality_view(
+        self,
+        code: str,
+        *,
+        prefecture: str,
+        group_set: str = "region_class",
+        years: int = 3,
+        pdca: bool = False,
+        actor: Actor | None = None,
+    ) -> IndicatorsMunicipality:
+        """A municipality's figures in one call: per grant its row, the prefecture's summary,
+        取り戻す指標, totals of the last ``years`` grant years and the averages; with ``pdca``
+        also its newest 取組と目標 sheet the actor may read."""
+        params: dict[str, Any] = {"prefecture": prefecture, "group_set": group_set, "years": years}
+        if pdca:
+            params["pdca"] = "true"
+        data = await self.get_json(
+            f"/api/v1/views/municipalities/{code}", params=params, actor=actor
+        )
+        return IndicatorsMunicipality.model_validate(data)
+
+    async def grant_report_view(
+        self,
+        *,
+        fiscal_year: int,
+        prefecture: str,
+        budgets: dict[str, int],
+        actor: Actor | None = None,
+    ) -> IndicatorsGrantReport:
+        """The grant report's figures in one call: per grant the municipal framework's results
+        and allocation estimate, and the prefecture's own results."""
+        params = {"fiscal_year": fiscal_year, "prefecture": prefecture} | {
+            f"budget_{g}": b for g, b in budgets.items()
+        }
+        data = await self.get_json("/api/v1/views/grant-report", params=params, actor=actor)
+        return IndicatorsGrantReport.model_validate(data)
 
     async def results(
         self, framework_id: int, *, actor: Actor | None = None, **params: Any

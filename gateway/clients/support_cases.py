@@ -49,6 +49,19 @@ class RoundSummary(BaseModel):
     theme_policy: str = "open"
 
 
+class RoundView(BaseModel):
+    """/views/rounds/{fiscal_year}: the round, its summary, applications and cases in one
+    call (``round``/``summary`` null when the year has no round)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    fiscal_year: int
+    round: dict[str, Any] | None
+    summary: dict[str, Any] | None
+    applications: list[dict[str, Any]] | None
+    cases: list[dict[str, Any]]
+
+
 class SupportCasesClient(ServiceClient):
     service = "support_cases"
 
@@ -74,6 +87,22 @@ class SupportCasesClient(ServiceClient):
             if exc.status == 404:
                 return None
             raise
+
+    async def round_view(self, fiscal_year: int, *, actor: Actor | None = None) -> RoundView:
+        data = await self.get_json(f"/api/v1/views/rounds/{fiscal_year}", actor=actor)
+        return RoundView.model_validate(data)
+
+    async def round_summaries(
+        self, *, fy_from: int, fy_to: int, actor: Actor | None = None
+    ) -> dict[int, dict[str, Any] | None]:
+        """Each fiscal year's round summary (None: no round that year), at most 11 years, in
+        one call."""
+        data = await self.get_json(
+            "/api/v1/views/round-summaries",
+            params={"fy_from": fy_from, "fy_to": fy_to},
+            actor=actor,
+        )
+        return {y["fiscal_year"]: y["summary"] for y in data["years"]}
 
     async def cases(self, *, actor: Actor | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Case summaries (status, advisors, next visit, roadmap progress) by filter."""

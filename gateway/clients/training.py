@@ -210,6 +210,24 @@ class KoteiStatus(_Read):  # 工程表 at a glance
     status: str = ""
 
 
+class DashboardView(_Read):
+    """/views/dashboard: the year's stats and the sessions with a day this month (Tokyo)."""
+
+    fiscal_year: int
+    stats: Stats
+    month: str
+    sessions_this_month: int
+
+
+class MunicipalityView(_Read):
+    """/views/municipalities/{code}: a municipality's participation and 工程表."""
+
+    fiscal_year: int
+    municipality_code: str
+    participation: MunicipalityParticipation
+    kotei_hyo: list[KoteiStatus]
+
+
 class TrainingClient(ServiceClient):
     service = "training"
 
@@ -293,6 +311,33 @@ class TrainingClient(ServiceClient):
             "/api/v1/demand", params={"fiscal_year": fiscal_year}, actor=actor
         )
         return Demand.model_validate(data)
+
+    async def dashboard_view(
+        self, *, fiscal_year: int, actor: Actor | None = None
+    ) -> DashboardView:
+        data = await self.get_json(
+            "/api/v1/views/dashboard", params={"fiscal_year": fiscal_year}, actor=actor
+        )
+        return DashboardView.model_validate(data)
+
+    async def municipality_view(
+        self, code: str, *, fiscal_year: int, actor: Actor | None = None
+    ) -> MunicipalityView:
+        data = await self.get_json(
+            f"/api/v1/views/municipalities/{code}",
+            params={"fiscal_year": fiscal_year},
+            actor=actor,
+        )
+        return MunicipalityView.model_validate(data)
+
+    async def years_view(
+        self, *, fy_from: int, fy_to: int, actor: Actor | None = None
+    ) -> list[Stats]:
+        """The stats of fiscal years ``fy_from``..``fy_to`` (at most 11) in one call."""
+        data = await self.get_json(
+            "/api/v1/views/years", params={"fy_from": fy_from, "fy_to": fy_to}, actor=actor
+        )
+        return [Stats.model_validate(x) for x in data["years"]]
 
     async def stats(self, *, fiscal_year: int, actor: Actor | None = None) -> Stats:
         data = await self.get_json(

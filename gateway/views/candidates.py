@@ -36,8 +36,7 @@ async def candidates(
     sup, actor = ctx.clients.support_cases, ctx.actor
     parts = await gather(
         {
-            "applications": ("support_cases", sup.applications(fiscal_year=fy, actor=actor)),
-            "round": ("support_cases", sup.round(fy, actor=actor)),
+            "round": ("support_cases", sup.round_view(fy, actor=actor)),
             "latest": (
                 "indicators",
                 ctx.clients.indicators.latest_results(
@@ -60,8 +59,9 @@ def rank_candidates(
 ) -> dict[str, Any]:
     """The ranking rule, a pure function of the gathered parts: applicants first, then by
     how far their priority categories lie below their peer group's mean."""
-    apps = {a["municipality_code"]: a for a in (parts.get("applications") or [])}
-    rnd = parts.get("round") or {}
+    view = parts.get("round")  # the round and its applications, in one answer
+    apps = {a["municipality_code"]: a for a in ((view.applications if view else None) or [])}
+    rnd = (view.round if view else None) or {}
     targets = rnd.get("targets_by_region_class") or {"区部": 1, "市部": 1, "町村部": 1}
     latest = parts.get("latest")
     # weakness: for each priority category, how far the entity's score rate lies below its

@@ -4,7 +4,6 @@ year's support case, training reach; filtered and sorted (``sort_rows`` is the r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,10 +37,7 @@ class Row:
     flags: list[dict[str, str]] = field(default_factory=list)
     case: dict[str, Any] | None = None
     reached: bool | None = None
-
-    @property
-    def low(self) -> bool:
-        return any(f["code"] == "low_score_rate" for f in self.flags)
+    low: bool = False  # a low_score_rate flag in any grant (set once while rows are built)
 
 
 def _sort_value(row: Row, key: str) -> Any:
@@ -74,20 +70,10 @@ def _sort_value(row: Row, key: str) -> Any:
 
 def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
     """Sorted by ``key`` (ties by code); rows without a value go last either way."""
-    by_code = sorted(rows, key=lambda r: r.m.code)
-    known = [r for r in by_code if _sort_value(r, key) is not None]
-    unknown = [r for r in by_code if _sort_value(r, key) is None]
-    known.sort(key=lambda r: _sort_value(r, key), reverse=descending)
-    return known + unknown
-
-
-def _this_month_sessions(sessions: list[Any], today: date) -> int:
-    """Sessions with a day in the current month (as the training calendar counts them)."""
-    return sum(
-        1
-        for s in sessions
-        if any((d.date.year, d.date.month) == (today.year, today.month) for d in s.days)
-    )
+    valued = [(_sort_value(r, key), r) for r in sorted(rows, key=lambda r: r.m.code)]
+    known = [(v, r) for v, r in valued if v is not None]
+    known.sort(key=lambda vr: vr[0], reverse=descending)  # stable: ties stay by code
+    return [r for _, r in known] + [r for v, r in valued if v is None]
 
 
 @dataclass
@@ -131,38 +117,43 @@ class Dashboard:
         }
 
 
-def _grants_and_flags(latest: list[dict[str, Any]], rows: dict[str, Row]) -> list[dict[str, Any]]:
+def _grants_and_flags(view: Any, rows: dict[str, Row]) -> list[dict[str, Any]]:
+    """The grant columns, and each row's figures and flags, from the one indicators answer
+    (labels looked up once per grant, not per row)."""
     grants = []
-    for block in sorted(latest, key=lambda b: grant_order(b.get("grant") or "")):
-        grant = block.get("grant") or ""
-        fw = block.get("framework") or {}
+    for block in sorted(view.grants, key=lambda b: grant_order(b.grant)):
+        grant, fw = block.grant, block.framework
+        short = GRANT_SHORT.get(grant, grant)
         grants.append(
             {
                 "grant": grant,
-                "label": GRANT_SHORT.get(grant, grant),
+                "label": short,
                 "name": GRANT_NAMES.get(grant, grant),
                 "grant_fy": fw.get("grant_fy"),
             }
         )
-        for e in block.get("entities", []):
+        for e in block.rows:
             row = rows.get(e["entity_code"])
             if row is None:
                 continue
             row.grants[grant] = e
             for f in e.get("flags", []):
+                code = f.get("code", "")
                 row.flags.append(
                     {
-                        "code": f.get("code", ""),
-                        "label": FLAG_LABELS.get(f.get("code", ""), f.get("code", "")),
-                        "message": f"{GRANT_SHORT.get(grant, grant)}: {f.get('message', '')}",
+                        "code": code,
+                        "label": FLAG_LABELS.get(code, code),
+                        "message": f"{short}: {f.get('message', '')}",
                     }
                 )
+                if code == "low_score_rate":
+                    row.low = True
     return grants
 
 
-def count_rows(rows: list[Row], parts: Any, today: date) -> dict[str, Any]:
+def count_rows(rows: list[Row], parts: Any) -> dict[str, Any]:
     """The counters above the table; None where the service behind them did not answer."""
-    latest, cases, stats = (parts.get(n) is not None for n in ("latest", "cases", "stats"))
+    latest, cases, training = (parts.get(n) is not None for n in ("latest", "cases", "training"))
     by_status = [
         (s, n)
         for s in CASE_STATUSES
@@ -173,10 +164,8 @@ def count_rows(rows: list[Row], parts: Any, today: date) -> dict[str, Any]:
         "low": sum(1 for r in rows if r.low) if latest else None,
         "cases_by_status": by_status if cases else None,
         "cases": sum(1 for r in rows if r.case) if cases else None,
-        "reached": sum(1 for r in rows if r.reached) if stats else None,
-        "sessions_this_month": (
-            _this_month_sessions(parts.get("sessions"), today) if "sessions" in parts else None
-        ),
+        "reached": sum(1 for r in rows if r.reached) if training else None,
+        "sessions_this_month": (parts.get("training").sessions_this_month if training else None),
     }
 
 
@@ -197,11 +186,10 @@ async def dashboard(
         {
             "latest": (
                 "indicators",
-                c.indicators.latest_results(prefecture=registry.home_prefecture, actor=actor),
+                c.indicators.dashboard_view(prefecture=registry.home_prefecture, actor=actor),
             ),
             "cases": ("support_cases", c.support_cases.cases(fiscal_year=fy, actor=actor)),
-            "stats": ("training", c.training.stats(fiscal_year=fy, actor=actor)),
-            "sessions": ("training", c.training.sessions(fiscal_year=fy, actor=actor)),
+            "training": ("training", c.training.dashboard_view(fiscal_year=fy, actor=actor)),
         }
     )
     home = sorted(registry.home(), key=lambda m: m.code)
@@ -214,8 +202,8 @@ async def dashboard(
     for case in sorted(parts.get("cases") or [], key=lambda c: c["id"]):  # newest case wins
         if (row := rows.get(case.get("municipality_code"))) is not None:
             row.case = case
-    if (stats := parts.get("stats")) is not None:
-        reached = set(stats.municipalities_reached)
+    if (training := parts.get("training")) is not None:
+        reached = set(training.stats.municipalities_reached)
         for code, row in rows.items():
             row.reached = code in reached
     shown = [
@@ -232,7 +220,7 @@ async def dashboard(
         rows=sort_rows(shown, sort, descending),
         total=len(rows),
         grants=grants,
-        counts=count_rows(list(rows.values()), parts, today),
+        counts=count_rows(list(rows.values()), parts),
         own_only=own_only,
         own_code=actor.municipality_code if own_only else None,
         areas=registry.areas,

@@ -3,7 +3,6 @@ evidence behind the prefecture's own indicators, each figure with the query it c
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,8 +32,7 @@ async def grant_report(
     parts = await gather(
         {
             "grants": ("indicators", _grant_results(ctx, fy, budgets)),
-            "cases": ("support_cases", c.support_cases.cases(fiscal_year=fy, actor=actor)),
-            "round": ("support_cases", c.support_cases.round_summary(fy, actor=actor)),
+            "round": ("support_cases", c.support_cases.round_view(fy, actor=actor)),
             "stats": ("training", c.training.stats(fiscal_year=fy, actor=actor)),
         }
     )
@@ -74,36 +72,12 @@ def choose_frameworks(frameworks: list[Any], fy: int) -> dict[tuple[str, str], A
 
 async def _grant_results(ctx: ViewContext, fy: int, budgets: dict[str, int]) -> dict[str, Any]:
     """Results and allocation estimates of the municipal frameworks for grant year ``fy``
-    (or, where the year has none, the latest earlier one with scores), and the prefecture's
-    own framework results."""
-    ind, actor, pref = ctx.clients.indicators, ctx.actor, ctx.home_prefecture
-    own_code = prefecture_code(ctx.registry, pref)
-    chosen = choose_frameworks(await ind.frameworks(actor=actor), fy)
-    municipal = [f for (g, lvl), f in chosen.items() if lvl == "municipality"]
-    prefectural = [f for (g, lvl), f in chosen.items() if lvl == "prefecture"]
-    results, allocations, pref_results = await asyncio.gather(
-        asyncio.gather(*(ind.results(f.id, prefecture=pref, actor=actor) for f in municipal)),
-        asyncio.gather(
-            *(
-                ind.allocation(f.id, {"budget": budgets.get(f.grant, 0)}, actor=actor)
-                for f in municipal
-            ),
-            return_exceptions=True,
-        ),
-        asyncio.gather(
-            *(ind.results(f.id, entity_code=own_code, actor=actor) for f in prefectural)
-        ),
+    (or, where the year has none, the latest earlier one), and the prefecture's own framework
+    results: one indicators read."""
+    view = await ctx.clients.indicators.grant_report_view(
+        fiscal_year=fy, prefecture=ctx.home_prefecture, budgets=budgets, actor=ctx.actor
     )
-    return {
-        "municipal": [
-            {"framework": f.model_dump(), "results": r, "allocation": a}
-            for f, r, a in zip(municipal, results, allocations, strict=True)
-        ],
-        "prefectural": [
-            {"framework": f.model_dump(), "results": r}
-            for f, r in zip(prefectural, pref_results, strict=True)
-        ],
-    }
+    return {"municipal": view.municipal, "prefectural": view.prefectural}
 
 
 def _source(service: str, query: str, field: str) -> dict[str, str]:
@@ -117,9 +91,10 @@ def build_grant_report(
     pref = registry.home_prefecture
     home = sorted(registry.home(), key=lambda m: m.code)
     grants = parts.get("grants")
-    cases = parts.get("cases")
     stats = parts.get("stats")
-    summary = parts.get("round")
+    round_view = parts.get("round")  # cases and the round's summary, in one answer
+    cases = round_view.cases if round_view is not None else None
+    summary = round_view.summary if round_view is not None else None
 
     per_muni: dict[str, dict[str, Any]] = {
         m.code: {

@@ -3,12 +3,12 @@ progress (the JSON of /api/v1/municipalities/{code}/overview and the base of its
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
 from pydantic import BaseModel
 
+from gateway.clients.indicators import IndicatorsMunicipality
 from gateway.views.context import ViewContext, fiscal_year_or_current
 from gateway.views.parts import Parts, gather, require_complete
 from gateway.views.registry import lookup, to_out
@@ -40,40 +40,40 @@ async def overview(
     return shape_overview(m, fy, parts)
 
 
+YEARS = 6  # grant years per grant of the profile's year-over-year chart (one call serves both)
+
+
 def overview_calls(
     ctx: ViewContext, m: Municipality, fy: int
 ) -> dict[str, tuple[str, Awaitable[Any]]]:
-    """The service calls behind a municipality's overview, for ``gather`` (the profile adds
-    its own calls to the same set so that all of them run concurrently)."""
+    """The service calls behind a municipality's overview, for ``gather``: one read per
+    service (the profile reads the same answers)."""
     c, actor = ctx.clients, ctx.actor
     return {
-        "indicators": ("indicators", _indicator_grants(ctx, m.code)),
-        "pdca": ("indicators", _pdca_progress(ctx, m.code)),
-        "cases": ("support_cases", c.support_cases.cases(municipality_code=m.code, actor=actor)),
-        "participation": (
-            "training",
-            c.training.participation(fiscal_year=fy, municipality_code=m.code, actor=actor),
+        "indicators": (
+            "indicators",
+            c.indicators.municipality_view(
+                m.code, prefecture=ctx.home_prefecture, years=YEARS, pdca=True, actor=actor
+            ),
         ),
-        "kotei": ("training", c.training.kotei_status(fiscal_year=fy, actor=actor)),
+        "cases": ("support_cases", c.support_cases.cases(municipality_code=m.code, actor=actor)),
+        "training": (
+            "training",
+            c.training.municipality_view(m.code, fiscal_year=fy, actor=actor),
+        ),
     }
 
 
-async def _indicator_grants(ctx: ViewContext, code: str) -> list[dict[str, Any]]:
-    """Latest results per grant for one municipality, each with its 取り戻す指標."""
-    ind, actor = ctx.clients.indicators, ctx.actor
-    latest = await ind.latest_results(prefecture=ctx.home_prefecture, entity_code=code, actor=actor)
-    grants = []
-    for block in latest:
-        entity = next((e for e in block.get("entities", []) if e["entity_code"] == code), None)
-        if entity is not None:
-            grants.append(
-                {"block": block, "entity": entity, "framework": block.get("framework") or {}}
-            )
-    recovers = await asyncio.gather(
-        *(ind.recover(g["framework"]["id"], code, actor=actor) for g in grants)
-    )
+def indicator_grants(view: IndicatorsMunicipality) -> list[dict[str, Any]]:
+    """Latest results per grant the municipality is scored in, each with its 取り戻す指標."""
     return [
-        grant_summary(g["block"], g["entity"], rec) for g, rec in zip(grants, recovers, strict=True)
+        grant_summary(
+            {"grant": g.grant, "framework": g.framework, "summary": g.summary or {}},
+            g.entity,
+            g.recover or {},
+        )
+        for g in view.grants
+        if g.entity is not None and g.framework is not None
     ]
 
 
@@ -106,15 +106,6 @@ def grant_summary(block: dict[str, Any], e: dict[str, Any], rec: dict[str, Any])
         },
         "prefecture_means": block.get("summary", {}).get("categories", []),
     }
-
-
-async def _pdca_progress(ctx: ViewContext, code: str) -> list[dict[str, Any]]:
-    ind = ctx.clients.indicators
-    sheets = await ind.pdca_sheets(entity_code=code, actor=ctx.actor)
-    if not sheets:
-        return []
-    latest = max(sheets, key=lambda s: (s.get("end_fy") or 0, s.get("id") or 0))
-    return [sheet_summary(await ind.pdca_sheet(latest["id"], actor=ctx.actor))]
 
 
 def sheet_summary(sheet: dict[str, Any]) -> dict[str, Any]:
@@ -150,26 +141,27 @@ def case_summary(c: dict[str, Any]) -> dict[str, Any]:
 
 
 def _training(m: Municipality, fy: int, parts: Parts) -> dict[str, Any] | None:
-    if "participation" not in parts or "kotei" not in parts:
+    view = parts.get("training")
+    if view is None:
         return None
-    rows = parts.get("participation").municipalities
-    row = next((r for r in rows if r.municipality_code == m.code), None)
-    kotei = [k.model_dump(mode="json") for k in parts.get("kotei") if k.municipality_code == m.code]
+    row = view.participation
+    kotei = [k.model_dump(mode="json") for k in view.kotei_hyo if k.municipality_code == m.code]
     return {
         "fiscal_year": fy,
-        "sessions_attended_by_kind": row.sessions_attended_by_kind if row else {},
-        "sessions_attended": row.sessions_attended if row else 0,
-        "completers_by_kind": row.completers_by_kind if row else {},
-        "completers": row.completers if row else 0,
-        "persons": row.persons if row else 0,
-        "attendances": row.attendances if row else 0,
-        "reached": bool(row and row.reached),
+        "sessions_attended_by_kind": row.sessions_attended_by_kind,
+        "sessions_attended": row.sessions_attended,
+        "completers_by_kind": row.completers_by_kind,
+        "completers": row.completers,
+        "persons": row.persons,
+        "attendances": row.attendances,
+        "reached": bool(row.reached),
         "kotei_hyo": kotei,
     }
 
 
 def shape_overview(m: Municipality, fy: int, parts: Parts) -> Overview:
     """The overview from the parts ``overview_calls`` gathered."""
+    view = parts.get("indicators")
     cases = parts.get("cases")
     support = None
     if cases is not None:
@@ -179,9 +171,13 @@ def shape_overview(m: Municipality, fy: int, parts: Parts) -> Overview:
         fiscal_year=fy,
         fiscal_year_label=format_fy_full(fy),
         municipality=to_out(m).model_dump(),
-        indicators={"grants": parts.get("indicators")} if "indicators" in parts else None,
+        indicators={"grants": indicator_grants(view)} if view is not None else None,
         support=support,
         training=_training(m, fy, parts),
-        pdca={"sheets": parts.get("pdca")} if "pdca" in parts else None,
+        pdca=(
+            {"sheets": [sheet_summary(view.pdca)] if view.pdca else []}
+            if view is not None
+            else None
+        ),
         unavailable=parts.unavailable,
     )

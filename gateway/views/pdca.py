@@ -102,6 +102,33 @@ def metric_value(source: str, parts: Parts) -> dict[str, Any]:
     return entry
 
 
+YEARS_PER_CALL = 11  # the services' /views/years and /views/round-summaries take ≤ 11 years
+
+
+def year_windows(years: list[int]) -> list[tuple[int, int]]:
+    """The sorted years as (first, last) windows of at most YEARS_PER_CALL years."""
+    windows: list[tuple[int, int]] = []
+    for y in sorted(years):
+        if windows and y - windows[-1][0] < YEARS_PER_CALL:
+            windows[-1] = (windows[-1][0], y)
+        else:
+            windows.append((y, y))
+    return windows
+
+
+def by_year(parts: Parts) -> Parts:
+    """The windows' answers spread into ``stats:<fy>`` and ``round:<fy>`` parts (what
+    ``metric_value`` reads); the unavailable services stay named."""
+    out = Parts()
+    out.unavailable, out.errors = parts.unavailable, parts.errors
+    for name, value in parts.values.items():
+        if name.startswith("stats:"):
+            out.values |= {f"stats:{st.fiscal_year}": st for st in value}
+        elif name.startswith("round:"):
+            out.values |= {f"round:{fy}": sm for fy, sm in value.items()}
+    return out
+
+
 async def prefecture_pdca(ctx: ViewContext, *, complete: bool = False) -> PrefecturePdca:
     if ctx.actor.role == Role.municipality:
         raise Forbidden("都道府県のシートは都道府県の担当者向けです")
@@ -113,13 +140,20 @@ async def prefecture_pdca(ctx: ViewContext, *, complete: bool = False) -> Prefec
     sheet = await c.indicators.pdca_sheet(max(sheets, key=lambda s: s["id"])["id"], actor=actor)
     sources = metric_sources(sheet)
     years = sorted({y for s in sources if (p := parse_metric(s)) for y in p[2]})
+    # One read per service for the whole span of years (a window of at most 11 years each).
     calls: dict[str, tuple[str, Any]] = {}
-    for y in years:
+    for lo, hi in year_windows(years):
         if any(s.startswith("training.") for s in sources):
-            calls[f"stats:{y}"] = ("training", c.training.stats(fiscal_year=y, actor=actor))
+            calls[f"stats:{lo}-{hi}"] = (
+                "training",
+                c.training.years_view(fy_from=lo, fy_to=hi, actor=actor),
+            )
         if any(s.startswith("support.") for s in sources):
-            calls[f"round:{y}"] = ("support_cases", c.support_cases.round_summary(y, actor=actor))
-    parts = await gather(calls)
+            calls[f"round:{lo}-{hi}"] = (
+                "support_cases",
+                c.support_cases.round_summaries(fy_from=lo, fy_to=hi, actor=actor),
+            )
+    parts = by_year(await gather(calls))
     require_complete(parts, complete)
     explained = [metric_value(s, parts) for s in sources]
     metrics = {e["metric_source"]: e["value"] for e in explained if e["value"] is not None}

@@ -3,7 +3,6 @@ the prefecture and the nation; totals year over year), printable."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,47 +18,15 @@ from services.common.actor import Role
 from services.common.fiscal import format_fy_wareki
 from services.common.registry import Municipality
 
-YOY_YEARS = 6  # grant years per grant on the profile's year-over-year chart
 
-
-async def _history(ctx: ViewContext, code: str) -> dict[str, Any]:
-    """The entity's totals by grant year (the last few municipal frameworks of each grant,
-    with the prefecture's mean), and the averages of the newest framework it is scored in
-    (peer groups by region class, the prefecture, the nation). A fixed number of calls: one
-    list, at most YOY_YEARS results per grant, one averages per grant."""
-    ind, actor, prefecture = ctx.clients.indicators, ctx.actor, ctx.home_prefecture
-    fws = await ind.frameworks(level="municipality", actor=actor)
-    by_grant: dict[str, list[Any]] = {}
-    for f in sorted(fws, key=lambda f: f.grant_fy):
-        by_grant.setdefault(f.grant, []).append(f)
-    chosen = [f for grant in by_grant for f in by_grant[grant][-YOY_YEARS:]]
-    results = await asyncio.gather(
-        *(ind.results(f.id, prefecture=prefecture, entity_code=code, actor=actor) for f in chosen)
-    )
-    years: dict[str, list[dict[str, Any]]] = {}
-    for f, res in zip(chosen, results, strict=True):
-        e = next((x for x in res.get("entities", []) if x["entity_code"] == code), None)
-        if e is None:
-            continue
-        years.setdefault(f.grant, []).append(
-            {
-                "framework_id": f.id,
-                "grant_fy": f.grant_fy,
-                "evaluation_fy": f.evaluation_fy,
-                "total": e["total"],
-                "max_points": e["max_points"],
-                "score_rate": e["score_rate"],
-                "prefecture_mean": (res.get("summary") or {}).get("mean_total"),
-            }
-        )
-    newest = {grant: ys[-1]["framework_id"] for grant, ys in years.items()}
-    averages = await asyncio.gather(
-        *(
-            ind.averages(fid, prefecture=prefecture, group_set="region_class", actor=actor)
-            for fid in newest.values()
-        )
-    )
-    return {"years": years, "averages": dict(zip(newest.values(), averages, strict=True))}
+def _history(view: Any) -> dict[str, Any]:
+    """The entity's totals by grant year (with the prefecture's mean) and the averages of the
+    newest framework it is scored in, from the one indicators answer the overview reads."""
+    years = {g.grant: g.years for g in view.grants if g.years}
+    averages = {
+        g.years[-1]["framework_id"]: g.averages for g in view.grants if g.years and g.averages
+    }
+    return {"years": years, "averages": averages}
 
 
 def _radar_axes(categories: list[dict[str, Any]]) -> list[str]:
@@ -192,11 +159,10 @@ async def profile(ctx: ViewContext, code: str, fiscal_year: int | None) -> Profi
     m = lookup(ctx.registry, code)
     ensure_visible(ctx.actor, m.code, what="区市町村の情報")
     fy = fiscal_year_or_current(fiscal_year)
-    calls = overview_calls(ctx, m, fy)
-    calls["history"] = ("indicators", _history(ctx, m.code))
-    parts = await gather(calls)
+    parts = await gather(overview_calls(ctx, m, fy))
     ov = shape_overview(m, fy, parts)
-    history = parts.get("history")
+    view = parts.get("indicators")
+    history = _history(view) if view is not None else None
     ordered = sorted(
         (ov.indicators or {}).get("grants") or [], key=lambda g: grant_order(g.get("grant") or "")
     )

@@ -17,6 +17,7 @@ from gateway.views.candidates import rank_candidates
 from gateway.views.context import ViewContext, view_context
 from gateway.views.parts import gather
 from services.common import clock
+from services.common.errors import Forbidden
 from services.common.registry import CodeError, get_registry
 
 SERVICE = "support_cases"
@@ -79,9 +80,8 @@ async def round_context(ctx: ViewContext, fy: int) -> dict[str, Any]:
     services, registry = ctx.clients, ctx.registry
     parts = await gather(
         {
-            "applications": (SERVICE, client.applications(fiscal_year=fy, actor=actor)),
-            "round": (SERVICE, client.round(fy, actor=actor)),
-            "cases": (SERVICE, client.cases(fiscal_year=fy, actor=actor)),
+            # the round, its applications and the year's cases: one support_cases read
+            "round": (SERVICE, client.round_view(fy, actor=actor)),
             "latest": (
                 "indicators",
                 services.indicators.latest_results(
@@ -93,19 +93,23 @@ async def round_context(ctx: ViewContext, fy: int) -> dict[str, Any]:
     settings = ctx.settings
     priority = [c.strip() for c in settings.priority_categories.split(",") if c.strip()]
     ranking = None
-    if "applications" in parts:
+    view = parts.get("round")
+    if view is not None and view.applications is None:
+        # The service leaves applications out for an advisor: the round page is not theirs.
+        raise Forbidden("専門家は希望の一覧を閲覧できません")
+    if view is not None:
         ranking = rank_candidates(
             registry, fy, parts, priority=priority, low_threshold=settings.low_score_threshold
         )
-    apps = sorted(parts.get("applications") or [], key=lambda a: a["municipality_code"])
-    rnd = parts.get("round")
+    apps = sorted((view.applications if view else None) or [], key=lambda a: a["municipality_code"])
+    rnd = view.round if view else None
     targets = (rnd or {}).get("targets_by_region_class") or {"区部": 1, "市部": 1, "町村部": 1}
-    cases = sorted(parts.get("cases") or [], key=lambda c: c["municipality_code"])
+    cases = sorted(view.cases if view else [], key=lambda c: c["municipality_code"])
     return {
         "fiscal_year": fy,
         "round": rnd,
         "applications": apps,
-        "applications_loaded": "applications" in parts,
+        "applications_loaded": view is not None and view.applications is not None,
         "ranking": ranking,
         "candidates": [r for r in (ranking or {}).get("candidates", []) if r["applied"]],
         "others": [
@@ -115,7 +119,7 @@ async def round_context(ctx: ViewContext, fy: int) -> dict[str, Any]:
         ][:10],
         "balance": region_balance(targets, apps, (ranking or {}).get("suggested", [])),
         "cases": cases,
-        "cases_loaded": "cases" in parts,
+        "cases_loaded": view is not None,
         "unavailable": parts.unavailable,
         "muni": muni,
         "app_messages": {},

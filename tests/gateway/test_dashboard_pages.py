@@ -346,30 +346,18 @@ class TestServiceCalls:
 
         sent()  # logging in opened the home page once
         assert (await gw.get("/", headers=HTML)).status_code == 200
+        # One read per service: the dashboard's rows come in one answer, not per grant or row.
         assert sent(with_query=True) == [
-            "indicators /api/v1/results/latest?level=municipality&prefecture=13"
-            "&peer_set=region_class",
+            "indicators /api/v1/views/dashboard?prefecture=13&peer_set=region_class",
             f"support_cases /api/v1/cases?fiscal_year={FY}",
-            f"training /api/v1/sessions?fiscal_year={FY}",
-            f"training /api/v1/stats?fiscal_year={FY}",
+            f"training /api/v1/views/dashboard?fiscal_year={FY}",
         ]
 
         assert (await gw.get(f"/municipalities/{HACHIOJI}", headers=HTML)).status_code == 200
-        fws = await direct(demo["indicators"], "/api/v1/frameworks", level="municipality")
-        newest = await _latest_framework(demo)
-        # Per grant (one in the demo): results of each municipal framework (two years here),
-        # 取り戻す指標 and averages; the rest once. None of it grows with the municipalities.
-        assert len(fws) == 2
-        assert sent() == sorted(
-            [
-                "indicators /api/v1/frameworks",
-                *(f"indicators /api/v1/frameworks/{f['id']}/results" for f in fws),
-                f"indicators /api/v1/frameworks/{newest}/averages",
-                f"indicators /api/v1/frameworks/{newest}/recover",
-                "indicators /api/v1/pdca/sheets",
-                "indicators /api/v1/results/latest",
-                "support_cases /api/v1/cases",
-                "training /api/v1/kotei-hyo/status",
-                "training /api/v1/participation",
-            ]
-        )
+        # The profile: one read per service, whatever the number of grants and years.
+        assert sent(with_query=True) == [
+            f"indicators /api/v1/views/municipalities/{HACHIOJI}"
+            "?prefecture=13&group_set=region_class&years=6&pdca=true",
+            f"support_cases /api/v1/cases?municipality_code={HACHIOJI}",
+            f"training /api/v1/views/municipalities/{HACHIOJI}?fiscal_year={FY}",
+        ]

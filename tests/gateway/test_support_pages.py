@@ -593,11 +593,8 @@ class TestServiceCalls:
         recorder = RecordingTransport(httpx.ASGITransport(app=sc.app))
         gw = await gateway_factory(transports={"support_cases": recorder})
         expected = {
-            f"/support?fiscal_year={FY}": [
-                "/api/v1/applications",
-                "/api/v1/cases",
-                f"/api/v1/rounds/{FY}",
-            ],
+            # the round, its applications and the year's cases in one read
+            f"/support?fiscal_year={FY}": [f"/api/v1/views/rounds/{FY}"],
             f"/support/cases/{c['id']}": sorted(
                 [
                     "/api/v1/advisors",

@@ -6,6 +6,7 @@ from datetime import date
 
 import httpx
 
+from gateway.clients.support_cases import RoundView
 from gateway.clients.training import Stats
 from gateway.views.candidates import rank_candidates
 from gateway.views.context import ViewContext
@@ -13,7 +14,7 @@ from gateway.views.dashboard import Row, sort_rows
 from gateway.views.grant_report import choose_frameworks, grant_report, prefecture_code
 from gateway.views.impact import before_after, compare_changes, linked_items
 from gateway.views.parts import Parts
-from gateway.views.pdca import metric_value, parse_metric
+from gateway.views.pdca import by_year, metric_value, parse_metric, year_windows
 from services.common.actor import SYSTEM_COORDINATOR
 from services.common.fiscal import fiscal_year_of
 from services.common.registry import get_registry
@@ -52,13 +53,13 @@ class TestPrefectureCode:
         gw = await gateway_factory({"indicators": recorder})
         osaka = get_registry("27")
         ctx = ViewContext(gw.app.state.services, osaka, gw.app.state.settings, SYSTEM_COORDINATOR)
+        recorder.requests.clear()  # logging in opened the dashboard
         report = await grant_report(ctx, FY)
-        asked = {
-            r.url.params["entity_code"]
-            for r in recorder.requests
-            if r.url.path.endswith("/results") and "entity_code" in r.url.params
-        }
-        assert asked == {"270008"}, "the prefecture's own code, with its check digit"
+        # One indicators read, for Osaka; the service reads the prefecture's own results by
+        # its registry code with the check digit (tests/indicators/test_view_endpoints.py).
+        asked = [r.url.params.get("prefecture") for r in recorder.requests]
+        assert [r.url.path for r in recorder.requests] == ["/api/v1/views/grant-report"]
+        assert asked == ["27"]
         assert report.prefecture["code"] == "270008" and report.prefecture["name"] == "大阪府"
         assert report.municipalities[0]["code"].startswith("27")
 
@@ -108,7 +109,14 @@ class TestRankCandidates:
             {"id": 1, "municipality_code": "132012", "status": "希望"},
             {"id": 2, "municipality_code": "132021", "status": "希望"},
         ]
-        p = parts(applications=apps, round={"targets_by_region_class": {"市部": 1}}, latest=latest)
+        view = RoundView(
+            fiscal_year=2025,
+            round={"targets_by_region_class": {"市部": 1}},
+            summary=None,
+            applications=apps,
+            cases=[],
+        )
+        p = parts(round=view, latest=latest)
         out = rank_candidates(TOKYO, 2025, p, priority=["Ⅱ"], low_threshold=0.35)
         order = [r["code"] for r in out["candidates"][:4]]
         assert order == ["132021", "132012", "132047", "132039"]
@@ -118,7 +126,8 @@ class TestRankCandidates:
         assert any("低得点の目安 35%以下" in why for why in mitaka["reasons"])
 
     def test_a_region_class_without_applicants_is_a_shortfall(self) -> None:
-        p = parts(applications=[], round=None, latest=None)
+        empty = RoundView(fiscal_year=2025, round=None, summary=None, applications=[], cases=[])
+        p = parts(round=empty, latest=None)
         out = rank_candidates(TOKYO, 2025, p, priority=[], low_threshold=0.3)
         assert out["suggested"] == []
         assert out["shortfall_by_region_class"] == {"区部": 1, "市部": 1, "町村部": 1}
@@ -188,6 +197,33 @@ class TestPdcaMetrics:
             "training: GET /api/v1/stats?fiscal_year=2018",
             "training: GET /api/v1/stats?fiscal_year=2019",
         ]
+
+    def test_one_read_per_eleven_years_spread_by_year(self) -> None:
+        assert year_windows([2018, 2019, 2020]) == [(2018, 2020)]
+        assert year_windows([2030, 2018, 2028, 2029]) == [(2018, 2028), (2029, 2030)]
+        assert year_windows([]) == []
+        gathered = parts(
+            **{
+                "stats:2018-2019": [Stats(fiscal_year=2018), Stats(fiscal_year=2019)],
+                "round:2018-2019": {
+                    2018: {"advisor_dispatches": 3},
+                    2019: {"advisor_dispatches": 4},
+                },
+                "round:2020-2020": {2020: None},
+            }
+        )
+        gathered.unavailable = ["indicators"]
+        spread = by_year(gathered)
+        assert sorted(spread.values) == [
+            "round:2018", "round:2019", "round:2020", "stats:2018", "stats:2019",
+        ]  # fmt: skip
+        assert spread.get("stats:2019").fiscal_year == 2019
+        assert spread.get("round:2020") is None and "round:2020" in spread
+        assert spread.unavailable == ["indicators"]
+        out = metric_value("support.advisor_dispatches:x:2018-2019", spread)
+        assert out["value"] == 7
+        out = metric_value("support.advisor_dispatches:x:2019-2020", spread)
+        assert out["value"] is None and "入力された実績" in out["note"]
 
     def test_no_sessions_held_keeps_the_typed_in_actual(self) -> None:
         p = parts(**{"stats:2018": Stats(fiscal_year=2018)})

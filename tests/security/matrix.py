@@ -80,6 +80,7 @@ MATRIX: dict[str, dict[str, str]] = {
         # one call per gateway view, from the stored read models (published figures)
         "GET /api/v1/views/dashboard": READ,
         "GET /api/v1/views/municipalities/{code}": READ,
+        "GET /api/v1/views/grant-report": READ,
         "GET /api/v1/peer-sets": READ,
         "POST /api/v1/peer-sets": "staff",
         "PUT /api/v1/peer-sets/{peer_set_id}": "staff",
@@ -473,6 +474,7 @@ QUERIES: dict[str, dict[str, dict[str, Any]]] = {
             "entity_code": OWN_MUNICIPALITY,
             "cite": "certification_rate:2023",
         },
+        "GET /api/v1/views/grant-report": {"fiscal_year": 2026, "prefecture": "13"},
     },
     "support_cases": {
         "DELETE /api/v1/cases/{case_id}/visits/{visit_id}": {"version": STALE},

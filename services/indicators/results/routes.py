@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.common.actor import Actor, get_actor
 from services.common.db import get_session
 from services.common.errors import Invalid
 from services.common.openapi import file_answer
@@ -205,6 +206,7 @@ async def dashboard_view(request: Request, session: Session, opts: Opts) -> obje
 async def profile_view(
     request: Request,
     session: Session,
+    actor: Annotated[Actor, Depends(get_actor)],
     code: Annotated[str, Path(pattern=r"^\d{6}$")],
     prefecture: Annotated[
         str | None, Query(pattern=r"^\d{2}$", description="都道府県番号 (既定: 担当の都道府県)")
@@ -212,11 +214,45 @@ async def profile_view(
     group_set: str = "region_class",
     years: Annotated[int, Query(ge=1, le=10, description="年度推移の年数")] = 3,
     share: Share = 0.30,
+    pdca: Annotated[
+        bool,
+        Query(description="利用者が読める最新の取組と目標のシートも返す (概要・区市町村ページ用)"),
+    ] = False,
 ) -> object:
-    return await cache.answer(
+    answer = await cache.answer(
         request,
         schemas.Profile,
         lambda: views.profile(
             session, code, prefecture=prefecture, group_set=group_set, years=years, share=share
         ),
+    )
+    if not pdca:
+        return answer
+    # The sheet depends on who asks (unpublished sheets), so it is read per request and
+    # added to the cached figures rather than cached with them.
+    sheet = await views.latest_sheet(session, actor, code)
+    return views.with_field(answer, "pdca", sheet)
+
+
+@router.get(
+    "/views/grant-report",
+    response_model=schemas.GrantReport,
+    summary="交付金の報告用: 交付年度の区市町村の結果と配分試算、都道府県自身の結果 (1回で)",
+    **EXACT,
+)
+async def grant_report_view(
+    request: Request,
+    session: Session,
+    fiscal_year: Annotated[int, Query(ge=2000, le=2100, description="交付年度")],
+    prefecture: Annotated[str, Query(pattern=r"^\d{2}$", description="都道府県番号")],
+    budget_suishin: Annotated[int, Query(ge=0, description="推進交付金の予算 (配分試算用)")] = 0,
+    budget_doryoku: Annotated[
+        int, Query(ge=0, description="努力支援交付金の予算 (配分試算用)")
+    ] = 0,
+) -> object:
+    budgets = {"suishin": budget_suishin, "doryoku": budget_doryoku}
+    return await cache.answer(
+        request,
+        schemas.GrantReport,
+        lambda: views.grant_report(session, fiscal_year, prefecture=prefecture, budgets=budgets),
     )

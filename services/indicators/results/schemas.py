@@ -325,3 +325,30 @@ class Profile(BaseModel):
     name: str
     prefecture: str
     grants: list[ProfileGrant]
+    pdca: dict[str, Any] | None = Field(
+        None,
+        description="pdca=true のとき: 利用者が読める最新の取組と目標のシート (進捗つき、なければ null)",
+    )
+
+
+class GrantReportMunicipal(BaseModel):
+    framework: FrameworkRef
+    results: Results = Field(description="都道府県内の区市町村の結果")
+    allocation: dict[str, Any] | None = Field(
+        description="配分額の試算 (POST /frameworks/{id}/allocation と同じ。試算できなければ null)"
+    )
+
+
+class GrantReportPrefectural(BaseModel):
+    framework: FrameworkRef
+    results: Results = Field(description="都道府県自身の結果")
+
+
+class GrantReport(BaseModel):
+    fiscal_year: int
+    municipal: list[GrantReportMunicipal] = Field(
+        description="交付金ごとに、その交付年度以前で最新の区市町村の体系"
+    )
+    prefectural: list[GrantReportPrefectural] = Field(
+        description="交付金ごとに、その交付年度以前で最新の都道府県の体系"
+    )

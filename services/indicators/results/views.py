@@ -3,17 +3,23 @@ figures, each answered from the stored read models in one request."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from fastapi.responses import Response
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlmodel import select as sm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.errors import NotFound
+from services.common.actor import Actor
+from services.common.errors import AppError, NotFound
 from services.common.registry import get_registry
+from services.indicators.allocation import service as allocation_service
 from services.indicators.frameworks.models import Framework, Level
-from services.indicators.frameworks.service import load_tree
+from services.indicators.frameworks.service import list_frameworks, load_tree
 from services.indicators.insurers.service import load_directory
+from services.indicators.pdca import service as pdca_service
 from services.indicators.results import comparisons
 from services.indicators.results.grouping import prefecture_of
 from services.indicators.results.models import ResultEntity
@@ -24,6 +30,7 @@ from services.indicators.results.shaping import (
     shape_results,
 )
 
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
 RE = ResultEntity.__table__  # type: ignore[attr-defined]
 DASHBOARD_FIELDS = (
     "entity_code",
@@ -159,3 +166,62 @@ async def profile(
         "prefecture": prefecture_of(code),
         "grants": sorted(grants, key=lambda g: g["grant"]),
     }
+
+
+async def latest_sheet(session: AsyncSession, actor: Actor, code: str) -> dict[str, Any] | None:
+    """The municipality's newest 取組と目標 sheet the actor may read (by end year, then id),
+    as GET /pdca/sheets/{id} answers it; None when it has none."""
+    sheets = await pdca_service.list_sheets(session, actor, code)
+    if not sheets:
+        return None
+    sheet = max(sheets, key=lambda s: (s.end_fy or 0, s.id or 0))
+    return pdca_service.sheet_out(
+        sheet,
+        None,
+        await pdca_service.good_practices_of(session, sheet.id),  # type: ignore[arg-type]
+    )
+
+
+def with_field(answer: Response, name: str, value: Any) -> Response:
+    """A JSON object answer with one more key (the cached body is reused as it is)."""
+    extra = _ANY.dump_json(value)  # as the service's own routes serialise (dates, times)
+    body = bytes(answer.body).rstrip()
+    sep = b"" if body.endswith(b"{}") else b","
+    body = body[:-1] + sep + json.dumps(name).encode() + b":" + extra + b"}"
+    return Response(body, media_type="application/json")
+
+
+async def grant_report(
+    session: AsyncSession, fy: int, *, prefecture: str, budgets: dict[str, int]
+) -> dict[str, Any]:
+    """Per (grant, level) the newest framework of grant year ``fy`` or earlier: the municipal
+    ones with the prefecture's results and the allocation estimate of the grant's budget (null
+    where it cannot be estimated), the prefectural ones with the prefecture's own results."""
+    chosen: dict[tuple[str, str], Framework] = {}  # in the order GET /frameworks lists them
+    for f in await list_frameworks(session):
+        if f.grant_fy > fy:
+            continue
+        key = (f.grant, Level(f.level).value)
+        if key not in chosen or f.grant_fy > chosen[key].grant_fy:
+            chosen[key] = f
+    own = get_registry().prefecture(prefecture)
+    municipal, prefectural = [], []
+    for (grant, level), fw in chosen.items():
+        tree = await load_tree(session, fw.id)  # type: ignore[arg-type]
+        if level == Level.municipality.value:
+            res = await shape_results(session, tree, ResultOptions(prefecture=prefecture))
+            try:
+                alloc: dict[str, Any] | None = await allocation_service.simulate(
+                    session,
+                    fw.id,  # type: ignore[arg-type]
+                    budget=budgets.get(grant, 0),
+                )
+            except AppError:
+                alloc = None
+            municipal.append(
+                {"framework": framework_summary(fw), "results": res, "allocation": alloc}
+            )
+        elif own is not None:
+            res = await shape_results(session, tree, ResultOptions(entity_code=own.code))
+            prefectural.append({"framework": framework_summary(fw), "results": res})
+    return {"fiscal_year": fy, "municipal": municipal, "prefectural": prefectural}
