@@ -37,14 +37,16 @@ run: demo
 	@echo ""
 	@echo "  Bansō を起動します: http://127.0.0.1:8000/  (止めるには Ctrl-C)"
 	@echo ""
-	GATEWAY_DEMO=true $(BIN)/honcho start -f Procfile
+	GATEWAY_DEMO=true $(BIN)/python -m scripts.supervise
 
 # The same as run, without loading demo data (for a real deployment without containers).
+# scripts/supervise.py keeps the other apps running when one crashes and restarts that one.
 serve: migrate
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python -m scripts.supervise
 
+# The SQLite pass: DATABASE_URL is unset whatever the environment holds (make test-pg for PostgreSQL).
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against the local PostgreSQL (throwaway databases, dropped afterwards).
 test-pg: $(STAMP)

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway.actions import is_page
 from gateway.api.combined import router as combined_router
@@ -195,6 +196,10 @@ def create_app(
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
     install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
+    # Outermost: behind a reverse proxy the real client address and scheme come from
+    # X-Forwarded-For / X-Forwarded-Proto, believed only from GATEWAY_FORWARDED_ALLOW_IPS
+    # (the lock-out per address, the logs and the sessions then see the real client).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     return app
 
 

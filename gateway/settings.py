@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     )
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(12, ge=1, le=24 * 30)
+    # Behind a TLS-terminating reverse proxy: X-Forwarded-Proto / X-Forwarded-For are believed
+    # only from these addresses (comma-separated IPs or networks, "*" for any).
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="X-Forwarded-Proto/For を信じる接続元 (リバースプロキシの IP かネットワーク、カンマ区切り)",
+    )
     # Lock-out after repeated login failures, per account and per client address.
     login_max_failures: int = Field(5, ge=1, description="アカウントごとの失敗回数の上限")
     login_max_failures_per_address: int = Field(20, ge=1, description="接続元ごとの上限")

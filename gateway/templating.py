@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from jinja2 import pass_context
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from services.common import clock
@@ -53,7 +54,20 @@ def _context(request: Request) -> dict[str, Any]:
     }
 
 
+def path_for(request: Request, name: str, /, **path_params: Any) -> str:
+    """The path of a route (``/training/sessions/3``), never an absolute URL: links and
+    redirects stay right behind a TLS-terminating reverse proxy whatever scheme and host the
+    gateway itself sees (and the root path, when mounted under one, is kept)."""
+    return request.url_for(name, **path_params).path
+
+
+@pass_context
+def _url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    return path_for(context["request"], name, **path_params)
+
+
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR), context_processors=[_context])
+templates.env.globals["url_for"] = _url_for  # paths in pages (see path_for)
 templates.env.filters.update(
     fy=format_fy,
     fy_wareki=format_fy_wareki,

@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> None:
         workers=workers,
         log_config=None,  # the app configures JSON logging itself
         access_log=False,  # the app writes one access line per request
-        proxy_headers=True,
+        # The gateway reads X-Forwarded-* itself, from GATEWAY_FORWARDED_ALLOW_IPS only
+        # (gateway/main.py); the services are called by the gateway alone.
+        proxy_headers=args.app != "gateway",
         server_header=False,
     )
 

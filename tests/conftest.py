@@ -19,12 +19,56 @@ os.environ["BANSO_LOG_JSON"] = os.environ.get("BANSO_LOG_JSON", "true")
 
 from services.common import migrate
 from services.common.settings import CommonSettings
-from tests import dbs
+from tests import ci_skips, dbs
 from tests.helpers import TEST_SECRET, auth
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database: {'PostgreSQL' if dbs.using_postgres() else 'SQLite'}"
+    ci = "; CI: an unexpected skip fails the run (tests/ci_skips.py)" if ci_skips.in_ci() else ""
+    return f"database: {'PostgreSQL' if dbs.using_postgres() else 'SQLite'}{ci}"
+
+
+# Every skipped test of the run: (nodeid, reason, allow-list entry or None).
+_SKIPPED: list[tuple[str, str, ci_skips.AllowedSkip | None]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = ci_skips.skip_reason(report.longrepr)
+        _SKIPPED.append((report.nodeid, reason, ci_skips.allowed(report.nodeid, reason)))
+
+
+def unexpected_skips() -> list[tuple[str, str]]:
+    return [(nodeid, reason) for nodeid, reason, entry in _SKIPPED if entry is None]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skip that tests/ci_skips.py does not allow fails the run."""
+    if ci_skips.in_ci() and unexpected_skips() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    if not _SKIPPED:
+        return
+    tr = terminalreporter
+    tr.section(f"skipped tests ({len(_SKIPPED)}, {ci_skips.db_pass()} pass)")
+    by_reason: dict[tuple[str, bool], list[str]] = {}
+    for nodeid, reason, entry in _SKIPPED:
+        by_reason.setdefault((reason, entry is not None), []).append(nodeid)
+    for (reason, ok), nodeids in by_reason.items():
+        mark = "allowed" if ok else "UNEXPECTED"
+        tr.write_line(f"{mark}: {len(nodeids)} × {reason}")
+        for nodeid in nodeids if not ok else nodeids[:3]:
+            tr.write_line(f"    {nodeid}")
+        if ok and len(nodeids) > 3:
+            tr.write_line(f"    … and {len(nodeids) - 3} more")
+    bad = unexpected_skips()
+    if bad:
+        verdict = "fail the run" if ci_skips.in_ci() else "would fail a CI run"
+        tr.write_line(
+            f"{len(bad)} skip(s) not allowed by tests/ci_skips.py {verdict}", red=True, bold=True
+        )
 
 
 def common_settings(**kw: Any) -> CommonSettings:

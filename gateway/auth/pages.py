@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from gateway.auth import service
 from gateway.auth.deps import AdminActor, client_address, current_auth, safe_next
 from gateway.auth.schemas import UserCreate, UserUpdate
-from gateway.templating import render
+from gateway.templating import path_for, render
 from services.common.actor import Role
 from services.common.db import get_session
 from services.common.errors import AppError, NotFound
@@ -250,7 +251,7 @@ async def users_create(
             request, session, form=form, errors=_errors_of(exc), status_code=status
         )
     return RedirectResponse(
-        str(request.url_for("admin_users").include_query_params(created=user.login)),
+        path_for(request, "admin_users") + "?" + urlencode({"created": user.login}),
         status_code=303,
     )
 
@@ -307,7 +308,7 @@ async def user_update(
             status_code=status,
         )
     return RedirectResponse(
-        str(request.url_for("admin_users").include_query_params(updated=user.login)),
+        path_for(request, "admin_users") + "?" + urlencode({"updated": user.login}),
         status_code=303,
     )
 
@@ -393,4 +394,4 @@ async def tokens_revoke(
     request: Request, token_id: int, session: Session, actor: AdminActor
 ) -> Response:
     await service.revoke_token(session, token_id, by=actor.label, now=request.app.state.clock.now())
-    return RedirectResponse(str(request.url_for("admin_tokens")), status_code=303)
+    return RedirectResponse(path_for(request, "admin_tokens"), status_code=303)

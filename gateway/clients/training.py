@@ -63,7 +63,7 @@ class RegistrationInfo(_Read):
     name: str
     municipality_code: str
     role: str = ""
-    email: str = ""
+    email: str | None = None  # null: not the reader's to see (services.common.access)
     status: str
     waitlist_position: int | None = None
     created_at: datetime | None = None

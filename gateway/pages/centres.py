@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.templating import render
+from gateway.templating import path_for, render
 from gateway.views.centres import (
     centre_view,
     centres_overview,
@@ -55,7 +55,7 @@ async def centres_municipality_save(request: Request, code: str, fiscal_year: YE
         lambda b: ind.save_municipality_evaluation(fiscal_year, m.code, b, actor=actor), form
     )
     if out.saved:
-        url = request.url_for("centres_municipality", code=m.code)
+        url = path_for(request, "centres_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fiscal_year}&saved=1", status_code=303)
     v = await municipality_centres(request.app.state.services, actor, m.code, fiscal_year)
     ctx = _ctx(request, v=v, m=m, outcome=out, form=form)
@@ -78,7 +78,7 @@ async def centre_evaluation_save(request: Request, centre_id: int, fiscal_year: 
         lambda b: ind.save_centre_evaluation(centre_id, fiscal_year, b, actor=actor), form
     )
     if out.saved:
-        url = request.url_for("centre_page", centre_id=centre_id)
+        url = path_for(request, "centre_page", centre_id=centre_id)
         return RedirectResponse(f"{url}?fiscal_year={fiscal_year}&saved=1", status_code=303)
     v = await centre_view(services, actor, centre_id, fiscal_year)
     ctx = _ctx(request, v=v, outcome=out, form=form)

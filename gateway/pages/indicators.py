@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.indicators import IndicatorsClient
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from gateway.views import indicators as indicators_view
 from gateway.views.context import Ctx, view_context
 from gateway.views.indicators import (
@@ -215,7 +215,7 @@ async def indicators_import(request: Request, framework_id: int) -> Response:
                 }
             else:
                 if not wants_fragment(request):
-                    url = request.url_for("indicators_import", framework_id=framework_id)
+                    url = path_for(request, "indicators_import", framework_id=framework_id)
                     return RedirectResponse(f"{url}?written={result['written']}", status_code=303)
                 outcome = {"written": result["written"], "filename": filename}
     return render(

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.actions import as_app_error, stream
 from gateway.clients.base import ServiceError, ServiceRejected
-from gateway.templating import fragment, render, wants_fragment
+from gateway.templating import fragment, path_for, render, wants_fragment
 from gateway.views.context import view_context
 from gateway.views.indicators import points
 from gateway.views.pdca import prefecture_pdca
@@ -174,7 +174,7 @@ async def pdca_cell(
     """One cell, to show or (``edit``) as a form with the sheet's current version."""
     _staff_only(request)
     if not wants_fragment(request):
-        url = request.url_for("pdca_sheet")
+        url = path_for(request, "pdca_sheet")
         q = "?" + urlencode({"edit_item": item, "edit_fy": fy, "edit_kind": kind}) if edit else ""
         return RedirectResponse(f"{url}{q}", status_code=303)
     data = await _load(request)
@@ -268,7 +268,7 @@ async def pdca_cell_save(request: Request) -> Response:
         else:
             label = f"{code} の{fy}年度"
             if not wants_fragment(request):
-                url = request.url_for("pdca_sheet")
+                url = path_for(request, "pdca_sheet")
                 return RedirectResponse(f"{url}?{urlencode({'saved': label})}", status_code=303)
             data = await _load(request)
             ctx = _context(data, saved=label)

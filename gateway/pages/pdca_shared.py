@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from gateway.templating import render
+from gateway.templating import path_for, render
 from gateway.views.pdca_shared import (
     EVALUATIONS,
     citable_cases,
@@ -70,7 +70,7 @@ async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = 
     services, actor = request.app.state.services, request.state.actor
     out = await save_year(services, actor, m.code, fy, form)
     if out.saved:
-        url = request.url_for("pdca_municipality", code=m.code)
+        url = path_for(request, "pdca_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
     return await _sheet_page(request, m, fy, out.status, outcome=out, form=form)
 
@@ -93,7 +93,7 @@ async def pdca_good_practice_cite(request: Request, good_practice_id: int) -> Re
     case_id = int(form["case_id"]) if form.get("case_id", "").isdigit() else 0
     services, actor = request.app.state.services, request.state.actor
     out = await cite_in_report(services, actor, good_practice_id, case_id)
-    url = request.url_for("pdca_good_practices")
+    url = path_for(request, "pdca_good_practices")
     if out.saved:
         return RedirectResponse(f"{url}?cited={case_id}", status_code=303)
     return render(
@@ -111,7 +111,7 @@ async def pdca_good_practice_mark(request: Request) -> Response:
     m = lookup(registry_of(request), form.get("code", ""))
     out = await mark_good_practice(request.app.state.services, request.state.actor, form)
     fy = form.get("fiscal_year", "")
-    url = f"{request.url_for('pdca_municipality', code=m.code)}?fiscal_year={fy}"
+    url = f"{path_for(request, 'pdca_municipality', code=m.code)}?fiscal_year={fy}"
     if out.saved:
         return RedirectResponse(f"{url}&saved=good_practice", status_code=303)
     year = int(fy) if fy.isdigit() else clock.current_fiscal_year()

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from gateway.actions import Outcome, as_app_error, attempt, refusal_message, stream
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.support_cases import CASE_STEPS, SupportCasesClient
-from gateway.templating import fragment, render, wants_fragment
+from gateway.templating import fragment, path_for, render, wants_fragment
 from gateway.views.context import Ctx, view_context
 from gateway.views.support import (
     VISIT_KINDS,
@@ -76,7 +76,7 @@ async def support_decide(request: Request, application_id: int) -> Response:
     else:
         done = await attempt(_client(request).decide(application_id, body, actor=_actor(request)))
     if done.ok and not wants_fragment(request):
-        url = f"{request.url_for('support_round')}?fiscal_year={fy}#app-{application_id}"
+        url = f"{path_for(request, 'support_round')}?fiscal_year={fy}#app-{application_id}"
         return RedirectResponse(url, 303)
     return await _decision_answer(request, application_id, fy, done, reason)
 
@@ -142,7 +142,7 @@ async def support_transition(request: Request, case_id: int) -> Response:
     }
     done = await attempt(_client(request).transition(case_id, body, actor=_actor(request)))
     if done.ok and not wants_fragment(request):
-        url = request.url_for("support_case", case_id=case_id)
+        url = path_for(request, "support_case", case_id=case_id)
         return RedirectResponse(f"{url}#stepper", status_code=303)
     return await _stepper_answer(request, case_id, done)
 
@@ -219,7 +219,7 @@ async def support_add_visit(request: Request, case_id: int) -> Response:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#visits", status_code=303)
             visits = await client.visits(case_id, actor=actor)
             advisors = await client.advisors(actor=actor)
@@ -295,7 +295,7 @@ async def _tree_answer(
     ok = status < 400
     if not wants_fragment(request):
         if ok:
-            url = request.url_for("support_case", case_id=case_id)
+            url = path_for(request, "support_case", case_id=case_id)
             return RedirectResponse(f"{url}#node-{anchor or swap_id or ''}", status_code=303)
         return await _case_page(
             request,
@@ -575,7 +575,7 @@ async def support_add_initiative(request: Request, case_id: int) -> Response:
             errors, code = [f"伴走型支援のサービスが応答しません ({exc.detail})。"], 503
         else:
             if not wants_fragment(request):
-                url = request.url_for("support_case", case_id=case_id)
+                url = path_for(request, "support_case", case_id=case_id)
                 return RedirectResponse(f"{url}#initiatives", status_code=303)
             values, code = {}, 200
     msg = (
@@ -642,7 +642,7 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
         code, lessons, text_kept = 503, None, text
         msg = {"kind": "error", "text": f"伴走型支援のサービスが応答しません ({exc.detail})。"}
     if code == 200 and not wants_fragment(request):
-        url = request.url_for("support_case", case_id=case_id)
+        url = path_for(request, "support_case", case_id=case_id)
         return RedirectResponse(f"{url}#report", status_code=303)
     if wants_fragment(request):
         report = None

@@ -19,7 +19,7 @@ from gateway.clients.training import (
     SessionInfo,
     TrainingClient,
 )
-from gateway.templating import render, wants_fragment
+from gateway.templating import path_for, render, wants_fragment
 from gateway.views import training as training_view
 from gateway.views.context import Ctx
 from gateway.views.parts import gather
@@ -224,7 +224,7 @@ async def training_register(request: Request, session_id: int) -> Response:
 
 async def _registered(request: Request, session_id: int, reg: RegistrationInfo) -> Response:
     if not wants_fragment(request):
-        url = request.url_for("training_session", session_id=session_id)
+        url = path_for(request, "training_session", session_id=session_id)
         return RedirectResponse(f"{url}?registered={reg.id}", status_code=303)
     result = {"registered": reg}
     response = await _session_page(request, session_id, block="session_people", result=result)
@@ -267,7 +267,7 @@ async def _cancel(request: Request, session_id: int, registration_id: int) -> Re
         )
     name, promoted = done.value.cancelled.name, done.value.promoted
     if not wants_fragment(request):
-        url = request.url_for("training_session", session_id=session_id)
+        url = path_for(request, "training_session", session_id=session_id)
         query = urlencode({"cancelled": name, "promoted": ",".join(str(r.id) for r in promoted)})
         return RedirectResponse(f"{url}?{query}", status_code=303)
     result = {"cancelled_name": name, "promoted": promoted}
@@ -325,7 +325,7 @@ async def _save_attendance(request: Request, session_id: int) -> Response:
             errors = [f"研修サービスが応答しないため、保存できませんでした ({exc.detail})。"]
         else:
             if not wants_fragment(request):
-                url = request.url_for("training_session", session_id=session_id)
+                url = path_for(request, "training_session", session_id=session_id)
                 return RedirectResponse(f"{url}?saved=1#attendance", status_code=303)
             return await _session_page(
                 request, session_id, block="attendance", attendance_result="出欠を保存しました。"

@@ -4,11 +4,16 @@ Rules (the security issue builds on them): admin and coordinator read and write 
 their prefecture; advisor reads what they are assigned to; municipality staff read their own
 municipality's records and write a few of their own; viewer and api_client only read.
 A record the actor may not see is answered 404 (not 403), so that existence does not leak.
+
+Personal data (applicants' contact persons, training participants' e-mail addresses and phone
+numbers) is a narrower circle than the records that hold it: ``sees_contact_details``. Every
+service applies it where it builds its answers and its exports (defence in depth: the gateway
+shows what the services give it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any
 
 from fastapi import Depends
@@ -62,6 +67,28 @@ def ensure_municipality_write(actor: Actor, code: str) -> None:
     if actor.role == Role.municipality:
         raise NotFound("データが見つかりません")
     raise Forbidden("この操作を行う権限がありません")
+
+
+def sees_contact_details(
+    actor: Actor, municipality_code: str | None, *, advised: Collection[str] = ()
+) -> bool:
+    """May ``actor`` see the personal contact data of a record of ``municipality_code``?
+
+    Coordinators and admins: yes. Municipality staff: for their own municipality only.
+    Advisors: for the municipalities whose support case they are assigned to (``advised``:
+    the service that knows the assignments passes them; a service that does not know them
+    passes nothing, and the advisor gets no contact data there). Viewers and API clients: never.
+    The record itself stays readable under the usual rules; only these fields are left out.
+    """
+    if actor.role in STAFF:
+        return True
+    if municipality_code is None:
+        return False
+    if actor.role == Role.municipality:
+        return actor.municipality_code == municipality_code
+    if actor.role == Role.advisor:
+        return municipality_code in advised
+    return False
 
 
 def municipality_filter(actor: Actor, requested: str | None) -> str | None:

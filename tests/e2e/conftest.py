@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci_skips import in_ci
 from tests.e2e.system import ROOT, System
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-if not Path(CHROMIUM).exists():
+# CHROMIUM names the browser exactly (no fallback); else /usr/bin/chromium or the one on PATH.
+CHROMIUM = os.environ.get("CHROMIUM", "").strip() or "/usr/bin/chromium"
+if not os.environ.get("CHROMIUM", "").strip() and not Path(CHROMIUM).exists():
     CHROMIUM = shutil.which("chromium") or CHROMIUM
 OUTPUT = ROOT / "test-output" / "e2e"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, tests only
@@ -56,11 +58,16 @@ class Axe:
 
 
 def _skip_reason() -> str | None:
-    if os.environ.get("DATABASE_URL"):
+    """Why the browser tests cannot run here (None: they run)."""
+    if os.environ.get("DATABASE_URL", "").strip():
         return "e2e: run once, in the SQLite pass (the UI does not depend on the database kind)"
+    return _missing()
+
+
+def _missing() -> str | None:
     if not Path(CHROMIUM).exists():
         return (
-            "e2e: Chromium not found at /usr/bin/chromium — install Debian's package "
+            f"e2e: Chromium not found at {CHROMIUM} — install Debian's package "
             "(apt-get install chromium); .ci/run does this in CI"
         )
     try:
@@ -71,12 +78,25 @@ def _skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the browser tests; skip them where they cannot run, except in CI (``CI=1``), where
+    a missing Chromium or Playwright fails every browser test instead: CI claims they ran."""
     reason = _skip_reason()
+    missing_in_ci = reason is not None and reason == _missing() and in_ci()
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.e2e)
-            if reason:
+            if missing_in_ci:
+                item.add_marker(pytest.mark.e2e_missing_in_ci(reason))
+            elif reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture (the whole system is not started for nothing)."""
+    marker = item.get_closest_marker("e2e_missing_in_ci")
+    if marker is not None:
+        pytest.fail(f"CI=1 and the browser tests cannot run: {marker.args[0]}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,8 @@ class System:
     # Per app database URLs (e.g. PostgreSQL for drills); SQLite files in workdir otherwise.
     database_urls: dict[str, str] = field(default_factory=dict)
     demo: bool = True
+    # More settings for every step and app (e.g. cheap password hashing in a test).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -55,6 +57,7 @@ class System:
                 "gateway", f"sqlite+aiosqlite:///{self.workdir / 'gateway.db'}"
             ),
         )
+        env.update(self.extra_env)
         for app in APPS:
             prefix = app.upper()
             env[f"{prefix}_PORT"] = str(self.ports[app])

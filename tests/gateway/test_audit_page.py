@@ -190,7 +190,7 @@ class TestAuditPage:
     async def test_linked_from_the_admin_pages(self, gateway_factory: GatewayFactory) -> None:
         gw = await gateway_factory(role="admin")
         r = await gw.get("/admin/users")
-        assert 'href="http://gateway/admin/audit"' in r.text or 'href="/admin/audit"' in r.text
+        assert 'href="/admin/audit"' in r.text
 
 
 class TestWithTheRealServices:

@@ -189,7 +189,7 @@ class TestCiteInReport:
         async with demo["indicators"].client() as c:
             gp = (await c.get("/api/v1/pdca/good-practices")).json()[0]
         page = await gateway.get("/pdca/good-practices", headers=HTML)
-        assert f'action="http://gateway/pdca/good-practices/{gp["id"]}/cite"' in page.text
+        assert f'action="/pdca/good-practices/{gp["id"]}/cite"' in page.text
         r = await gateway.post(
             f"/pdca/good-practices/{gp['id']}/cite", data={"case_id": case["id"]}
         )

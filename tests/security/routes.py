@@ -25,11 +25,11 @@ def _walk(routes: list[Any]) -> Iterator[tuple[str, set[str]]]:
 
 
 def api_routes(app: Any, prefix: str = "/api/v1") -> list[str]:
-    """Every "METHOD /path" of ``app`` under ``prefix``, sorted."""
+    """Every "METHOD /path" of ``app`` under ``prefix`` ("" for every route), sorted."""
     found = {
         f"{m} {path}"
         for path, methods in _walk(list(app.routes))
-        if path.startswith(prefix + "/") or path == prefix
+        if not prefix or path.startswith(prefix + "/") or path == prefix
         for m in methods
         if m not in IGNORED_METHODS
     }

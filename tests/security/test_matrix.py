@@ -17,19 +17,26 @@ from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from services.common.actor import mint_token
+from services.common.audit import AUDIT_TABLE
 from services.common.fiscal import fiscal_year_of
-from tests.conftest import GatewayFactory, ServiceHarness
+from tests.conftest import GatewayFactory, ServiceHarness, gateway_user, log_in
 from tests.helpers import TEST_SECRET, actor
 from tests.security.matrix import (
+    EXAMPLE,
     MATRIX,
+    NOT_YET_EXACT,
     OWN_MUNICIPALITY,
+    PAGE_MATRIX,
     QUERIES,
     ROLES,
     WRITE_BODIES,
     expected_of,
+    parse,
 )
+from tests.security.pages import OPEN, PAGE_FORMS, PAGE_QUERIES, PAGES, PAGES_NOT_YET_EXACT
 from tests.security.routes import api_routes
 
 FY = fiscal_year_of(date.today())
@@ -49,7 +56,37 @@ def service_routes() -> dict[str, list[str]]:
     return out
 
 
+def page_routes() -> list[str]:
+    """Every "METHOD /path" of the gateway outside /api/v1 and /static: its pages and their
+    form actions (and the open routes, listed in pages.OPEN)."""
+    from gateway.main import create_app
+
+    return [
+        r
+        for r in api_routes(create_app(), prefix="")
+        if not r.split(" ", 1)[1].startswith(("/api/v1/", "/static"))
+    ]
+
+
 ROUTES = service_routes()
+PAGE_ROUTES = page_routes()
+
+
+# The pages of issue #16 have their own exact matrix (PAGE_MATRIX, test_page_matrix.py).
+IN_PAGE_MATRIX = {
+    e.replace("{other}", "{code}").replace("{other_centre_id}", "{centre_id}") for e in PAGE_MATRIX
+}
+
+
+def test_every_page_has_an_entry() -> None:
+    missing = [
+        r for r in PAGE_ROUTES if r not in PAGES and r not in OPEN and r not in IN_PAGE_MATRIX
+    ]
+    stale = [r for r in [*PAGES, *OPEN] if r not in PAGE_ROUTES]
+    assert not missing, "gateway pages without an entry in tests/security/pages.py:\n" + "\n".join(
+        missing
+    )
+    assert not stale, "page entries for routes that no longer exist:\n" + "\n".join(stale)
 
 
 def test_every_route_has_an_entry() -> None:
@@ -77,10 +114,32 @@ def classify(status: int) -> str:
     return "allow"
 
 
-def matches(expected: str, observed: str) -> bool:
+def matches(expected: str, status: int) -> bool:
     if expected == "deny":
-        return observed in ("403", "404")
-    return expected == observed
+        return status in (403, 404)
+    if expected == "allow":
+        return classify(status) == "allow" and status != 401 and status < 500
+    return str(status) == expected
+
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def test_every_allowed_write_expects_an_exact_success_or_409() -> None:
+    """No "anything but 401/403/404": each write entry names its exact success or 409."""
+    loose = []
+    for app, table in [*MATRIX.items(), ("gateway pages", PAGES)]:
+        for route, spec in table.items():
+            if route.split(" ", 1)[0] not in WRITES:
+                continue
+            if (app, route) in NOT_YET_EXACT or (
+                app == "gateway pages" and route in PAGES_NOT_YET_EXACT
+            ):
+                continue
+            _, ok = parse(spec)
+            if ok is None or not (ok.startswith("2") or ok in ("303", "409")):
+                loose.append(f"{app}: {route} ok={ok}")
+    assert not loose, "writes without an exact success (ok=2xx/303/409):\n" + "\n".join(loose)
 
 
 def _items(data: Any) -> list[dict[str, Any]]:
@@ -145,6 +204,9 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "measure_code": "certification_rate",
                 "import_id": imp.json()["id"],
                 "good_practice_id": _pick(await _get(c, "/api/v1/pdca/good-practices")),
+                "pdca_item": (await _get(c, f"/api/v1/pdca/sheets/{sheets[0]['id']}"))["items"][0][
+                    "code"
+                ],
                 "centre_id": centres[0]["id"],  # a centre of 八王子市
                 # the centres' routes name their own year (the demo evaluates FY2020)
                 "centres_fiscal_year": (await _get(c, "/api/v1/centres/catalogues"))[0][
@@ -168,6 +230,8 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 "visit_id": _pick(await _get(c, f"{base}/visits")),
                 "request_id": _pick(await _get(c, f"{base}/data-requests")),
                 "node_id": _leaf(tree["root"])["id"],
+                "root_id": tree["root"]["id"],
+                "root_children": [n["id"] for n in tree["root"].get("children") or []],
                 "snapshot_id": _pick(await _get(c, f"{base}/tree/snapshots")),
                 "initiative_id": _pick(await _get(c, f"{base}/initiatives")),
                 "item_id": _pick(await _get(c, f"{base}/roadmap")),
@@ -211,36 +275,72 @@ def substitute(value: Any, params: dict[str, Any]) -> Any:
     """Replace every string "{name}" inside a body or query by that parameter's value."""
     if isinstance(value, str):
         m = re.fullmatch(r"\{([a-z_]+)\}", value)
-        return params[m.group(1)] if m else value
+        if m:
+            return params[m.group(1)]
+        return fill(value, params) if "{" in value else value
     if isinstance(value, dict):
-        return {k: substitute(v, params) for k, v in value.items()}
+        return {fill(k, params): substitute(v, params) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, params) for v in value]
     return value
 
 
-async def run_matrix(app: str, routes: list[str], send: Send, params: Any) -> list[str]:
-    """Send every route × role; return the mismatches (and record observations when probing)."""
+Fingerprint = Callable[[], Awaitable[Any]]
+
+
+async def run_matrix(
+    app: str,
+    routes: list[str],
+    send: Send,
+    params: Any,
+    *,
+    table: dict[str, str] | None = None,
+    bodies: dict[str, Any] | None = None,
+    queries: dict[str, Any] | None = None,
+    fingerprint: Fingerprint | None = None,
+    examples: dict[str, Any] | None = None,
+) -> list[str]:
+    """Send every route × role and compare the exact status with the entry; after a refused
+    write (403/404) and after a 409, read ``fingerprint`` again: nothing may have changed.
+    Return the mismatches (and record observations when probing)."""
     problems: list[str] = []
     observed: dict[str, dict[str, str]] = {}
-    table = MATRIX.get(app, {})
+    table = MATRIX.get(app, {}) if table is None else table
+    bodies = WRITE_BODIES.get(app, {}) if bodies is None else bodies
+    queries = QUERIES.get(app, {}) if queries is None else queries
+    examples = examples or {}
     for route in routes:
         method, template = route.split(" ", 1)
-        body = WRITE_BODIES.get(app, {}).get(route, {}) if method not in ("GET", "DELETE") else None
-        query = QUERIES.get(app, {}).get(route, {})
-        roles = sorted(ROLES, key=lambda r: expected_of(table.get(route), r) == "allow")
+        body = bodies.get(route, {}) if method not in ("GET", "DELETE") else None
+        if body == EXAMPLE:
+            body = examples[route]
+        query = queries.get(route, {})
+        spec = table.get(route)
+        roles = sorted(ROLES, key=lambda r: expected_of(spec, r, method) not in ("403", "404"))
         for role in roles:
-            p = await params(route, role)
+            p = {**(await params(route, role)), "role": role}
+            before = await fingerprint() if fingerprint and method in WRITES else None
             r = await send(
                 role, method, fill(template, p), substitute(body, p), substitute(query, p)
             )
-            got = classify(r.status_code)
-            observed.setdefault(route, {})[role] = f"{got}:{r.status_code}"
-            want = expected_of(table.get(route), role)
-            if r.status_code == 401 or r.status_code >= 500 or not matches(want, got):
+            observed.setdefault(route, {})[role] = str(r.status_code)
+            want = expected_of(spec, role, method)
+            if (
+                r.status_code == 401
+                and want != "401"
+                or r.status_code >= 500
+                or not matches(want, r.status_code)
+            ):
                 problems.append(
                     f"{app} {route} as {role}: expected {want}, got {r.status_code} {r.text[:160]}"
                 )
+            if before is not None and r.status_code in (401, 403, 404, 409, 422):
+                after = await fingerprint()  # type: ignore[misc]
+                if after != before:
+                    problems.append(
+                        f"{app} {route} as {role}: refused ({r.status_code}) but the stored "
+                        f"data changed: {before} → {after}"
+                    )
     if PROBE:
         _record(PROBE, {app: observed})
     return problems
@@ -292,7 +392,49 @@ async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
             )
             return await c.request(method, path, json=body, params=query, headers=headers)
 
-        return await run_matrix(svc, ROUTES[svc], send, params)
+        return await run_matrix(
+            svc,
+            ROUTES[svc],
+            send,
+            params,
+            fingerprint=lambda: audit_count(h),
+            examples=openapi_examples(h.app),
+        )
+
+
+def openapi_examples(app: Any) -> dict[str, Any]:
+    """The first documented example of each JSON request body, by "METHOD /path"."""
+    doc = app.openapi()
+    out: dict[str, Any] = {}
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            media = (op.get("requestBody") or {}).get("content", {}).get("application/json", {})
+            schema = media.get("schema", {})
+            if "$ref" in schema:
+                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            named = [e.get("value") for e in (media.get("examples") or {}).values()]
+            found = [media.get("example"), *named, schema.get("example")]
+            found += list(schema.get("examples") or [])
+            found = [e for e in found if e]
+            if found:
+                out[f"{method.upper()} {path}"] = found[0]
+    return out
+
+
+async def audit_count(h: ServiceHarness) -> int:
+    """Rows in the service's append-only audit trail: every write adds at least one."""
+    async with h.db.engine.connect() as conn:
+        return (await conn.execute(text(f"SELECT count(*) FROM {AUDIT_TABLE}"))).scalar_one()
+
+
+async def gateway_records(app: Any) -> Any:
+    """The gateway's own records a write could change: people and API tokens."""
+    async with app.state.db.engine.connect() as conn:
+        users = (await conn.execute(text("SELECT * FROM app_user ORDER BY id"))).all()
+        tokens = (
+            await conn.execute(text("SELECT id, name, revoked_at FROM api_token ORDER BY id"))
+        ).all()
+    return [tuple(r) for r in users], [tuple(r) for r in tokens]
 
 
 async def service_params_fresh(svc: str, h: ServiceHarness, base: dict[str, Any]) -> dict[str, Any]:
@@ -371,4 +513,155 @@ async def gateway_matrix(gateway_factory: GatewayFactory) -> list[str]:
     ) -> httpx.Response:
         return await clients[role].request(method, path, json=body, params=query)
 
-    return await run_matrix("gateway", ROUTES["gateway"], send, get_params)
+    return await run_matrix(
+        "gateway",
+        ROUTES["gateway"],
+        send,
+        get_params,
+        fingerprint=lambda: gateway_records(app),
+    )
+
+
+async def page_params(demo: dict[str, ServiceHarness]) -> dict[str, Any]:
+    """Demo ids for the page routes (the records of 八王子市 where it matters)."""
+    m = OWN_MUNICIPALITY
+    support = await service_params("support_cases", demo["support_cases"])
+    training = await service_params("training", demo["training"])
+    async with demo["indicators"].client() as c:
+        fws = await _get(c, "/api/v1/frameworks")
+        fw = next(f for f in fws if f["level"] == "municipality")
+        fw_item = _first_item(await _get(c, f"/api/v1/frameworks/{fw['id']}"))
+        tokyo = [s for s in await _get(c, "/api/v1/pdca/sheets") if s["entity_code"] == "130001"]
+        sheet = await _get(c, f"/api/v1/pdca/sheets/{max(s['id'] for s in tokyo)}")
+    async with demo["support_cases"].client() as c:
+        tree = await _get(c, f"/api/v1/cases/{support['case_id']}/tree")
+    return {
+        "sibling_id": _second_sibling(tree["root"]),
+        **support,
+        **training,
+        "framework_id": fw["id"],
+        "code": m,
+        "root_id": tree["root"]["id"],
+        "fw_item": fw_item,
+        "pdca_item": sheet["items"][0]["code"],
+        "pdca_fy": sheet["start_fy"],
+        "name": "participants.csv",
+    }
+
+
+def _first_item(data: Any) -> str:
+    """The code of the first scored item anywhere in a framework's tree."""
+    if isinstance(data, dict):
+        for item in data.get("items") or []:
+            if isinstance(item, dict) and item.get("code"):
+                return item["code"]
+        for value in data.values():
+            found = _first_item(value)
+            if found:
+                return found
+    if isinstance(data, list):
+        for value in data:
+            found = _first_item(value)
+            if found:
+                return found
+    return ""
+
+
+def _second_sibling(node: dict[str, Any]) -> int:
+    """A node with an elder sibling (so "up" really moves it)."""
+    children = node.get("children") or []
+    if len(children) >= 2:
+        return children[1]["id"]
+    for child in children:
+        found = _second_sibling(child)
+        if found:
+            return found
+    return 0
+
+
+async def live_registration(h: ServiceHarness) -> dict[str, Any]:
+    """A registration of 八王子市 not yet cancelled (each allowed cancel uses one up)."""
+    async with h.client() as c:
+        regs = _items(await _get(c, "/api/v1/registrations", municipality_code=OWN_MUNICIPALITY))
+    live = [r for r in regs if r.get("status") != "cancelled"]
+    assert live, "no live registration of 八王子市 left in the demo data"
+    return {"session_id": live[-1]["session_id"], "registration_id": live[-1]["id"]}
+
+
+async def test_every_page_for_every_role(
+    demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+) -> None:
+    """The gateway's pages and form actions × every role, on the demo data, against
+    tests/security/pages.py; a refused or conflicting write changes nothing anywhere."""
+    from gateway.auth import service as auth_service
+
+    clients: dict[str, httpx.AsyncClient] = {}
+    for role in ROLES:
+        if role not in ("api_client", "advisor"):
+            clients[role] = await gateway_factory(
+                role=role, municipality=OWN_MUNICIPALITY if role == "municipality" else None
+            )
+    app = clients["admin"].app  # type: ignore[attr-defined]
+    # The advisor logs in as the advisor assigned to 八王子市's case (login = actor id).
+    support = await service_params("support_cases", demo["support_cases"])
+    advisor = await gateway_factory(role=None)
+    login = await gateway_user(advisor.app, "advisor", login=support["advisor_actor_id"])
+    assert (await log_in(advisor, login)).status_code == 303
+    clients["advisor"] = advisor
+    async with app.state.db.session(write=True) as s:
+        raw, _, _ = await auth_service.create_token(
+            s, name="ページ", user_id=None, expires_in_days=1, by="test", now=app.state.clock.now()
+        )
+        _, victim, _ = await auth_service.create_token(
+            s,
+            name="取り消し用",
+            user_id=None,
+            expires_in_days=1,
+            by="test",
+            now=app.state.clock.now(),
+        )
+        await s.commit()
+    api = await gateway_factory(role=None)
+    api.headers["Authorization"] = f"Bearer {raw}"
+    clients["api_client"] = api
+    users = (await clients["admin"].get("/api/v1/admin/users")).json()
+    base = {
+        **(await page_params(demo)),
+        "user_id": next(u for u in _items(users) if u["login"] == "test-viewer")["id"],
+        "token_id": victim.id,
+    }
+
+    assert base["sibling_id"], "no tree node with an elder sibling in the demo case"
+
+    async def params(route: str, role: str) -> dict[str, Any]:
+        if "{registration_id}" in route and "attendance" not in route:
+            return {**base, **(await live_registration(demo["training"]))}
+        if route.endswith("/reorder"):
+            return {**base, "node_id": base["sibling_id"]}
+        return base
+
+    async def send(
+        role: str, method: str, path: str, body: Any, query: dict[str, Any]
+    ) -> httpx.Response:
+        return await clients[role].request(
+            method, path, data=body, params=query, headers={"Accept": "text/html"}
+        )
+
+    async def fingerprint() -> Any:
+        return (
+            [await audit_count(demo[svc]) for svc in SERVICES],
+            await gateway_records(app),
+        )
+
+    routes = [r for r in PAGE_ROUTES if r not in OPEN and r not in IN_PAGE_MATRIX]
+    problems = await run_matrix(
+        "gateway pages",
+        routes,
+        send,
+        params,
+        table=PAGES,
+        bodies=PAGE_FORMS,
+        queries=PAGE_QUERIES,
+        fingerprint=fingerprint,
+    )
+    assert not problems, "\n".join(problems)

@@ -99,6 +99,9 @@ class TestApplications:
         assert "既に提出" in r.json()["detail"]
 
     async def test_concurrent_duplicates_leave_exactly_one_application(self, support_cases):
+        """Every answer asserted (one 201, nine 422) and the stored count. On SQLite writers are
+        serialised by the file lock; the PostgreSQL pass (DATABASE_URL, run by .ci/run) is where
+        the unique constraint and the round's row lock are proven under real concurrency."""
         async with support_cases.client() as c:
             await make_round(c)
 

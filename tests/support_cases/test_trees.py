@@ -203,6 +203,9 @@ class TestStaleEdits:
     async def test_concurrent_edits_with_one_version_let_exactly_one_through(
         self, support_cases, case
     ):
+        """Every answer is 200 or 409, exactly one 200, and the stored node is the winner's.
+        On SQLite writers are serialised by the file lock; the PostgreSQL pass (DATABASE_URL,
+        run by .ci/run) is where the row lock on the node is proven."""
         cid = case["id"]
         async with support_cases.client() as c:
             root = await add_node(c, cid, "問題")

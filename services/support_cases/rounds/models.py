@@ -193,7 +193,21 @@ class ApplicationDecision(SQLModel):
     }
 
 
+# Personal data of the applicant's contact person: null for readers who may not see it
+# (services.common.access.sees_contact_details).
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+
+
 class ApplicationPublic(ApplicationBase):
+    contact_name: str | None = Field(  # type: ignore[assignment]
+        default=None, description="担当者名 (見る権限のない利用者には null)"
+    )
+    contact_email: str | None = Field(  # type: ignore[assignment]
+        default=None, description="担当者のメールアドレス (見る権限のない利用者には null)"
+    )
+    contact_phone: str | None = Field(  # type: ignore[assignment]
+        default=None, description="担当者の電話番号 (見る権限のない利用者には null)"
+    )
     id: int
     round_id: int
     fiscal_year: int

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.access import is_staff, municipality_filter
+from services.common.access import is_staff, municipality_filter, sees_contact_details
 from services.common.actor import Actor, Role
 from services.common.errors import Conflict, Forbidden, Invalid, NotFound
 from services.common.models import (
@@ -22,6 +22,7 @@ from services.support_cases.cases.models import SupportCase
 from services.support_cases.figures.models import RoundFigures
 from services.support_cases.figures.service import keep
 from services.support_cases.rounds.models import (
+    CONTACT_FIELDS,
     Application,
     ApplicationCreate,
     ApplicationDecision,
@@ -79,16 +80,19 @@ async def update_round(
     return rnd
 
 
-def application_public(app: Application, fiscal_year: int) -> ApplicationPublic:
+def application_public(app: Application, fiscal_year: int, actor: Actor) -> ApplicationPublic:
+    """The application as ``actor`` may read it: without the contact person's name, e-mail and
+    phone unless ``sees_contact_details`` (advisors never read applications here)."""
     m = get_registry().get(app.municipality_code)
-    return ApplicationPublic.model_validate(
-        {
-            **app.model_dump(warnings=False),
-            "fiscal_year": fiscal_year,
-            "municipality_name": m.name if m else app.municipality_code,
-            "region_class": m.region_class if m else None,
-        }
-    )
+    data = {
+        **app.model_dump(warnings=False),
+        "fiscal_year": fiscal_year,
+        "municipality_name": m.name if m else app.municipality_code,
+        "region_class": m.region_class if m else None,
+    }
+    if not sees_contact_details(actor, app.municipality_code):
+        data.update(dict.fromkeys(CONTACT_FIELDS))
+    return ApplicationPublic.model_validate(data)
 
 
 def _check_window(rnd: SupportRound, today: date) -> None:
@@ -144,7 +148,7 @@ async def create_application(
     session.add(app)
     await session.flush()
     await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
-    return application_public(app, rnd.fiscal_year)
+    return application_public(app, rnd.fiscal_year, actor)
 
 
 async def _load_application(
@@ -170,7 +174,7 @@ async def get_application(
     session: AsyncSession, *, actor: Actor, application_id: int
 ) -> ApplicationPublic:
     app, rnd = await _load_application(session, actor, application_id)
-    return application_public(app, rnd.fiscal_year)
+    return application_public(app, rnd.fiscal_year, actor)
 
 
 async def update_application(
@@ -196,7 +200,7 @@ async def update_application(
     app.sqlmodel_update(data)
     stamp_updated(app, actor)
     await session.flush()
-    return application_public(app, rnd.fiscal_year)
+    return application_public(app, rnd.fiscal_year, actor)
 
 
 async def decide_application(
@@ -230,7 +234,7 @@ async def decide_application(
     stamp_updated(app, actor)
     await session.flush()
     await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
-    return application_public(app, rnd.fiscal_year)
+    return application_public(app, rnd.fiscal_year, actor)
 
 
 async def list_applications(
@@ -255,7 +259,7 @@ async def list_applications(
     if status is not None:
         stmt = stmt.where(Application.status == status)
     stmt = stmt.order_by(SupportRound.fiscal_year, Application.municipality_code)
-    return [application_public(a, fy) for a, fy in (await session.exec(stmt)).all()]
+    return [application_public(a, fy, actor) for a, fy in (await session.exec(stmt)).all()]
 
 
 async def round_summary(session: AsyncSession, *, fiscal_year: int) -> RoundSummary:

@@ -107,7 +107,7 @@ async def participant_table(
 ) -> tuple[list[str], list[list[object]]]:
     await get_session_row(session, session_id)
     regs = await to_public(
-        session, await list_registrations(session, actor=actor, session_id=session_id)
+        session, await list_registrations(session, actor=actor, session_id=session_id), actor
     )
     header = [
         "申込ID",
@@ -127,7 +127,7 @@ async def participant_table(
             r.municipality_code,
             _name(r.municipality_code),
             r.role,
-            r.email,
+            r.email or "",  # left out for readers without sees_contact_details
             STATUS_LABELS[r.status],
             r.waitlist_position or "",
             r.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),

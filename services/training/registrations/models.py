@@ -61,7 +61,9 @@ class RegistrationPublic(BaseModel):
     name: str
     municipality_code: str
     role: str
-    email: str
+    email: str | None = pydantic.Field(
+        description="メールアドレス (支援担当・管理者と、その区市町村の職員にだけ。ほかは null)"
+    )
     status: Literal["confirmed", "waitlisted", "cancelled"]
     waitlist_position: int | None
     created_at: datetime

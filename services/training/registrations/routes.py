@@ -28,7 +28,7 @@ async def register(
     session: Session, actor: CurrentActor, session_id: int, body: RegistrationCreate
 ) -> RegistrationPublic:
     reg = await service.register(session, session_id=session_id, data=body, actor=actor)
-    return (await service.to_public(session, [reg]))[0]
+    return (await service.to_public(session, [reg], actor))[0]
 
 
 @router.get(
@@ -51,7 +51,7 @@ async def list_for_session(
         municipality_code=municipality_code,
         status=status,
     )
-    return await service.to_public(session, regs)
+    return await service.to_public(session, regs, actor)
 
 
 @router.get(
@@ -75,7 +75,7 @@ async def list_registrations(
     regs = await service.list_registrations(
         session, actor=actor, session_ids=ids, municipality_code=municipality_code
     )
-    return await service.to_public(session, regs)
+    return await service.to_public(session, regs, actor)
 
 
 @router.get("/registrations/{registration_id}", response_model=RegistrationPublic, summary="申込")
@@ -83,7 +83,7 @@ async def get_registration(
     session: Session, actor: CurrentActor, registration_id: int
 ) -> RegistrationPublic:
     reg = await service.get_registration(session, registration_id=registration_id, actor=actor)
-    return (await service.to_public(session, [reg]))[0]
+    return (await service.to_public(session, [reg], actor))[0]
 
 
 @router.delete(
@@ -107,5 +107,5 @@ async def cancel_with_result(
     found, promoted = await service.cancel_returning(
         session, registration_id=registration_id, actor=actor
     )
-    cancelled, *moved = await service.to_public(session, [found, *promoted])
+    cancelled, *moved = await service.to_public(session, [found, *promoted], actor)
     return CancelResult(cancelled=cancelled, promoted=moved)

@@ -13,7 +13,12 @@ from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.common.access import ensure_municipality_write, ensure_visible, municipality_filter
+from services.common.access import (
+    ensure_municipality_write,
+    ensure_visible,
+    municipality_filter,
+    sees_contact_details,
+)
 from services.common.actor import Actor
 from services.common.errors import Conflict, Invalid, NotFound
 from services.common.models import get_for_update, stamp_created, stamp_updated
@@ -225,8 +230,11 @@ async def waitlist_positions(session: AsyncSession, session_ids: Sequence[int]) 
 
 
 async def to_public(
-    session: AsyncSession, regs: Sequence[Registration]
+    session: AsyncSession, regs: Sequence[Registration], actor: Actor
 ) -> list[RegistrationPublic]:
+    """The registrations as ``actor`` may read them: the participant's e-mail address only for
+    ``sees_contact_details`` (this service does not know the support cases, so an advisor
+    gets none here)."""
     positions = await waitlist_positions(session, sorted({r.session_id for r in regs}))
     return [
         RegistrationPublic(
@@ -235,7 +243,7 @@ async def to_public(
             name=r.name,
             municipality_code=r.municipality_code,
             role=r.role,
-            email=r.email,
+            email=r.email if sees_contact_details(actor, r.municipality_code) else None,
             status=r.status,  # type: ignore[arg-type]
             waitlist_position=positions.get(r.id) if r.status == WAITLISTED else None,  # type: ignore[arg-type]
             created_at=from_db(r.created_at),  # type: ignore[arg-type]

@@ -79,7 +79,7 @@ class TestAdminOnly:
         assert (await gw.post("/api/v1/admin/tokens", json={"name": "x"})).status_code == 403
         page = await gw.get("/admin/users", headers=HTML)
         assert page.status_code == 403 and "管理者だけ" in page.text
-        assert 'href="http://gateway/admin/users"' not in (await gw.get("/", headers=HTML)).text
+        assert 'href="/admin/users"' not in (await gw.get("/", headers=HTML)).text
 
 
 class TestActorPassedToServices:

@@ -23,7 +23,7 @@ class TestLoginForm:
         r = await anonymous_gateway.get("/login?next=/municipalities/131016")
         assert r.status_code == 200
         assert '<html lang="ja">' in r.text and '<h1 id="login-title">ログイン</h1>' in r.text
-        assert 'method="post" action="http://gateway/login"' in r.text
+        assert 'method="post" action="/login"' in r.text
         assert 'hx-boost="false"' in r.text
         assert '<label for="login">ログインID</label>' in r.text
         assert 'autocomplete="current-password"' in r.text
