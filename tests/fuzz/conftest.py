@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from services.common.actor import Actor, Role, mint_token
@@ -38,6 +39,9 @@ def fuzz_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             sys_.start(app)
         for app in APPS:
             sys_.wait_ready(app, timeout=READY_TIMEOUT)
+            # Build (and cache) each OpenAPI document once before schemathesis loads it: its
+            # loader gives up after 10 s, which the indicators document took on a loaded machine.
+            httpx.get(f"{sys_.service_url(app)}/openapi.json", timeout=READY_TIMEOUT)
         yield sys_
     finally:
         sys_.down()
