@@ -120,9 +120,16 @@ def file_answer(*media_types: str, description: str = "ファイル") -> dict[st
     from fastapi import Response
 
     binary = {"schema": {"type": "string", "format": "binary"}}
+    # A JSON or YAML download is a document clients parse (an object), not an opaque string.
+    document = {"schema": {"type": "object"}}
+
+    def content(media_type: str) -> dict[str, Any]:
+        structured = media_type.endswith(("/json", "+json", "/yaml", "+yaml"))
+        return document if structured else binary
+
     return {
         "response_class": Response,
         "responses": {
-            200: {"description": description, "content": {m: binary for m in media_types}}
+            200: {"description": description, "content": {m: content(m) for m in media_types}}
         },
     }

@@ -7,13 +7,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from services.common.actor import Actor, Role, mint_token
-from tests.e2e.system import ROOT, System
+from tests.e2e.system import APPS, ROOT, System
 
 # The services are fuzzed as an admin (so that every route, the audit trail included, is
 # reached); the gateway with an admin API token it issued itself.
+READY_TIMEOUT = float(os.environ.get("FUZZ_READY_TIMEOUT", "240"))
 FUZZ_ADMIN = Actor(id="fuzz-admin", name="ファジング 管理者", role=Role.admin)
 
 
@@ -30,7 +32,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def fuzz_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     sys_ = System(tmp_path_factory.mktemp("fuzz"))
     try:
-        yield sys_.up()
+        # Not System.up(): its 60 s for the gateway is too short on a loaded 2-core machine (the
+        # indicators service alone took longer there); each app gets its own wait here.
+        sys_.prepare()
+        for app in APPS:
+            sys_.start(app)
+        for app in APPS:
+            sys_.wait_ready(app, timeout=READY_TIMEOUT)
+            # Build (and cache) each OpenAPI document once before schemathesis loads it: its
+            # loader gives up after 10 s, which the indicators document took on a loaded machine.
+            httpx.get(f"{sys_.service_url(app)}/openapi.json", timeout=READY_TIMEOUT)
+        yield sys_
     finally:
         sys_.down()
 

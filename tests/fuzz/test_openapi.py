@@ -18,11 +18,18 @@ from tests.fuzz import runner
 SERVICES = ("indicators", "support_cases", "training")
 
 
-def test_openapi(fuzz_system, fuzz_headers, gateway_headers) -> None:  # type: ignore[no-untyped-def]
+def test_openapi(fuzz_system, fuzz_headers, gateway_headers, capsys) -> None:  # type: ignore[no-untyped-def]
     seed = runner.seed()
     n = runner.examples()
     timeout = float(os.environ.get("FUZZ_TIMEOUT", "3600"))
-    sys.__stderr__.write(f"\nfuzz: seed {seed} (FUZZ_SEED={seed} replays), {n} examples/op\n")
+
+    def say(line: str) -> None:
+        # Past pytest's capture (fd level too), so a green run shows its seed and times as well.
+        with capsys.disabled():
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    say(f"\nfuzz: seed {seed} (FUZZ_SEED={seed} replays), {n} examples/op")
 
     def run(app: str):  # type: ignore[no-untyped-def]
         headers = gateway_headers if app == "gateway" else fuzz_headers
@@ -34,8 +41,6 @@ def test_openapi(fuzz_system, fuzz_headers, gateway_headers) -> None:  # type: i
         results = list(pool.map(run, SERVICES))
     results.append(run("gateway"))
     for r in results:
-        sys.__stderr__.write(
-            f"fuzz {r.app}: exit {r.returncode} in {r.seconds:.0f} s (seed {r.seed})\n"
-        )
+        say(f"fuzz {r.app}: exit {r.returncode} in {r.seconds:.0f} s (seed {r.seed})")
     failed = [r.summary() for r in results if r.returncode != 0]
     assert not failed, "\n\n".join(failed)

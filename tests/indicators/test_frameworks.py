@@ -155,6 +155,26 @@ class TestFiles:
         assert r.json()["max_points"] == 741
         assert r.json()["categories"] == before["categories"]
 
+    async def test_json_and_yaml_exports_match_their_documented_schema(self, indicators):
+        # Found by the fuzzing (ST108): the JSON/YAML export was documented as a binary string.
+        import yaml
+
+        async with indicators.client() as c:
+            fid = await make_framework(c)
+            spec = (await c.get("/openapi.json")).json()
+            as_json = await c.get(f"/api/v1/frameworks/{fid}/export?format=json")
+            as_yaml = await c.get(f"/api/v1/frameworks/{fid}/export?format=yaml")
+        content = spec["paths"]["/api/v1/frameworks/{framework_id}/export"]["get"]["responses"][
+            "200"
+        ]["content"]
+        assert content["application/json"]["schema"] == {"type": "object"}
+        assert content["application/yaml"]["schema"] == {"type": "object"}
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert content[xlsx]["schema"] == {"type": "string", "format": "binary"}
+        assert as_json.headers["content-type"].startswith("application/json")
+        assert isinstance(as_json.json(), dict) and as_json.json()["max_points"] == 30
+        assert isinstance(yaml.safe_load(as_yaml.text), dict)
+
     async def test_yaml_import(self, indicators):
         async with indicators.client() as c:
             fid = await make_framework(c)

@@ -367,13 +367,16 @@ CANCELS = (
     "DELETE /api/v1/registrations/{registration_id}",
     "POST /api/v1/registrations/{registration_id}/cancel",
 )
+# A cancelled registration answers 404 at its own address (it stays listed with status
+# cancelled): reading one needs a live one too, as the cancels above may have taken the first.
+LIVE_REGISTRATION = (*CANCELS, "GET /api/v1/registrations/{registration_id}")
 
 
 async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
     base = await service_params(svc, h)
 
     async def params(route: str, role: str) -> dict[str, Any]:
-        if route in CANCELS:  # cancels: take a live one
+        if route in LIVE_REGISTRATION:  # cancels (and reading one): take a live one
             return await service_params_fresh(svc, h, base)
         if route.split(" ", 1)[1].startswith("/api/v1/centres"):
             return {**base, "fiscal_year": base["centres_fiscal_year"]}

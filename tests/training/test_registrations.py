@@ -70,6 +70,29 @@ class TestRegister:
             got = (await c.get(f"/api/v1/registrations/{second['id']}")).json()
             assert got["status"] == "confirmed", "the refused cancel changed nothing"
 
+    async def test_a_cancelled_registration_answers_404_at_its_address_but_stays_listed(
+        self, training
+    ):
+        # Found by the fuzzing (use_after_free): after DELETE its address still answered 200.
+        async with training.client() as c:
+            p = await program(c)
+            s = await session(c, p["id"], capacity=1)
+            first = (await register(c, s["id"], 1)).json()
+            second = (await register(c, s["id"], 2)).json()
+            assert (await c.get(f"/api/v1/registrations/{first['id']}")).status_code == 200
+            assert (await c.delete(f"/api/v1/registrations/{first['id']}")).status_code == 204
+            gone = await c.get(f"/api/v1/registrations/{first['id']}")
+            assert gone.status_code == 404
+            assert "取り消し済み" in gone.json()["detail"]
+            r = await c.post(f"/api/v1/registrations/{second['id']}/cancel")
+            assert r.json()["cancelled"]["status"] == "cancelled"
+            assert (await c.get(f"/api/v1/registrations/{second['id']}")).status_code == 404
+            roster = (
+                await c.get(f"/api/v1/sessions/{s['id']}/registrations?status=cancelled")
+            ).json()
+            listed = {x["id"]: x["status"] for x in roster}
+            assert listed == {first["id"]: "cancelled", second["id"]: "cancelled"}
+
     async def test_cancelling_a_waitlisted_person_promotes_nobody(self, training):
         async with training.client() as c:
             p = await program(c)

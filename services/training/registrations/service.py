@@ -256,10 +256,16 @@ async def to_public(
 async def get_registration(
     session: AsyncSession, *, registration_id: int, actor: Actor
 ) -> Registration:
+    """One registration by its address. A cancelled one (DELETE or POST …/cancel) no longer
+    answers here (404): it is kept for history and still listed, with status cancelled."""
     reg = await session.get(Registration, registration_id)
     if reg is None:
         raise NotFound(f"申込 (id={registration_id}) が見つかりません")
     ensure_visible(actor, reg.municipality_code, what="申込")
+    if reg.status == CANCELLED:
+        raise NotFound(
+            f"申込 (id={registration_id}) は取り消し済みです (一覧では status=cancelled で確認できます)"
+        )
     return reg
 
 
