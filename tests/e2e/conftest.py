@@ -22,7 +22,12 @@ OUTPUT = ROOT / "test-output" / "e2e"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1, tests only
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_RUN = (
-    "async (tags) => { const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
+    # axe checks the page at rest: an element htmx is loading is dimmed on purpose (.htmx-request)
+    # for the moment of the request, so wait (up to 5 s) until no request, swap or settle is on.
+    "async (tags) => { for (let i = 0; i < 50 && document.querySelector("
+    "'.htmx-request, .htmx-swapping, .htmx-settling'); i++)"
+    " await new Promise((ok) => setTimeout(ok, 100));"
+    " const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});"
     " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
     " nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }"
 )
