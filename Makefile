@@ -56,7 +56,7 @@ test-pg: $(STAMP)
 # A deeper fuzzing pass than CI's (schemathesis 4, every phase, FUZZ_EXAMPLES per operation,
 # default 500; the seed is printed, FUZZ_SEED=<n> replays a run).
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
+	env -u DATABASE_URL FUZZ_IN_TEST=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
 
 # Resilience drills against the whole system on the local PostgreSQL (the full set restarts
 # PostgreSQL once, at the end). DRILL_DATABASE_URL names the databases (…_<app> each).
