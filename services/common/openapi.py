@@ -114,14 +114,17 @@ def install_openapi(app: FastAPI, *, paths: tuple[str, ...] = ("/",)) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def file_answer(*media_types: str, description: str = "ファイル") -> dict[str, Any]:
+def file_answer(
+    *media_types: str, description: str = "ファイル", document: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Route arguments of a download: ``@router.get(..., **file_answer("text/csv", XLSX))``
-    documents the 200 answer's real content types (a raw Response otherwise shows as JSON)."""
+    documents the 200 answer's real content types (a raw Response otherwise shows as JSON).
+    ``document``: the JSON schema of a JSON/YAML download (its fields), where there is one."""
     from fastapi import Response
 
     binary = {"schema": {"type": "string", "format": "binary"}}
     # A JSON or YAML download is a document clients parse (an object), not an opaque string.
-    document = {"schema": {"type": "object"}}
+    document = {"schema": document or {"type": "object"}}
 
     def content(media_type: str) -> dict[str, Any]:
         structured = media_type.endswith(("/json", "+json", "/yaml", "+yaml"))

@@ -167,8 +167,13 @@ class TestFiles:
         content = spec["paths"]["/api/v1/frameworks/{framework_id}/export"]["get"]["responses"][
             "200"
         ]["content"]
-        assert content["application/json"]["schema"] == {"type": "object"}
-        assert content["application/yaml"]["schema"] == {"type": "object"}
+        import jsonschema
+
+        schema = content["application/json"]["schema"]
+        assert schema["type"] == "object" and "categories" in schema["properties"]
+        assert content["application/yaml"]["schema"] == schema
+        jsonschema.validate(as_json.json(), schema)
+        jsonschema.validate(yaml.safe_load(as_yaml.text), schema)
         xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         assert content[xlsx]["schema"] == {"type": "string", "format": "binary"}
         assert as_json.headers["content-type"].startswith("application/json")

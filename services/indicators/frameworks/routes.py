@@ -107,10 +107,32 @@ async def get_framework(framework_id: int, session: Session) -> FrameworkDetail:
     return service.tree_to_detail(await service.load_tree(session, framework_id))
 
 
+# The framework document (the shipped files' and the import's format), as the export writes it.
+FRAMEWORK_DOCUMENT: dict = {
+    "type": "object",
+    "required": ["code", "name", "grant", "level", "categories"],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "grant": {"type": "string"},
+        "level": {"type": "string"},
+        "grant_fy": {"type": ["integer", "null"]},
+        "evaluation_fy": {"type": ["integer", "null"]},
+        "max_points": {"type": ["number", "null"]},
+        "source": {"type": ["object", "null"]},
+        "state": {"type": ["string", "null"]},
+        "state_note": {"type": ["string", "null"]},
+        "national_average": {"type": ["object", "number", "null"]},
+        "averages_source": {"type": ["object", "string", "null"]},
+        "categories": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 @router.get(
     "/frameworks/{framework_id}/export",
     summary="体系を書き出す (JSON・YAML・XLSX)",
-    **file_answer(MEDIA["json"], MEDIA["yaml"], MEDIA["xlsx"]),
+    **file_answer(MEDIA["json"], MEDIA["yaml"], MEDIA["xlsx"], document=FRAMEWORK_DOCUMENT),
 )
 async def export_framework(
     framework_id: int,
