@@ -22,9 +22,9 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from scripts.apps import APPS
+from services.common import clock
 
 # Start order: the services before the gateway that calls them.
 ORDER = ("indicators", "support_cases", "training", "gateway")
@@ -46,7 +46,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 
 def say(name: str, line: str) -> None:
-    stamp = datetime.now().strftime("%H:%M:%S")
+    stamp = clock.now_tokyo().strftime("%H:%M:%S")  # log lines in Tokyo time
     sys.stdout.write(f"{stamp} {name:<13} | {line.rstrip()}\n")
     sys.stdout.flush()
 
