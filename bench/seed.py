@@ -27,7 +27,7 @@ from services.common.models import stamp_created, utcnow
 from services.common.registry import get_registry
 
 ACTOR = Actor(id="bench", name="ベンチ", role=Role.coordinator)
-GRANT_YEARS = (2023, 2024, 2025)
+GRANT_YEARS = (2024, 2025, 2026)  # 2023 ships as a provisional skeleton
 GRANTS = ("suishin", "doryoku")
 
 
