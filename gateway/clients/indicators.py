@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -75,6 +77,25 @@ class IndicatorsGrantReport(BaseModel):
     fiscal_year: int
     municipal: list[dict[str, Any]]
     prefectural: list[dict[str, Any]]
+
+
+IMPORT_TIMEOUT = 60.0  # seconds: a national file (174,100 cells) is read whole
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file to send on (kept by the gateway between the steps of an import)."""
+
+    file_name: str
+    content: bytes
+    content_type: str = ""
+
+    def part(self) -> tuple[str, bytes, str]:
+        return (self.file_name, self.content, self.content_type or "application/octet-stream")
 
 
 class IndicatorsClient(ServiceClient):
@@ -459,6 +480,159 @@ class IndicatorsClient(ServiceClient):
             "/api/v1/pdca/good-practices",
             json={"sheet_id": sheet_id, "item_code": item_code, "note": note},
             expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    # imports (wizard15) --------------------------------------------------------------------
+    # Each import takes the file (multipart ``file``), form fields as multipart parts, and a
+    # longer bound than a read (the service reads the whole file); 422 lists every bad row.
+
+    async def _import(
+        self,
+        path: str,
+        upload: FileUpload,
+        *,
+        fields: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        expect: tuple[int, ...] = (200,),
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        parts: dict[str, Any] = {"file": upload.part()}
+        for name, value in (fields or {}).items():
+            parts[name] = (None, value)
+        resp = await self.request(
+            "POST",
+            path,
+            files=parts,
+            params={k: v for k, v in (params or {}).items() if v is not None} or None,
+            expect=expect,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_items(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, str],
+        *,
+        dry_run: bool,
+        drop_scored: bool = False,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """An item table into a framework (the ministry's list of 評価指標)."""
+        return await self._import(
+            f"/api/v1/frameworks/{framework_id}/items/import",
+            upload,
+            fields={"mapping": json.dumps(mapping, ensure_ascii=False)},
+            params={"dry_run": _flag(dry_run), "drop_scored": _flag(drop_scored)},
+            actor=actor,
+        )
+
+    async def import_published(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, Any],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The ministry's per-insurer results (saves the mapping when written)."""
+        return await self._import(
+            f"/api/v1/frameworks/{framework_id}/published-results/import",
+            upload,
+            fields={"mapping": json.dumps(mapping, ensure_ascii=False)},
+            params={"dry_run": _flag(dry_run)},
+            actor=actor,
+        )
+
+    async def published_mapping(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> dict[str, Any] | None:
+        """The column mapping saved for the framework's grant × level × year (None: none)."""
+        return await self.get_json(
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping", actor=actor
+        )
+
+    async def save_published_mapping(
+        self, framework_id: int, mapping: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping",
+            json=mapping,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_insurers(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """The insurer list (replaces the loaded one)."""
+        return await self._import(
+            "/api/v1/insurers/import", upload, params={"dry_run": _flag(dry_run)}, actor=actor
+        )
+
+    async def import_first_insured(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        *,
+        as_of: str,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """第1号被保険者数 per insurer for a year."""
+        return await self._import(
+            f"/api/v1/first-insured/{fiscal_year}/import",
+            upload,
+            params={"dry_run": _flag(dry_run), "as_of": as_of or None},
+            actor=actor,
+        )
+
+    async def create_regional_import(
+        self,
+        upload: FileUpload,
+        *,
+        fiscal_year: int | None,
+        source: str,
+        mapping: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The regional service's staged import: the file kept there, its preview answered."""
+        fields = {"source": source}
+        if fiscal_year:
+            fields["fiscal_year"] = str(fiscal_year)
+        if mapping:
+            fields["mapping"] = json.dumps(mapping, ensure_ascii=False)
+        return await self._import(
+            "/api/v1/regional/imports", upload, fields=fields, expect=(201,), actor=actor
+        )
+
+    async def update_regional_import(
+        self, import_id: int, body: dict[str, Any], *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """A new mapping (with the preview's ``version``): the preview again (409 if stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/regional/imports/{import_id}",
+            json=body,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def commit_regional_import(
+        self, import_id: int, version: int, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        resp = await self.request(
+            "POST",
+            f"/api/v1/regional/imports/{import_id}/commit",
+            json={"version": version},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
         return resp.json()

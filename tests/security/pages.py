@@ -80,11 +80,20 @@ PAGES: dict[str, str] = {
     "POST /training/sessions/{session_id}/registrations": "staff; municipality=own; ok=303",
     "GET /training/sessions/{session_id}": "all",
     "GET /training": "all",
+    # the import wizard (wizard15): coordinators and admins; {kind} is the item-table import
+    # (municipality staff only where the service lets them write their own rows: none yet).
+    # Uploads are their owner's: {upload_id} is nobody's, so the allowed roles get 404.
+    "GET /imports/{kind}": "staff",
+    "POST /imports/{kind}": "staff; ok=422",  # no file sent: the form says to choose one
+    "GET /imports/u/{upload_id}": "staff; municipality=404; ok=404",
+    "POST /imports/u/{upload_id}/preview": "staff; municipality=404; ok=404",
+    "POST /imports/u/{upload_id}/commit": "staff; municipality=404; ok=404",
 }
 
 # Form fields per action; "{name}" is replaced by that demo value ("{role}" by the acting role,
 # so that each role's registration is a new one).
 PAGE_FORMS: dict[str, dict[str, Any]] = {
+    "POST /imports/{kind}": {"framework_id": "{framework_id}"},
     "POST /admin/tokens": {"name": "マトリクス {role}", "expires_in_days": "1"},
     "POST /admin/tokens/{token_id}/revoke": {},
     "POST /admin/users": {
@@ -171,5 +180,6 @@ PAGES_NOT_YET_EXACT: dict[str, str] = {
 }
 
 PAGE_QUERIES: dict[str, dict[str, Any]] = {
+    "GET /imports/{kind}": {"framework_id": "{framework_id}"},
     "GET /pdca/cell": {"item": "{pdca_item}", "fy": "{pdca_fy}", "kind": "actions"},
 }
