@@ -651,7 +651,7 @@ def _why(done: Any) -> str:
 
 def _summary(kind: Kind, answer: dict[str, Any]) -> dict[str, Any]:
     counts = [
-        (label, answer.get(key))
+        (label, len(v) if isinstance(v := answer.get(key), list) else v)
         for key, label in PREVIEW_COUNTS.get(kind.key, ())
         if answer.get(key) is not None
     ]
@@ -661,7 +661,7 @@ def _summary(kind: Kind, answer: dict[str, Any]) -> dict[str, Any]:
         ch = answer.get("changes") or {}
         lists = [
             ("追加される指標", ch.get("added") or []),
-            ("置き換わる指標", ch.get("updated") or []),
+            ("既にあり、残る指標 (ファイルにあれば内容を更新)", ch.get("updated") or []),
             ("消える指標", ch.get("removed") or []),
         ]
         extra["removed_scored"] = ch.get("removed_scored") or []

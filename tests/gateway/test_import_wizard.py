@@ -427,3 +427,28 @@ class TestWhoMayImport:
             from sqlalchemy import text
 
             assert (await conn.execute(text("SELECT count(*) FROM import_upload"))).scalar() == 0
+
+
+class TestLinks:
+    async def test_staff_find_the_imports_where_the_data_is_shown(
+        self, ind: ServiceHarness, gateway_factory: GatewayFactory
+    ):
+        async with ind.client() as c:
+            fid = (await shipped(c))["suishin-municipality-2023"]
+        coordinator = await gateway_factory()
+        viewer = await gateway_factory(role="viewer")
+        fw_page = await coordinator.get(f"/indicators/frameworks/{fid}", headers=HTML)
+        assert f'href="/imports/items?framework_id={fid}"' in fw_page.text
+        assert f'href="/imports/published?framework_id={fid}"' in fw_page.text
+        index = await coordinator.get("/indicators", headers=HTML)
+        assert 'href="/imports/insurers"' in index.text
+        assert 'href="/imports/first-insured"' in index.text
+        from services.indicators.regional.catalogue import load_shipped_catalogue
+
+        async with ind.db.session(write=True) as s:
+            await load_shipped_catalogue(s, actor=COORDINATOR)
+            await s.commit()
+        regional = await coordinator.get("/regional", headers=HTML)
+        assert 'href="/imports/regional"' in regional.text
+        seen = await viewer.get(f"/indicators/frameworks/{fid}", headers=HTML)
+        assert seen.status_code == 200 and "/imports/" not in seen.text
