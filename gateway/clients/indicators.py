@@ -637,6 +637,43 @@ class IndicatorsClient(ServiceClient):
         )
         return resp.json()
 
+    async def import_centres(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """地域包括支援センター register rows (centre × fiscal year)."""
+        return await self._import(
+            "/api/v1/centres/import", upload, params={"dry_run": _flag(dry_run)}, actor=actor
+        )
+
+    async def import_centre_catalogue(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        meta: dict[str, str],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The year's evaluation items (meta: name, source_*, state, note, version)."""
+        return await self._import(
+            f"/api/v1/centres/catalogues/{fiscal_year}/import",
+            upload,
+            fields={k: v for k, v in meta.items() if v != ""},
+            params={"dry_run": _flag(dry_run)},
+            actor=actor,
+        )
+
+    async def import_centre_answers(
+        self, fiscal_year: int, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> dict[str, Any]:
+        """The evaluation survey's answers (municipality staff: their own rows only)."""
+        return await self._import(
+            f"/api/v1/centres/evaluations/{fiscal_year}/import",
+            upload,
+            params={"dry_run": _flag(dry_run)},
+            actor=actor,
+        )
+
 
 class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore")

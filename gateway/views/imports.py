@@ -190,6 +190,87 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
+CENTRE_FIELDS = (
+    Target(
+        "区市町村コード",
+        "区市町村コード",
+        ("区市町村コード", "municipality_code", "市町村コード", "団体コード"),
+        True,
+    ),
+    Target("センター名", "センター名", ("センター名", "name", "centre_name", "名称"), True),
+    Target("年度", "年度", ("年度", "fiscal_year"), True),
+    Target("設置形態", "設置形態 (直営・委託)", ("設置形態", "operation", "直営・委託"), True),
+    Target("運営法人", "運営法人", ("運営法人", "operator", "委託先")),
+    Target("担当圏域", "担当圏域", ("担当圏域", "area_served", "担当地区")),
+    Target("備考", "備考", ("備考", "note")),
+)
+CATALOGUE_FIELDS = (
+    Target("対象", "対象 (センター・区市町村)", ("対象", "subject"), True),
+    Target("業務分野コード", "業務分野コード", ("業務分野コード", "area_code")),
+    Target("業務分野", "業務分野", ("業務分野", "area", "area_name")),
+    Target("項目コード", "項目コード", ("項目コード", "code", "item_code", "項目番号"), True),
+    Target("評価項目", "評価項目", ("評価項目", "text", "項目", "評価指標"), True),
+    Target("備考", "備考", ("備考", "note")),
+)
+ANSWER_FIELDS = (
+    Target(
+        "区市町村コード",
+        "区市町村コード",
+        ("区市町村コード", "municipality_code", "市町村コード", "団体コード"),
+        True,
+    ),
+    Target("センターID", "センターID", ("センターid", "centre_id", "センター番号")),
+    Target("センター名", "センター名", ("センター名", "centre_name", "センター名称")),
+    Target("対象", "対象", ("対象", "subject")),
+    Target("項目コード", "項目コード (縦持ち)", ("項目コード", "item_code", "項目番号")),
+    Target("結果", "結果 ○/× (縦持ち)", ("結果", "met", "評価", "回答")),
+    Target("備考", "備考", ("備考", "note", "メモ")),
+)
+CENTRE_KINDS = (
+    Kind(
+        "centres",
+        "地域包括支援センター登録簿の取込",
+        "年度の行",
+        "none",
+        "rename",
+        "センター × 年度の行 (区市町村コード・センター名・年度・設置形態・運営法人・担当圏域、職種ごとの人数の列) を取り込みます。"
+        "ないセンターは作られ、その年度の内容は置き換わります。職種の列は見出しの名前のまま読みます。",
+        fields=CENTRE_FIELDS,
+        back="centres_index",
+        back_label="包括支援センター",
+    ),
+    Kind(
+        "centre-items",
+        "センター評価項目の取込",
+        "評価項目",
+        "fiscal_year",
+        "rename",
+        "その年度の評価指標 (対象・業務分野・項目コード・評価項目) を取り込みます。年度の評価項目はファイルの内容で置き換わります。",
+        fields=CATALOGUE_FIELDS,
+        extras=(
+            ("name", "評価項目の名称", "例: 地域包括支援センターの評価指標 (令和7年度)"),
+            ("source_document", "出典の資料名", "例: 厚生労働省 老健局 通知"),
+            ("source_date", "出典の日付", "例: 2025-04-01"),
+            ("source_page", "出典のページ", ""),
+        ),
+        back="centres_index",
+        back_label="包括支援センター",
+    ),
+    Kind(
+        "centre-answers",
+        "センター評価の回答の取込",
+        "回答",
+        "fiscal_year",
+        "rename",
+        "評価調査の回答表 (縦持ち: 区市町村コード・センター・項目コード・結果、または横持ち: 項目コードごとの列) を取り込みます。"
+        "区市町村の職員は自分の区市町村の行だけ取り込めます。項目コードの列は見出しの名前のまま読みます。",
+        fields=ANSWER_FIELDS,
+        municipal=True,
+        back="centres_index",
+        back_label="包括支援センター",
+    ),
+)
+KINDS |= {k.key: k for k in CENTRE_KINDS}
 PREVIEW_COUNTS: dict[str, tuple[tuple[str, str], ...]] = {
     "items": (("rows", "データ行"), ("items", "評価指標")),
     "published": (
@@ -204,7 +285,23 @@ PREVIEW_COUNTS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "first-insured": (("rows", "保険者"), ("persons", "第1号被保険者数の合計")),
     "regional": (("rows", "データ行"), ("values", "書き込む値")),
+    "centres": (("centres_created", "新しいセンター"), ("years_written", "書き込む年度の行")),
+    "centre-items": (("items", "評価項目"), ("areas", "業務分野")),
+    "centre-answers": (
+        ("answers", "回答"),
+        ("centres", "センター"),
+        ("municipalities", "区市町村 (自身の評価)"),
+    ),
 }
+
+
+# What the service's answer names the rows written (default: ``written``).
+WRITTEN = {"centres": "years_written", "centre-answers": "answers", "centre-items": "items"}
+
+
+def written_of(kind: Kind, answer: dict[str, Any]) -> int:
+    value = answer.get(WRITTEN.get(kind.key, "written"))
+    return len(value) if isinstance(value, list) else int(value or 0)
 
 
 # --- who may import ------------------------------------------------------------------------
@@ -789,7 +886,41 @@ def _call(
         return ind.commit_regional_import(
             row.state["import_id"], row.state.get("version"), actor=actor
         )
+    if kind.key == "centres":
+        return ind.import_centres(_file(kind, row), dry_run=dry_run, actor=actor)
+    if kind.key == "centre-items":
+        return _catalogue(ctx, row, _file(kind, row), dry_run=dry_run)
+    if kind.key == "centre-answers":
+        return ind.import_centre_answers(
+            t["fiscal_year"], _file(kind, row), dry_run=dry_run, actor=actor
+        )
     raise NotFound(f"取込「{kind.key}」はありません")
+
+
+async def _catalogue(
+    ctx: ViewContext, row: ImportUpload, upload: FileUpload, *, dry_run: bool
+) -> Any:
+    """A year's items replace the catalogue of that year: sent with its current version."""
+    ind, t = ctx.clients.indicators, row.target
+    current = next(
+        (
+            c
+            for c in await ind.centre_catalogues(actor=ctx.actor)
+            if c.get("fiscal_year") == t["fiscal_year"]
+        ),
+        None,
+    )
+    meta = {k: t.get(k, "") for k in ("name", "source_document", "source_date", "source_page")}
+    meta["name"] = (
+        meta["name"]
+        or (current or {}).get("name")
+        or f"地域包括支援センターの評価指標 ({t['fiscal_year']}年度)"
+    )
+    if current is not None:
+        meta["version"] = str(current["version"])
+    return await ind.import_centre_catalogue(
+        t["fiscal_year"], upload, meta, dry_run=dry_run, actor=ctx.actor
+    )
 
 
 async def _regional_start(
@@ -856,7 +987,7 @@ async def commit(ctx: ViewContext, db: Any, upload_id: str, form: Any) -> Step:
             await s.commit()
     step = Step(kind=kind, target=row.target, step=4, upload=row)
     step.result = {
-        "written": answer.get("written") or 0,
+        "written": written_of(kind, answer),
         "file_name": row.file_name,
         "answer": answer,
     }

@@ -49,12 +49,12 @@ async def shipped(c: Any) -> dict[str, int]:
     return {f["code"]: f["id"] for f in (await c.get("/api/v1/frameworks")).json()}
 
 
-async def upload(gw: GatewayClient, kind: str, name: str, content: bytes, **target: Any) -> str:
+async def upload(gw: GatewayClient, kind: str, file_name: str, content: bytes, **target: Any) -> str:
     """Step 1; the upload's id from the redirect to step 2."""
     r = await gw.post(
         f"/imports/{kind}",
         data={k: str(v) for k, v in target.items()},
-        files={"file": (name, content)},
+        files={"file": (file_name, content)},
         headers=HTML,
     )
     assert r.status_code == 303, r.text
@@ -452,3 +452,116 @@ class TestLinks:
         assert 'href="/imports/regional"' in regional.text
         seen = await viewer.get(f"/indicators/frameworks/{fid}", headers=HTML)
         assert seen.status_code == 200 and "/imports/" not in seen.text
+
+
+class TestCentres:
+    """The centres' imports: the service checks without writing (dry_run), then writes."""
+
+    async def test_register_with_other_headers_previewed_then_written(
+        self, ind: ServiceHarness, gateway: GatewayClient
+    ):
+        body = xlsx(
+            [
+                ["コード", "名称", "年度", "形態", "運営法人", "保健師等"],
+                [CHIYODA, "千代田 第1", 2024, "委託", "法人A", 2],
+                [CHUO, "中央 第1", 2024, "直営", "", 1],
+            ]
+        )
+        uid = await upload(gateway, "centres", "c.xlsx", body)
+        mapping = mapping_of((await gateway.get(f"/imports/u/{uid}", headers=HTML)).text)
+        assert mapping["名称"][1] == "センター名" and mapping["保健師等"][1] == ""
+        chosen = form_of(mapping, コード="区市町村コード", 形態="設置形態")
+        preview = await gateway.post(f"/imports/u/{uid}/preview", data=chosen, headers=HTML)
+        assert preview.status_code == 200 and problems_of(preview.text) == []
+        assert re.search(r"<dt>新しいセンター</dt><dd>2</dd>", preview.text)
+        async with ind.client() as c:
+            assert (await c.get("/api/v1/centres", params={"prefecture": "13"})).json() == []
+        done = await gateway.post(f"/imports/u/{uid}/commit", data={}, headers=HTML)
+        assert done.status_code == 200 and "<strong>2件</strong>" in done.text
+        async with ind.client() as c:
+            got = (await c.get("/api/v1/centres", params={"prefecture": "13"})).json()
+        assert sorted((x["municipality_code"], x["name"], x["operation"]) for x in got) == [
+            (CHIYODA, "千代田 第1", "委託"),
+            (CHUO, "中央 第1", "直営"),
+        ]
+
+    async def test_municipality_staff_import_their_own_answers_only(
+        self, ind: ServiceHarness, gateway_factory: GatewayFactory
+    ):
+        from tests.indicators.test_centres import FY, make_catalogue, make_centre
+
+        async with ind.client() as c:
+            await make_catalogue(c)
+            cid = await make_centre(c, CHIYODA, "千代田 第1")
+        staff = await gateway_factory(role="municipality", municipality=CHIYODA)
+        head = ["区市町村コード", "センター名", "項目コード", "結果", "備考"]
+        own = [
+            [CHIYODA, "千代田 第1", "a1", "○", ""],
+            [CHIYODA, "千代田 第1", "a2", "×", "研修未実施"],
+            [CHIYODA, "千代田 第1", "b1", "○", ""],
+        ]
+        other = [[CHUO, "", "m1", "はい", ""]]  # line 5: another municipality's row
+        body = "\r\n".join(",".join(r) for r in [head, *own, *other]).encode("cp932")
+        uid = await upload(staff, "centre-answers", "a.csv", body, fiscal_year=FY)
+        mapping = mapping_of((await staff.get(f"/imports/u/{uid}", headers=HTML)).text)
+        assert mapping["結果"][1] == "結果" and mapping["センター名"][1] == "センター名"
+        preview = await staff.post(f"/imports/u/{uid}/preview", data=form_of(mapping), headers=HTML)
+        assert preview.status_code == 422
+        assert [(line, col) for line, col, _ in problems_of(preview.text)] == [
+            ("5", "区市町村コード")
+        ]
+        refused = await staff.post(f"/imports/u/{uid}/commit", data={}, headers=HTML)
+        assert refused.status_code == 422
+        async with ind.client() as c:
+            sheet = (await c.get(f"/api/v1/centres/{cid}/evaluations/{FY}")).json()
+        assert sheet["answered"] is False
+        # the own rows only: previewed (still nothing written), then written
+        good = "\r\n".join(",".join(r) for r in [head, *own]).encode("cp932")
+        uid = await upload(staff, "centre-answers", "a.csv", good, fiscal_year=FY)
+        preview = await staff.post(f"/imports/u/{uid}/preview", data=form_of(mapping), headers=HTML)
+        assert preview.status_code == 200 and re.search(r"<dt>回答</dt><dd>3</dd>", preview.text)
+        async with ind.client() as c:
+            assert (await c.get(f"/api/v1/centres/{cid}/evaluations/{FY}")).json()[
+                "answered"
+            ] is False
+        done = await staff.post(f"/imports/u/{uid}/commit", data={}, headers=HTML)
+        assert done.status_code == 200 and "回答を<strong>3件</strong>" in done.text
+        async with ind.client() as c:
+            sheet = (await c.get(f"/api/v1/centres/{cid}/evaluations/{FY}")).json()
+        assert [(x["item_code"], x["met"]) for x in sheet["answers"]] == [
+            ("a1", True),
+            ("a2", False),
+            ("b1", True),
+        ]
+        # the other imports stay with staff
+        assert (await staff.get("/imports/centres", headers=HTML)).status_code == 403
+
+    async def test_catalogue_items_for_a_year(self, ind: ServiceHarness, gateway: GatewayClient):
+        rows = [
+            ["区分", "分野", "番号", "評価の項目"],
+            ["センター", "組織・運営体制等", "c1", "計画を作成"],
+            ["センター", "地域ケア会議", "c2", "会議を開催"],
+            ["市町村", "組織 ・運営体制等", "m1", "方針を伝達"],
+        ]
+        body = "\r\n".join(",".join(r) for r in rows).encode("cp932")
+        uid = await upload(
+            gateway, "centre-items", "i.csv", body, fiscal_year=2024, name="試験の評価項目"
+        )
+        mapping = mapping_of((await gateway.get(f"/imports/u/{uid}", headers=HTML)).text)
+        chosen = form_of(
+            mapping, 区分="対象", 分野="業務分野", 番号="項目コード", 評価の項目="評価項目"
+        )
+        preview = await gateway.post(f"/imports/u/{uid}/preview", data=chosen, headers=HTML)
+        assert preview.status_code == 200, preview.text
+        assert re.search(r"<dt>評価項目</dt><dd>3</dd>", preview.text)
+        async with ind.client() as c:
+            assert (await c.get("/api/v1/centres/catalogues/2024")).status_code == 404
+        done = await gateway.post(f"/imports/u/{uid}/commit", data={}, headers=HTML)
+        assert done.status_code == 200 and "<strong>3件</strong>" in done.text
+        async with ind.client() as c:
+            cat = (await c.get("/api/v1/centres/catalogues/2024")).json()
+        assert cat["name"] == "試験の評価項目" and [i["code"] for i in cat["items"]] == [
+            "c1",
+            "c2",
+            "m1",
+        ]
