@@ -674,6 +674,23 @@ class IndicatorsClient(ServiceClient):
             actor=actor,
         )
 
+    async def import_allocation_inputs(
+        self,
+        grant: str,
+        grant_fy: int,
+        upload: FileUpload,
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> dict[str, Any]:
+        """The allocation's inputs (first-insured persons, requested amounts) per insurer."""
+        return await self._import(
+            f"/api/v1/allocation/{grant}/{grant_fy}/inputs/import",
+            upload,
+            params={"dry_run": _flag(dry_run)},
+            actor=actor,
+        )
+
 
 class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore")

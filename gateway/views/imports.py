@@ -271,6 +271,40 @@ CENTRE_KINDS = (
     ),
 )
 KINDS |= {k.key: k for k in CENTRE_KINDS}
+ALLOCATION_FIELDS = (
+    Target(
+        "保険者番号",
+        "保険者番号 または 団体コード",
+        (
+            "保険者番号",
+            "団体コード",
+            "地方公共団体コード",
+            "保険者コード",
+            "entity_code",
+            "insurer_number",
+            "コード",
+        ),
+        True,
+    ),
+    Target(
+        "第1号被保険者数",
+        "第1号被保険者数",
+        ("第1号被保険者数", "第１号被保険者数", "first_insured"),
+        True,
+    ),
+    Target("所要見込額", "所要見込額 (円)", ("所要見込額", "所要見込額(円)", "requested"), True),
+)
+KINDS["allocation-inputs"] = Kind(
+    "allocation-inputs",
+    "配分の入力の取込",
+    "保険者",
+    "framework",
+    "rename",
+    "配分シミュレーションの入力 (保険者ごとの第1号被保険者数と所要見込額) を、体系の交付金・交付年度について取り込みます。",
+    fields=ALLOCATION_FIELDS,
+    back="indicators_allocation",
+    back_label="配分シミュレーション",
+)
 PREVIEW_COUNTS: dict[str, tuple[tuple[str, str], ...]] = {
     "items": (("rows", "データ行"), ("items", "評価指標")),
     "published": (
@@ -286,6 +320,7 @@ PREVIEW_COUNTS: dict[str, tuple[tuple[str, str], ...]] = {
     "first-insured": (("rows", "保険者"), ("persons", "第1号被保険者数の合計")),
     "regional": (("rows", "データ行"), ("values", "書き込む値")),
     "centres": (("centres_created", "新しいセンター"), ("years_written", "書き込む年度の行")),
+    "allocation-inputs": (("rows", "保険者"),),
     "centre-items": (("items", "評価項目"), ("areas", "業務分野")),
     "centre-answers": (
         ("answers", "回答"),
@@ -381,6 +416,7 @@ async def _target(ctx: ViewContext, kind: Kind, raw: dict[str, Any]) -> dict[str
             raise NotFound("取り込む先の体系 (framework_id) を指定してください")
         fw = await ctx.clients.indicators.framework(fid, actor=ctx.actor)
         target["framework_id"] = fid
+        target["grant"], target["grant_fy"] = fw.get("grant"), fw.get("grant_fy")
         grant = GRANT_NAMES.get(fw.get("grant"), fw.get("grant"))
         target["label"] = f"{fw.get('name')} ({grant}・{fw.get('grant_fy')}年度)"
     elif kind.target in ("fiscal_year", "optional_year"):
@@ -885,6 +921,10 @@ def _call(
             return ind.update_regional_import(row.state["import_id"], body, actor=actor)
         return ind.commit_regional_import(
             row.state["import_id"], row.state.get("version"), actor=actor
+        )
+    if kind.key == "allocation-inputs":
+        return ind.import_allocation_inputs(
+            t["grant"], t["grant_fy"], _file(kind, row), dry_run=dry_run, actor=actor
         )
     if kind.key == "centres":
         return ind.import_centres(_file(kind, row), dry_run=dry_run, actor=actor)

@@ -49,7 +49,9 @@ async def shipped(c: Any) -> dict[str, int]:
     return {f["code"]: f["id"] for f in (await c.get("/api/v1/frameworks")).json()}
 
 
-async def upload(gw: GatewayClient, kind: str, file_name: str, content: bytes, **target: Any) -> str:
+async def upload(
+    gw: GatewayClient, kind: str, file_name: str, content: bytes, **target: Any
+) -> str:
     """Step 1; the upload's id from the redirect to step 2."""
     r = await gw.post(
         f"/imports/{kind}",
@@ -565,3 +567,65 @@ class TestCentres:
             "c2",
             "m1",
         ]
+
+
+class TestAllocationInputs:
+    async def test_bad_row_refused_then_the_fixed_file_written(
+        self, ind: ServiceHarness, gateway: GatewayClient
+    ):
+        async with ind.client() as c:
+            fid = (await shipped(c))["suishin-municipality-2023"]
+            fw = (await c.get(f"/api/v1/frameworks/{fid}")).json()
+        inputs = f"/api/v1/allocation/{fw['grant']}/{fw['grant_fy']}/inputs"
+        bad = "コード,被保険者,所要額\n131016,1000,5000\n131024,-3,5000\n".encode("cp932")
+        uid = await upload(gateway, "allocation-inputs", "in.csv", bad, framework_id=fid)
+        mapping = mapping_of((await gateway.get(f"/imports/u/{uid}", headers=HTML)).text)
+        assert mapping["コード"][1] == "保険者番号"
+        chosen = form_of(mapping, 被保険者="第1号被保険者数", 所要額="所要見込額")
+        preview = await gateway.post(f"/imports/u/{uid}/preview", data=chosen, headers=HTML)
+        assert preview.status_code == 422
+        assert [(line, col) for line, col, _ in problems_of(preview.text)] == [("3", "被保険者")]
+        async with ind.client() as c:
+            assert (await c.get(inputs)).json() == []
+        good = "コード,被保険者,所要額\n131016,1000,5000\n131024,3,5000\n".encode("cp932")
+        uid = await upload(gateway, "allocation-inputs", "in.csv", good, framework_id=fid)
+        preview = await gateway.post(f"/imports/u/{uid}/preview", data=chosen, headers=HTML)
+        assert preview.status_code == 200 and re.search(r"<dt>保険者</dt><dd>2</dd>", preview.text)
+        async with ind.client() as c:
+            assert (await c.get(inputs)).json() == []  # the dry run kept nothing
+        done = await gateway.post(f"/imports/u/{uid}/commit", data={}, headers=HTML)
+        assert done.status_code == 200 and "<strong>2件</strong>" in done.text
+        async with ind.client() as c:
+            rows = (await c.get(inputs)).json()
+        assert [(r["entity_code"], r["first_insured"]) for r in rows] == [
+            (CHIYODA, 1000),
+            (CHUO, 3),
+        ]
+
+
+class TestExpiry:
+    async def test_an_upload_expires_after_two_hours_and_is_purged(
+        self, ind: ServiceHarness, gateway: GatewayClient
+    ):
+        from datetime import timedelta
+
+        from sqlalchemy import text
+
+        from services.common import clock
+
+        async with ind.client() as c:
+            fid = (await shipped(c))["suishin-municipality-2023"]
+        uid = await upload(gateway, "items", "items.csv", ITEMS_SJIS, framework_id=fid)
+        assert (await gateway.get(f"/imports/u/{uid}", headers=HTML)).status_code == 200
+        # two hours later (moved on the row: the login session has its own, shorter, idle limit)
+        async with gateway.app.state.db.engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE import_upload SET expires_at = :at WHERE id = :id"),
+                {"at": clock.now() - timedelta(minutes=1), "id": uid},
+            )
+        gone = await gateway.get(f"/imports/u/{uid}", headers=HTML)
+        assert gone.status_code == 404 and "期限" in gone.text
+        await upload(gateway, "items", "items.csv", ITEMS_SJIS, framework_id=fid)
+        async with gateway.app.state.db.engine.connect() as conn:
+            ids = (await conn.execute(text("SELECT id FROM import_upload"))).scalars().all()
+        assert uid not in ids and len(ids) == 1

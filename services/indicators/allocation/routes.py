@@ -87,10 +87,16 @@ async def import_inputs(
     session: Session,
     actor: Staff,
     file: Annotated[UploadFile, File()],
+    dry_run: Annotated[
+        bool, Query(description="true: 確かめて数えるだけ (何も書き込まない; 誤りは 422 で全件)")
+    ] = False,
 ) -> dict[str, int]:
     n = await service.import_inputs(
         session, grant, grant_fy, file.filename or "", await file.read(), actor=actor
     )
+    if dry_run:
+        await session.rollback()  # checked and counted, nothing kept
+        return {"written": 0, "rows": n}
     return {"written": n}
 
 
