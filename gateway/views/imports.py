@@ -39,7 +39,7 @@ from gateway.views.vocabulary import GRANT_NAMES
 from services.common import clock
 from services.common.access import is_staff
 from services.common.actor import Actor, Role
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden, Invalid, NotFound
 
 STEP_NAMES = ("ファイルを選ぶ", "列の対応", "内容の確認", "取込の結果")
 IGNORE = ""
@@ -351,7 +351,7 @@ def kind_of(key: str) -> Kind:
 
 def may_import(actor: Actor, kind: Kind | None = None) -> bool:
     """Coordinators and admins import; municipality staff only where the service lets them
-    write their own rows (none of the screens here yet)."""
+    write their own rows (the centres' evaluation answers). ``kind`` None: any import."""
     if is_staff(actor):
         return True
     return actor.role == Role.municipality and (kind is None or kind.municipal)
@@ -372,7 +372,6 @@ class Step:
     kind: Kind
     target: dict[str, Any]
     step: int
-    heading: str = ""
     upload: ImportUpload | None = None
     columns: list[dict[str, Any]] = field(default_factory=list)
     options: list[tuple[str, str]] = field(default_factory=list)
@@ -413,7 +412,7 @@ async def _target(ctx: ViewContext, kind: Kind, raw: dict[str, Any]) -> dict[str
     if kind.target == "framework":
         fid = _int(raw.get("framework_id"))
         if fid is None:
-            raise NotFound("取り込む先の体系 (framework_id) を指定してください")
+            raise Invalid("取り込む先の体系 (framework_id) を指定してください")
         fw = await ctx.clients.indicators.framework(fid, actor=ctx.actor)
         target["framework_id"] = fid
         target["grant"], target["grant_fy"] = fw.get("grant"), fw.get("grant_fy")
@@ -423,6 +422,8 @@ async def _target(ctx: ViewContext, kind: Kind, raw: dict[str, Any]) -> dict[str
         fy = _int(raw.get("fiscal_year"))
         if fy is None and kind.target == "fiscal_year":
             fy = clock.current_fiscal_year()
+        if fy is not None and not 2000 <= fy <= 2100:
+            raise Invalid(f"年度 {fy} は 2000〜2100 の範囲で指定してください")
         target["fiscal_year"] = fy
         target["label"] = f"{fy}年度" if fy else "年度は列から"
     for name, _, _ in kind.extras:
@@ -488,8 +489,8 @@ def _refuse(step: Step, text: str, status: int = 422) -> Step:
 
 
 async def _load(ctx: ViewContext, db: Any, upload_id: str) -> tuple[Kind, ImportUpload]:
-    if not may_import(ctx.actor):
-        check_role(ctx.actor)
+    """The actor's own upload (a role that may import nothing: 403; none found: 404)."""
+    check_role(ctx.actor)
     async with db.session() as s:
         row = await load(s, upload_id, ctx.actor.id)
     if row is None:

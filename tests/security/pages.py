@@ -81,7 +81,8 @@ PAGES: dict[str, str] = {
     "GET /training/sessions/{session_id}": "all",
     "GET /training": "all",
     # the import wizard (wizard15): coordinators and admins; {kind} is the item-table import
-    # (municipality staff only where the service lets them write their own rows: none yet).
+    # (municipality staff only where the service lets them write their own rows: the centres'
+    # evaluation answers, tests/gateway/test_import_wizard.py).
     # Uploads are their owner's: {upload_id} is nobody's, so the allowed roles get 404.
     "GET /imports/{kind}": "staff",
     "POST /imports/{kind}": "staff; ok=422",  # no file sent: the form says to choose one
