@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 from pydantic import BaseModel, ConfigDict
@@ -12,34 +11,11 @@ from gateway.clients.base import ServiceClient, ServiceRejected
 from gateway.clients.shapes import support_cases as shapes
 from services.common.actor import Actor
 
-
-class CaseStatus(StrEnum):
-    """A case's status, in the service's order (its OpenAPI ``CaseStatus``; the contract
-    test checks this copy against it)."""
-
-    selected = "選定"
-    hearing = "ヒアリング"
-    analysis = "課題分析"
-    initiative_selection = "取組選定"
-    roadmap = "ロードマップ作成"
-    implementation = "実施・検証"
-    reporting = "報告"
-    completed = "完了"
-    cancelled = "中止"
-
-
-class ItemStatus(StrEnum):
-    """A roadmap item's status (the service's OpenAPI ``ItemStatus``)."""
-
-    not_started = "未着手"
-    in_progress = "実施中"
-    done = "完了"
-    stopped = "中止"
-
-
-CASE_STATUSES: tuple[str, ...] = tuple(CaseStatus)
-CASE_STEPS = tuple(s for s in CaseStatus if s is not CaseStatus.cancelled)  # 中止 is no step
-ITEM_STATUSES: tuple[str, ...] = tuple(ItemStatus)
+# The service's vocabularies, in its order, from its OpenAPI (the generated shapes): no copy.
+CASE_STATUSES: tuple[str, ...] = get_args(shapes.CaseStatus)
+CANCELLED = CASE_STATUSES[-1]  # 中止: the service lists it last; it is no step of the process
+CASE_STEPS = CASE_STATUSES[:-1]
+ITEM_STATUSES: tuple[str, ...] = get_args(shapes.ItemStatus)
 
 
 class RoundSummary(BaseModel):
