@@ -10,6 +10,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from gateway.clients.base import ServiceClient
+from gateway.clients.shapes import indicators as shapes
 from services.common.actor import Actor
 
 
@@ -94,8 +95,14 @@ class FileUpload:
     content: bytes
     content_type: str = ""
 
-    def part(self) -> tuple[str, bytes, str]:
-        return (self.file_name, self.content, self.content_type or "application/octet-stream")
+    def parts(self, fields: dict[str, str] | None = None) -> dict[str, Any]:
+        """The multipart body: the file and the form fields (``files=`` of a request)."""
+        out: dict[str, Any] = {
+            "file": (self.file_name, self.content, self.content_type or "application/octet-stream")
+        }
+        for name, value in (fields or {}).items():
+            out[name] = (None, value)
+        return {"files": out}
 
 
 class IndicatorsClient(ServiceClient):
@@ -108,7 +115,9 @@ class IndicatorsClient(ServiceClient):
         data = await self.get_json("/api/v1/frameworks", params=params, actor=actor)
         return [FrameworkSummary.model_validate(x) for x in data]
 
-    async def framework(self, framework_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def framework(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         return await self.get_json(f"/api/v1/frameworks/{framework_id}", actor=actor)
 
     async def latest_results(
@@ -119,7 +128,7 @@ class IndicatorsClient(ServiceClient):
         entity_code: str | None = None,
         peer_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.LatestResults]:
         """For each grant, the newest framework of ``level`` with scores, and its results."""
         params: dict[str, Any] = {"level": level, "prefecture": prefecture, "peer_set": peer_set}
         if entity_code:
@@ -177,7 +186,7 @@ class IndicatorsClient(ServiceClient):
 
     async def results(
         self, framework_id: int, *, actor: Actor | None = None, **params: Any
-    ) -> dict[str, Any]:
+    ) -> shapes.Results:
         params = {k: v for k, v in params.items() if v is not None}
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/results", params=params, actor=actor
@@ -185,7 +194,7 @@ class IndicatorsClient(ServiceClient):
 
     async def averages(
         self, framework_id: int, *, prefecture: str, group_set: str, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.Averages:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/averages",
             params={"prefecture": prefecture, "group_set": group_set},
@@ -199,7 +208,7 @@ class IndicatorsClient(ServiceClient):
         *,
         group_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Recover:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/recover",
             params={"entity_code": entity_code, "group_set": group_set},
@@ -214,7 +223,7 @@ class IndicatorsClient(ServiceClient):
         prefecture: str | None = None,
         item_codes: list[str] | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Compare:
         params = {
             "previous_id": previous_id,
             "prefecture": prefecture,
@@ -227,8 +236,8 @@ class IndicatorsClient(ServiceClient):
         )
 
     async def allocation(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.SimulateIn | None, *, actor: Actor | None = None
+    ) -> shapes.SimulationOut:
         resp = await self.request(
             "POST", f"/api/v1/frameworks/{framework_id}/allocation", json=body, actor=actor
         )
@@ -236,17 +245,17 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_sheets(
         self, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.SheetOut]:
         params = {"entity_code": entity_code} if entity_code else None
         data = await self.get_json("/api/v1/pdca/sheets", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> shapes.SheetOut:
         return await self.get_json(f"/api/v1/pdca/sheets/{sheet_id}", actor=actor)
 
     async def pdca_progress(
         self, sheet_id: int, metrics: dict[str, float], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.SheetOut:
         resp = await self.request(
             "POST",
             f"/api/v1/pdca/sheets/{sheet_id}/progress",
@@ -257,7 +266,7 @@ class IndicatorsClient(ServiceClient):
 
     # --- used by the indicators and PDCA pages -------------------------------------------
 
-    async def peer_sets(self, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def peer_sets(self, *, actor: Actor | None = None) -> shapes.PeerSets:
         """Built-in group sets, the size bands' labels and user-defined sets."""
         return await self.get_json("/api/v1/peer-sets", actor=actor)
 
@@ -269,7 +278,7 @@ class IndicatorsClient(ServiceClient):
         content_type: str,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.services__indicators__scores__routes__Written:
         """Forward an uploaded score file (multipart ``file``); 422 lists every bad row."""
         resp = await self.request(
             "POST",
@@ -281,15 +290,15 @@ class IndicatorsClient(ServiceClient):
 
     async def scores(
         self, framework_id: int, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.ScoreCell]:
         params = {"entity_code": entity_code} if entity_code else None
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/scores", params=params, actor=actor
         )
 
     async def update_pdca_sheet(
-        self, sheet_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, sheet_id: int, body: shapes.SheetUpdate, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
         """PUT the whole sheet with its ``version``; a stale version is a 409 (ServiceRejected)."""
         resp = await self.request("PUT", f"/api/v1/pdca/sheets/{sheet_id}", json=body, actor=actor)
         return resp.json()
@@ -369,7 +378,7 @@ class IndicatorsClient(ServiceClient):
         municipality_code: str | None = None,
         fiscal_year: int | None = None,
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.CentreOut]:
         params = {"municipality_code": municipality_code, "fiscal_year": fiscal_year}
         return await self.get_json(
             "/api/v1/centres",
@@ -377,17 +386,21 @@ class IndicatorsClient(ServiceClient):
             actor=actor,
         )
 
-    async def centre_stats(self, fiscal_year: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def centre_stats(
+        self, fiscal_year: int, *, actor: Actor | None = None
+    ) -> shapes.CentreStats:
         return await self.get_json(
             "/api/v1/centres/stats", params={"fiscal_year": fiscal_year}, actor=actor
         )
 
-    async def centre_catalogues(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def centre_catalogues(
+        self, *, actor: Actor | None = None
+    ) -> list[shapes.CatalogueSummary]:
         return await self.get_json("/api/v1/centres/catalogues", actor=actor)
 
     async def centre_summary(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.EvaluationSummary:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/summary",
             params={"municipality_code": municipality_code},
@@ -396,21 +409,26 @@ class IndicatorsClient(ServiceClient):
 
     async def centre_radar(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreRadar:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}/radar", actor=actor
         )
 
     async def centre_evaluation(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreSheet:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", actor=actor
         )
 
     async def save_centre_evaluation(
-        self, centre_id: int, fiscal_year: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self,
+        centre_id: int,
+        fiscal_year: int,
+        body: shapes.AnswersIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.CentreSheet:
         resp = await self.request(
             "PUT", f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", json=body, actor=actor
         )
@@ -418,7 +436,7 @@ class IndicatorsClient(ServiceClient):
 
     async def municipality_evaluation(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
             actor=actor,
@@ -428,10 +446,10 @@ class IndicatorsClient(ServiceClient):
         self,
         fiscal_year: int,
         municipality_code: str,
-        body: dict[str, Any],
+        body: shapes.AnswersIn,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         resp = await self.request(
             "PUT",
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
@@ -447,7 +465,7 @@ class IndicatorsClient(ServiceClient):
         subject: str = "centre",
         prefecture: str | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.WeakestAreas:
         params = {"subject": subject} | ({"prefecture": prefecture} if prefecture else {})
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/areas", params=params, actor=actor
@@ -455,26 +473,28 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_municipalities(
         self, fiscal_year: int, *, actor: Actor | None = None, **filters: str | None
-    ) -> dict[str, Any]:
+    ) -> shapes.SideBySide:
         params = {"fiscal_year": fiscal_year} | {k: v for k, v in filters.items() if v}
         return await self.get_json("/api/v1/pdca/municipalities", params=params, actor=actor)
 
-    async def pdca_themes(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def pdca_themes(self, *, actor: Actor | None = None) -> list[shapes.ThemeOut]:
         return await self.get_json("/api/v1/pdca/themes", actor=actor)
 
     async def good_practices(
         self, *, actor: Actor | None = None, **filters: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.GoodPracticeOut]:
         params = {k: v for k, v in filters.items() if v not in (None, "")} or None
         data = await self.get_json("/api/v1/pdca/good-practices", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def good_practice(self, good_practice_id: int, *, actor: Actor | None = None) -> Any:
+    async def good_practice(
+        self, good_practice_id: int, *, actor: Actor | None = None
+    ) -> shapes.GoodPracticeOut:
         return await self.get_json(f"/api/v1/pdca/good-practices/{good_practice_id}", actor=actor)
 
     async def mark_good_practice(
         self, sheet_id: int, item_code: str, note: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.GoodPracticeOut:
         resp = await self.request(
             "POST",
             "/api/v1/pdca/good-practices",
@@ -485,32 +505,8 @@ class IndicatorsClient(ServiceClient):
         return resp.json()
 
     # imports (wizard15) --------------------------------------------------------------------
-    # Each import takes the file (multipart ``file``), form fields as multipart parts, and a
-    # longer bound than a read (the service reads the whole file); 422 lists every bad row.
-
-    async def _import(
-        self,
-        path: str,
-        upload: FileUpload,
-        *,
-        fields: dict[str, str] | None = None,
-        params: dict[str, Any] | None = None,
-        expect: tuple[int, ...] = (200,),
-        actor: Actor | None = None,
-    ) -> dict[str, Any]:
-        parts: dict[str, Any] = {"file": upload.part()}
-        for name, value in (fields or {}).items():
-            parts[name] = (None, value)
-        resp = await self.request(
-            "POST",
-            path,
-            files=parts,
-            params={k: v for k, v in (params or {}).items() if v is not None} or None,
-            expect=expect,
-            bound=IMPORT_TIMEOUT,
-            actor=actor,
-        )
-        return resp.json()
+    # Each import sends the file (multipart ``file``) with its form fields as multipart parts,
+    # and waits longer than a read (the service reads the whole file); 422 lists every bad row.
 
     async def import_items(
         self,
@@ -521,15 +517,17 @@ class IndicatorsClient(ServiceClient):
         dry_run: bool,
         drop_scored: bool = False,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.ItemImport:
         """An item table into a framework (the ministry's list of 評価指標)."""
-        return await self._import(
+        resp = await self.request(
+            "POST",
             f"/api/v1/frameworks/{framework_id}/items/import",
-            upload,
-            fields={"mapping": json.dumps(mapping, ensure_ascii=False)},
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
             params={"dry_run": _flag(dry_run), "drop_scored": _flag(drop_scored)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
+        return resp.json()
 
     async def import_published(
         self,
@@ -539,27 +537,29 @@ class IndicatorsClient(ServiceClient):
         *,
         dry_run: bool,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
-        """The ministry's per-insurer results (saves the mapping when written)."""
-        return await self._import(
+    ) -> shapes.PublishedImport:
+        """The ministry's per-insurer results (the service saves the mapping when written)."""
+        resp = await self.request(
+            "POST",
             f"/api/v1/frameworks/{framework_id}/published-results/import",
-            upload,
-            fields={"mapping": json.dumps(mapping, ensure_ascii=False)},
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
             params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
+        return resp.json()
 
     async def published_mapping(
         self, framework_id: int, *, actor: Actor | None = None
-    ) -> dict[str, Any] | None:
+    ) -> shapes.SavedMapping | None:
         """The column mapping saved for the framework's grant × level × year (None: none)."""
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/published-results/mapping", actor=actor
         )
 
     async def save_published_mapping(
-        self, framework_id: int, mapping: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, mapping: shapes.MappingIn, *, actor: Actor | None = None
+    ) -> shapes.SavedMapping:
         resp = await self.request(
             "PUT",
             f"/api/v1/frameworks/{framework_id}/published-results/mapping",
@@ -570,11 +570,17 @@ class IndicatorsClient(ServiceClient):
 
     async def import_insurers(
         self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.InsurerImport:
         """The insurer list (replaces the loaded one)."""
-        return await self._import(
-            "/api/v1/insurers/import", upload, params={"dry_run": _flag(dry_run)}, actor=actor
+        resp = await self.request(
+            "POST",
+            "/api/v1/insurers/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
         )
+        return resp.json()
 
     async def import_first_insured(
         self,
@@ -584,14 +590,38 @@ class IndicatorsClient(ServiceClient):
         as_of: str,
         dry_run: bool,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.FirstInsuredImportOut:
         """第1号被保険者数 per insurer for a year."""
-        return await self._import(
+        params = {"dry_run": _flag(dry_run)} | ({"as_of": as_of} if as_of else {})
+        resp = await self.request(
+            "POST",
             f"/api/v1/first-insured/{fiscal_year}/import",
-            upload,
-            params={"dry_run": _flag(dry_run), "as_of": as_of or None},
+            **upload.parts(),
+            params=params,
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
+        return resp.json()
+
+    async def import_allocation_inputs(
+        self,
+        grant: str,
+        grant_fy: int,
+        upload: FileUpload,
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.InputsImported:
+        """The allocation's inputs (first-insured persons, requested amounts) per insurer."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/allocation/{grant}/{grant_fy}/inputs/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
 
     async def create_regional_import(
         self,
@@ -599,22 +629,23 @@ class IndicatorsClient(ServiceClient):
         *,
         fiscal_year: int | None,
         source: str,
-        mapping: dict[str, Any] | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.ImportPreview:
         """The regional service's staged import: the file kept there, its preview answered."""
-        fields = {"source": source}
-        if fiscal_year:
-            fields["fiscal_year"] = str(fiscal_year)
-        if mapping:
-            fields["mapping"] = json.dumps(mapping, ensure_ascii=False)
-        return await self._import(
-            "/api/v1/regional/imports", upload, fields=fields, expect=(201,), actor=actor
+        fields = {"source": source} | ({"fiscal_year": str(fiscal_year)} if fiscal_year else {})
+        resp = await self.request(
+            "POST",
+            "/api/v1/regional/imports",
+            **upload.parts(fields),
+            expect=(201,),
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
         )
+        return resp.json()
 
     async def update_regional_import(
-        self, import_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, import_id: int, body: shapes.ImportUpdate, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
         """A new mapping (with the preview's ``version``): the preview again (409 if stale)."""
         resp = await self.request(
             "PUT",
@@ -626,12 +657,12 @@ class IndicatorsClient(ServiceClient):
         return resp.json()
 
     async def commit_regional_import(
-        self, import_id: int, version: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, import_id: int, body: shapes.ImportCommit, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
         resp = await self.request(
             "POST",
             f"/api/v1/regional/imports/{import_id}/commit",
-            json={"version": version},
+            json=body,
             bound=IMPORT_TIMEOUT,
             actor=actor,
         )
@@ -639,11 +670,17 @@ class IndicatorsClient(ServiceClient):
 
     async def import_centres(
         self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.RegisterImported:
         """地域包括支援センター register rows (centre × fiscal year)."""
-        return await self._import(
-            "/api/v1/centres/import", upload, params={"dry_run": _flag(dry_run)}, actor=actor
+        resp = await self.request(
+            "POST",
+            "/api/v1/centres/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
         )
+        return resp.json()
 
     async def import_centre_catalogue(
         self,
@@ -653,43 +690,31 @@ class IndicatorsClient(ServiceClient):
         *,
         dry_run: bool,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.CatalogueOut:
         """The year's evaluation items (meta: name, source_*, state, note, version)."""
-        return await self._import(
+        resp = await self.request(
+            "POST",
             f"/api/v1/centres/catalogues/{fiscal_year}/import",
-            upload,
-            fields={k: v for k, v in meta.items() if v != ""},
+            **upload.parts({k: v for k, v in meta.items() if v != ""}),
             params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
+        return resp.json()
 
     async def import_centre_answers(
         self, fiscal_year: int, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.AnswersImported:
         """The evaluation survey's answers (municipality staff: their own rows only)."""
-        return await self._import(
+        resp = await self.request(
+            "POST",
             f"/api/v1/centres/evaluations/{fiscal_year}/import",
-            upload,
+            **upload.parts(),
             params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
-
-    async def import_allocation_inputs(
-        self,
-        grant: str,
-        grant_fy: int,
-        upload: FileUpload,
-        *,
-        dry_run: bool,
-        actor: Actor | None = None,
-    ) -> dict[str, Any]:
-        """The allocation's inputs (first-insured persons, requested amounts) per insurer."""
-        return await self._import(
-            f"/api/v1/allocation/{grant}/{grant_fy}/inputs/import",
-            upload,
-            params={"dry_run": _flag(dry_run)},
-            actor=actor,
-        )
+        return resp.json()
 
 
 class _Tolerant(BaseModel):

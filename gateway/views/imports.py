@@ -921,7 +921,7 @@ def _call(
             }
             return ind.update_regional_import(row.state["import_id"], body, actor=actor)
         return ind.commit_regional_import(
-            row.state["import_id"], row.state.get("version"), actor=actor
+            row.state["import_id"], {"version": row.state.get("version")}, actor=actor
         )
     if kind.key == "allocation-inputs":
         return ind.import_allocation_inputs(

@@ -253,7 +253,7 @@ class TestInputs:
         assert r1.status_code == 422
         assert r1.json()["errors"][0]["loc"] == ["line", 3, "column", "第1号被保険者数"]
         assert empty == []
-        assert r2.json() == {"written": 2}
+        assert r2.json() == {"written": 2, "rows": 2}
         assert [(r["entity_code"], r["first_insured"]) for r in rows] == [
             (CHIYODA, 1000),
             (CHUO, 3),
