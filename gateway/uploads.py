@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -161,11 +162,8 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def head(
-    file_name: str, content: bytes, rows: int = SAMPLE_ROWS
-) -> tuple[list[str], list[list[str]]]:
-    """The first row (the header) and the next ``rows`` non-empty rows, as text."""
-    table: list[list[str]] = []
+def _rows(file_name: str, content: bytes) -> Iterator[list[str]]:
+    """Every row of the file (the first sheet of an XLSX) as text, blank ones included."""
     if is_xlsx(file_name, content):
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -173,32 +171,36 @@ def head(
             raise Unreadable("Excel (XLSX) ファイルとして読み込めません。") from exc
         try:
             for values in wb.worksheets[0].iter_rows(values_only=True):
-                texts = [cell_text(v) for v in values]
-                if table and not any(texts):
-                    continue
-                table.append(texts)
-                if len(table) > rows:
-                    break
+                yield [cell_text(v) for v in values]
         finally:
             wb.close()
-    else:
-        reader = csv.reader(io.StringIO(decode_csv(content), newline=""))
-        try:
-            for values in reader:
-                texts = [v.strip() for v in values]
-                if table and not any(texts):
-                    continue
-                table.append(texts)
-                if len(table) > rows:
-                    break
-        except csv.Error as exc:
-            raise Unreadable(f"CSV として読み込めません ({exc})。") from exc
-    if not table or not any(table[0]):
+        return
+    try:
+        for values in csv.reader(io.StringIO(decode_csv(content), newline="")):
+            yield [v.strip() for v in values]
+    except csv.Error as exc:
+        raise Unreadable(f"CSV として読み込めません ({exc})。") from exc
+
+
+def head(
+    file_name: str, content: bytes, rows: int = SAMPLE_ROWS, *, header_row: int = 1
+) -> tuple[list[str], list[list[str]]]:
+    """The header (row ``header_row``, 1-based) and the next ``rows`` non-empty rows, as text."""
+    header: list[str] | None = None
+    sample: list[list[str]] = []
+    for number, texts in enumerate(_rows(file_name, content), start=1):
+        if number < header_row:
+            continue
+        if header is None:
+            header = texts
+        elif any(texts):
+            sample.append(texts)
+        if len(sample) >= rows:
+            break
+    if not header or not any(header):
         raise Unreadable("1行目に列の見出しがありません。見出しの行を先頭にしてください。")
-    header = table[0]
     width = len(header)
-    sample = [(r + [""] * width)[:width] for r in table[1:]]
-    return header, sample
+    return header, [(r + [""] * width)[:width] for r in sample]
 
 
 def with_header(file_name: str, content: bytes, header: list[str]) -> bytes:

@@ -580,13 +580,17 @@ def choices_from(kind: Kind, header: list[str], mapping: dict[str, Any]) -> list
 async def _header(
     ctx: ViewContext, kind: Kind, row: ImportUpload
 ) -> tuple[list[str], list[list[str]]]:
-    header, sample = head(row.file_name, row.content)
     if kind.mode == "regional" and row.state.get("headers"):
+        # the header the service found (a 見える化 export starts with title lines)
         names = [h["name"] or h["letter"] for h in row.state["headers"]]
-        if row.state.get("header_row") not in (None, 1):
+        try:
+            _, sample = head(
+                row.file_name, row.content, header_row=row.state.get("header_row") or 1
+            )
+        except Unreadable:
             sample = []
         return names, [(r + [""] * len(names))[: len(names)] for r in sample]
-    return header, sample
+    return head(row.file_name, row.content)
 
 
 async def _prefill(

@@ -362,6 +362,7 @@ class TestRegional:
         mapping = mapping_of(page.text)
         assert mapping["保険者番号"][1] == "entity"
         assert mapping["認定率(%)"][1] == "measure:certification_rate"
+        assert "20.1" in page.text  # a sample from below the title lines (千代田区's 認定率)
         # take only 認定率
         chosen = form_of(
             mapping,
