@@ -64,6 +64,7 @@ class TestItemTableImport:
         await expect(page.get_by_label("配点")).to_have_value("max_points")
         await expect(page.get_by_label("説明")).to_have_value("")
         await page.get_by_label("説明").select_option(label="備考")
+        await page.screenshot(path=str(OUTPUT / "import_mapping.png"), full_page=True)
         await page.get_by_role("button", name="次へ: 内容を確かめる (まだ書き込みません)").click()
 
         # step 3: the service's dry run, nothing written yet
