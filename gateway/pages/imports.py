@@ -28,7 +28,8 @@ async def imports_upload(request: Request, ctx: Ctx, kind: str) -> Response:
     if step.upload is not None:
         url = path_for(request, "imports_mapping", upload_id=step.upload.id)
         return RedirectResponse(url, status_code=303)
-    return render(request, "imports/upload.html", step.context(), status_code=step.status)
+    status = view.shown_status(step, request.headers)
+    return render(request, "imports/upload.html", step.context(), status_code=status)
 
 
 @router.get("/imports/u/{upload_id}", name="imports_mapping", response_class=HTMLResponse)
@@ -43,7 +44,9 @@ async def imports_preview(request: Request, ctx: Ctx, upload_id: str) -> HTMLRes
     """Step 3: the service's dry run (nothing written); a mapping to fix shows step 2."""
     step = await view.preview(ctx, request.app.state.db, upload_id, await request.form())
     page = "imports/mapping.html" if step.step == 2 else "imports/preview.html"
-    return render(request, page, step.context(), status_code=step.status)
+    return render(
+        request, page, step.context(), status_code=view.shown_status(step, request.headers)
+    )
 
 
 @router.post("/imports/u/{upload_id}/commit", name="imports_commit", response_class=HTMLResponse)
@@ -53,4 +56,6 @@ async def imports_commit(request: Request, ctx: Ctx, upload_id: str) -> HTMLResp
     page = {2: "imports/mapping.html", 3: "imports/preview.html"}.get(
         step.step, "imports/result.html"
     )
-    return render(request, page, step.context(), status_code=step.status)
+    return render(
+        request, page, step.context(), status_code=view.shown_status(step, request.headers)
+    )

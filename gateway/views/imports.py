@@ -480,6 +480,12 @@ async def upload(ctx: ViewContext, db: Any, key: str, form: Any) -> Step:
     return step
 
 
+def shown_status(step: Step, headers: Any) -> int:
+    """The page's status: a refusal is a 4xx for a plain form post; htmx (the boosted form)
+    swaps only 2xx answers, so it gets 200 and the page saying what to fix."""
+    return 200 if headers.get("HX-Request") == "true" else step.status
+
+
 def _refuse(step: Step, text: str, status: int = 422) -> Step:
     step.message, step.status = text, status
     return step

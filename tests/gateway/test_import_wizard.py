@@ -183,6 +183,13 @@ class TestItemTable:
             headers=HTML,
         )
         assert twice.status_code == 422 and "2つの列 (満点、旧配点)" in twice.text
+        # htmx (the boosted form) swaps only 2xx answers: the same page, with 200
+        swapped = await gateway.post(
+            f"/imports/u/{uid}/preview",
+            data=form_of(mapping, 旧配点="max_points"),
+            headers={**HTML, "HX-Request": "true", "HX-Boosted": "true"},
+        )
+        assert swapped.status_code == 200 and "2つの列 (満点、旧配点)" in swapped.text
         assert mapping_of(twice.text)["旧配点"][1] == "max_points"
         # mapped to the old points: Ⅲ's published maximum (40) is met by 20 + 20
         changed = await gateway.post(
