@@ -484,3 +484,38 @@ class TestProvisionalMarks:
             r = await gateway.get(f"/indicators/frameworks/{fid}/{path}", headers=HTML)
             assert r.status_code == 200
             assert '<span class="badge st-provisional" id="fw-state"' in r.text, path
+
+
+class TestProfileAverages:
+    async def test_the_mean_of_loaded_scores_is_labelled_and_the_published_one_has_its_source(
+        self, demo: ServiceHarness, gateway: httpx.AsyncClient
+    ) -> None:
+        hachioji = "132012"
+        fid = await fid_of(demo, "suishin-municipality-2020-demo")
+        fw = await api(demo, f"/frameworks/{fid}")
+        async with demo.client() as c:
+            r = await c.patch(
+                f"/api/v1/frameworks/{fid}",
+                json={
+                    "version": fw["version"],
+                    "national_average": 412.5,
+                    "averages_source": {"document": "全国平均の資料 (試験)", "page": "7"},
+                },
+            )
+            assert r.status_code == 200, r.text
+        avg = await api(
+            demo, f"/frameworks/{fid}/averages", prefecture="13", group_set="region_class"
+        )
+        assert avg["nation"]["kind"] == "loaded"
+        page = await gateway.get(f"/municipalities/{hachioji}", headers=HTML)
+        assert page.status_code == 200, page.text
+        t = page.text
+        assert '<th scope="col" class="num" title="' in t and ">読み込んだ団体の平均</th>" in t
+        label = t.split('id="nation-label-suishin"')[1].split("</p>")[0]
+        assert avg["nation"]["label"] in htmllib.unescape(label)
+        published = t.split('id="published-suishin"')[1].split("</p>")[0]
+        assert "全国平均 (公表値): 総合得点 412.5点" in published
+        assert "出典: 全国平均の資料 (試験) 7" in published
+        assert 'id="provisional-suishin"' in t  # a 暫定 framework's figures are marked
+        recover = t.split('id="recover-provisional-suishin"')[1].split("</p>")[0]
+        assert "暫定の配点に基づく取り戻す指標です" in recover and "体系が暫定です" in recover
