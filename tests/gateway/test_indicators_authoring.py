@@ -519,3 +519,61 @@ class TestProfileAverages:
         assert 'id="provisional-suishin"' in t  # a 暫定 framework's figures are marked
         recover = t.split('id="recover-provisional-suishin"')[1].split("</p>")[0]
         assert "暫定の配点に基づく取り戻す指標です" in recover and "体系が暫定です" in recover
+
+
+class TestGrantReport:
+    async def test_each_amount_is_an_estimate_with_its_basis(
+        self, demo: ServiceHarness, gateway: httpx.AsyncClient
+    ) -> None:
+        r = await gateway.get("/api/v1/grant-report/2020")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        (basis,) = [b for b in body["allocation"]["grants"] if b["grant"] == "suishin"]
+        fid = basis["framework_id"]
+        async with demo.client() as c:
+            sim = (await c.post(f"/api/v1/frameworks/{fid}/allocation", json={})).json()
+        assert basis["label"] == "見込み" and basis["estimated"] is True
+        assert basis["budget"]["amount"] == sim["budget"]["amount"] == 19_000_000_000
+        assert basis["budget"]["source"]["document"].startswith("サンプル")
+        assert basis["denominator"]["kind"] == "published"
+        assert basis["denominator"]["value"] == sim["basis"]["denominator"]
+        assert basis["rule"]["weight"] == sim["rule"]["weight"]
+        assert basis["rests_on_provisional"] is True
+        assert body["allocation"]["budgets"]["suishin"] == 19_000_000_000
+        paid = {e["entity_code"]: e for e in sim["entities"]}
+        chiyoda = next(m for m in body["municipalities"] if m["code"] == CHIYODA)
+        (g,) = chiyoda["grants"]
+        e = paid[CHIYODA]
+        assert g["allocation_estimate"] == (e["paid"] if e["paid"] is not None else e["share"])
+        assert g["allocation_label"] == "見込み" and g["framework_state"] == "暫定"
+
+    async def test_no_budget_says_what_is_missing_and_estimates_nothing(
+        self, demo: ServiceHarness, gateway: httpx.AsyncClient
+    ) -> None:
+        # a FY2022 framework (copied) with no FY2022 budget nor national basis
+        fid = await fid_of(demo, "suishin-municipality-2020-demo")
+        async with demo.client() as c:
+            made = await c.post(f"/api/v1/frameworks/{fid}/copy", json={"grant_fy": 2022})
+            assert made.status_code == 201, made.text
+        r = await gateway.get("/api/v1/grant-report/2022")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        suishin = next(b for b in body["allocation"]["grants"] if b["grant"] == "suishin")
+        assert suishin["estimated"] is False and suishin["grant_fy"] == 2022
+        assert "2022年度の市町村分の予算が登録されていません" in suishin["problem"]
+        assert all(
+            g["allocation_estimate"] is None for m in body["municipalities"] for g in m["grants"]
+        )
+        csv = await gateway.get("/api/v1/grant-report/2022", params={"format": "csv"})
+        assert "配分見込額の根拠 (見込み)" in csv.content.decode("utf-8-sig")
+        assert "2022年度の市町村分の予算が登録されていません" in csv.content.decode("utf-8-sig")
+
+
+class TestDashboardMark:
+    async def test_the_grant_columns_of_a_provisional_framework_are_marked(
+        self, demo: ServiceHarness, gateway: httpx.AsyncClient
+    ) -> None:
+        r = await gateway.get("/", headers=HTML)
+        assert r.status_code == 200
+        legend = r.text.split('class="muted legend-note"')[1].split("</p>")[0]
+        assert 'title="暫定の体系の得点">暫定</span>' in legend
