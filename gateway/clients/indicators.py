@@ -491,8 +491,8 @@ class IndicatorsClient(ServiceClient):
     # Frameworks' source and state, their trees, budgets and the national allocation basis.
 
     async def copy_framework(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.FrameworkCopy, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         """A new framework for another grant year from this one's tree (暫定); 409 if it exists."""
         resp = await self.request(
             "POST",
@@ -504,8 +504,8 @@ class IndicatorsClient(ServiceClient):
         return resp.json()
 
     async def patch_framework(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.FrameworkPatch, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         """Name, source, state (暫定/確定) with the current ``version`` (stale: 409)."""
         resp = await self.request(
             "PATCH", f"/api/v1/frameworks/{framework_id}", json=body, actor=actor
@@ -513,8 +513,8 @@ class IndicatorsClient(ServiceClient):
         return resp.json()
 
     async def put_tree(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.TreeIn, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         """Replace the categories and items, all or nothing (422 lists every problem)."""
         resp = await self.request(
             "PUT", f"/api/v1/frameworks/{framework_id}/tree", json=body, actor=actor
@@ -523,7 +523,7 @@ class IndicatorsClient(ServiceClient):
 
     async def budgets(
         self, *, grant: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.BudgetOut]:
         params = {"grant": grant} if grant else None
         return await self.get_json("/api/v1/budgets", params=params, actor=actor)
 
@@ -532,22 +532,22 @@ class IndicatorsClient(ServiceClient):
         grant: str,
         level: str,
         grant_fy: int,
-        body: dict[str, Any],
+        body: shapes.BudgetIn,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.BudgetOut:
         """A published budget with its source, or an override with its reason."""
         resp = await self.request(
             "PUT", f"/api/v1/budgets/{grant}/{level}/{grant_fy}", json=body, actor=actor
         )
         return resp.json()
 
-    async def allocation_rules(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def allocation_rules(self, *, actor: Actor | None = None) -> list[shapes.RuleOut]:
         return await self.get_json("/api/v1/allocation/rules", actor=actor)
 
     async def national_basis(
         self, grant: str, level: str, grant_fy: int, *, actor: Actor | None = None
-    ) -> dict[str, Any] | None:
+    ) -> shapes.NationalBasisOut | None:
         """The published national denominator of a year (None: not entered)."""
         return await self.get_json(
             f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national", actor=actor
@@ -558,10 +558,10 @@ class IndicatorsClient(ServiceClient):
         grant: str,
         level: str,
         grant_fy: int,
-        body: dict[str, Any],
+        body: shapes.NationalBasisIn,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.NationalBasisOut:
         resp = await self.request(
             "PUT",
             f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national",

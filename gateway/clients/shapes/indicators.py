@@ -818,6 +818,8 @@ class FrameworkRef(TypedDict):
     grant_fy: int
     evaluation_fy: int
     max_points: float
+    state: NotRequired[str]
+    state_label: NotRequired[str]
 
 
 class FrameworkSummary(TypedDict):
@@ -897,6 +899,7 @@ class GrantReportMunicipal(TypedDict):
     framework: FrameworkRef
     results: Results
     allocation: dict[str, Any] | None
+    allocation_problem: NotRequired[str | None]
 
 
 class GrantReportPrefectural(TypedDict):
