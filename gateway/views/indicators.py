@@ -946,6 +946,7 @@ async def budgets_context(
         basis_message=basis_message,
         saved=saved,
         can_edit=is_staff_actor(ctx),
+        is_admin=ctx.actor.role.value == "admin",
         unavailable=parts.unavailable + bases_parts.unavailable,
     )
 

@@ -898,7 +898,7 @@ class GrantReport(TypedDict):
 class GrantReportMunicipal(TypedDict):
     framework: FrameworkRef
     results: Results
-    allocation: dict[str, Any] | None
+    allocation: SimulationOut | None
     allocation_problem: NotRequired[str | None]
 
 

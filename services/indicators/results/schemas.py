@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.indicators.allocation.schemas import SimulationOut
+
 
 class Flag(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -336,7 +338,7 @@ class Profile(BaseModel):
 class GrantReportMunicipal(BaseModel):
     framework: FrameworkRef
     results: Results = Field(description="都道府県内の区市町村の結果")
-    allocation: dict[str, Any] | None = Field(
+    allocation: SimulationOut | None = Field(
         description="配分額の試算 (POST /frameworks/{id}/allocation と同じ。試算できなければ null)"
     )
     allocation_problem: str | None = Field(

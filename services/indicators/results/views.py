@@ -16,6 +16,7 @@ from services.common.actor import Actor
 from services.common.errors import AppError, NotFound
 from services.common.registry import get_registry
 from services.indicators.allocation import service as allocation_service
+from services.indicators.allocation.schemas import SimulationOut
 from services.indicators.frameworks.models import Framework, Level
 from services.indicators.frameworks.service import list_frameworks, load_tree
 from services.indicators.insurers.service import load_directory
@@ -218,6 +219,8 @@ async def grant_report(
                     fw.id,  # type: ignore[arg-type]
                     budget=budgets.get(grant),
                 )
+                # as POST /frameworks/{id}/allocation answers it (every field of its model)
+                alloc = SimulationOut.model_validate(alloc).model_dump()
             except AppError as exc:
                 alloc, problem = None, exc.detail
             municipal.append(
