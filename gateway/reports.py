@@ -28,6 +28,7 @@ MUNI_HEADERS = [
     "低得点",
     "伴走型支援の状況",
     "研修への参加",
+    "体系の状態",
 ]
 BASIS_HEADERS = [
     "交付金",
@@ -69,6 +70,7 @@ def _muni_rows(report: dict[str, Any]) -> list[list[Any]]:
                     "該当" if g and "low_score_rate" in g["flags"] else "",
                     m["support_case_status"] or "",
                     reach,
+                    g.get("framework_state", "") if g else "",
                 ]
             )
     return rows

@@ -399,6 +399,30 @@ class TestBudgets:
         row = page.text.split('id="budget-suishin-municipality-2019"')[1].split("</tr>")[0]
         assert "18,500,000,000円" in row and "上書き" in row and "補正予算 (試験)" in row
         assert "公表額 19,000,000,000円" in row
+        # taking the override back: the published figure again, with its source
+        edit = await gateway.get(
+            "/indicators/budgets", params={"edit": "suishin:municipality:2019"}, headers=HTML
+        )
+        fields = dict(
+            re.findall(
+                r'name="([a-z_]+)"[^>]*value="([^"]*)"',
+                edit.text.split('id="budget-form"')[1].split("</form>")[0],
+            )
+        )
+        assert fields["override_reason"] == "補正予算 (試験)"
+        assert fields["grant_fy"] == "2019" and fields["published_amount"] == "19000000000"
+        back = {**fields, "override_amount": "", "override_reason": "", "kind": "published"}
+        back |= {"grant": "suishin", "level": "municipality", "state": "provisional"}  # selects
+        back = {k: htmllib.unescape(v) for k, v in back.items()}
+        r = await gateway.post("/indicators/budgets", data=back, headers=HTML)
+        assert r.status_code == 303, r.text
+        again = next(
+            x
+            for x in await api(demo, "/budgets")
+            if (x["grant"], x["level"], x["grant_fy"]) == ("suishin", "municipality", 2019)
+        )
+        assert again["basis"] == "published" and again["amount"] == 19_000_000_000
+        assert again["source"] == b["source"] and again["wording"] == b["wording"]
 
     async def test_national_basis_needs_a_source_and_is_then_used(
         self, demo: ServiceHarness, gateway: httpx.AsyncClient
