@@ -739,6 +739,17 @@ PAGE_MATRIX: dict[str, dict[str, int]] = {
     "POST /pdca/municipalities/{other}/records": _statuses(
         409, advisor=403, municipality=404, viewer=403, api_client=403
     ),
+    # the sheet written from the pages (sheets16): create (a sheet already starts that year →
+    # 409), an item, publish (stale version → 409); a municipality: 404, read-only roles: 403
+    "POST /pdca/municipalities/{other}/sheets": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    "POST /pdca/municipalities/{other}/items": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    "POST /pdca/municipalities/{other}/published": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
     # citing a 好事例 in 八王子市's case report: the report's lessons are the coordinator's
     # (staff: 303, the citation is written once however often); the test advisor is not
     # assigned to the case (404), the others may not write (403)
