@@ -480,8 +480,8 @@ class IndicatorsClient(ServiceClient):
     # sheets (sheets16)
 
     async def create_pdca_sheet(
-        self, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, body: shapes.SheetIn, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
         """A municipality's new 取組と目標 sheet (a draft unless ``published``); 409 when one
         already starts that year, 422 naming each bad field."""
         resp = await self.request(
@@ -491,7 +491,7 @@ class IndicatorsClient(ServiceClient):
 
     async def publish_pdca_sheet(
         self, sheet_id: int, published: bool, version: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.SheetOut:
         """Publish the sheet to the other municipalities, or make it a draft again (409 when
         ``version`` is stale)."""
         resp = await self.request(
