@@ -35,6 +35,7 @@ class SideBySide:
     rows: list[dict[str, Any]]
     own_code: str | None
     unavailable: list[str]
+    may_write_any: bool = False  # staff: every municipality's page offers its sheet's writing
 
 
 def used_themes(
@@ -83,6 +84,7 @@ async def side_by_side(
         rows=rows,
         own_code=actor.municipality_code if actor.role == Role.municipality else None,
         unavailable=parts.unavailable,
+        may_write_any=is_staff(actor),
     )
 
 

@@ -31,7 +31,11 @@ class TestOwnSheet:
         axe = Axe(own)
         await log_in(own, "demo-chiyoda", "banso-demo-chiyoda")  # demo-only, see README
 
-        await own.goto(f"/pdca/municipalities/{CHIYODA}?fiscal_year={FY}")
+        await own.goto(f"/pdca/municipalities?fiscal_year={FY}")
+        await own.get_by_role("link", name="自分の団体の取組と目標を作成・編集する").click()
+        await expect(own).to_have_url(
+            re.compile(rf"/pdca/municipalities/{CHIYODA}\?fiscal_year={FY}$")
+        )
         await expect(
             own.get_by_text("この年度を含む取組と目標のシートはありません")
         ).to_be_visible()

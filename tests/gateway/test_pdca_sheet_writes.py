@@ -77,6 +77,10 @@ class TestOwnStaffWriteTheirSheet:
         ind = demo["indicators"]
         assert await _sheets(ind, HACHIOJI) == []
         own = await _municipality(gateway_factory, HACHIOJI)
+        listed = await own.get("/pdca/municipalities", params={"fiscal_year": FY})
+        link = f'href="/pdca/municipalities/{HACHIOJI}?fiscal_year={FY}"'
+        assert link in listed.text.split('id="own-sheet"')[1].split("</p>")[0]
+        assert link in listed.text.split(f'<tr id="pdca-{HACHIOJI}"')[1].split("</th>")[0]
         page = await own.get(f"/pdca/municipalities/{HACHIOJI}", params={"fiscal_year": FY})
         assert "シートはありません" in page.text and "シートを作成" in page.text
 
