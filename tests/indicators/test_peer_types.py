@@ -5,6 +5,7 @@ follow too; a stale version or a bad type changes nothing."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -208,3 +209,32 @@ class TestResultsFollow:
             )
         assert results.status_code == 200, results.text
         assert sorted(e["entity_code"] for e in results.json()["entities"]) == [MINATO, HACHIOJI]
+
+
+class TestConcurrent:
+    async def test_value_writes_and_peer_edits_at_once_leave_consistent_means(
+        self, regional
+    ) -> None:
+        """Value writes and peer-type edits racing (PostgreSQL: really concurrent; the
+        measure locks order them): afterwards every stored peer mean is the mean of the
+        values of the municipalities whose type it is now."""
+        async with regional.client() as c:
+            await c.put(f"/api/v1/regional/{FY}/values", json=rows_of("aging_rate", FY, VALUES))
+            version = 0
+            for n, t in enumerate(["都市型", "大都市型", "都市型"]):
+                value_write = c.put(
+                    f"/api/v1/regional/{FY}/values",
+                    json=rows_of("aging_rate", FY, {MINATO: 30.0 + n, HACHIOJI: 10.0 + n}),
+                )
+                peer_write = c.put(
+                    f"/api/v1/peer-types/{MINATO}", json={"peer_type": t, "version": version}
+                )
+                r1, r2 = await asyncio.gather(value_write, peer_write)
+                assert (r1.status_code, r2.status_code) == (200, 200), (r1.text, r2.text)
+                version += 1
+            minato = measure(await compare(c, MINATO), "aging_rate")
+            chiyoda = measure(await compare(c, CHIYODA), "aging_rate")
+        # last round: 港区 32 (都市型 now), 八王子市 12, 立川市 16; 千代田区 20, 中央区 22
+        assert minato["value"] == 32.0
+        assert minato["peer_mean"] == pytest.approx((32 + 12 + 16) / 3)
+        assert chiyoda["peer_mean"] == 21.0
