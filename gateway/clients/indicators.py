@@ -570,6 +570,31 @@ class IndicatorsClient(ServiceClient):
         )
         return resp.json()
 
+    # sheets (sheets16)
+
+    async def create_pdca_sheet(
+        self, body: shapes.SheetIn, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """A municipality's new 取組と目標 sheet (a draft unless ``published``); 409 when one
+        already starts that year, 422 naming each bad field."""
+        resp = await self.request(
+            "POST", "/api/v1/pdca/sheets", json=body, expect=(201,), actor=actor
+        )
+        return resp.json()
+
+    async def publish_pdca_sheet(
+        self, sheet_id: int, published: bool, version: int, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """Publish the sheet to the other municipalities, or make it a draft again (409 when
+        ``version`` is stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/pdca/sheets/{sheet_id}/published",
+            json={"published": published, "version": version},
+            actor=actor,
+        )
+        return resp.json()
+
 
 class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore")
