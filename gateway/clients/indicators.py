@@ -25,6 +25,18 @@ class FrameworkSummary(BaseModel):
     grant_fy: int
     evaluation_fy: int
     max_points: float = 0
+    state: str = "provisional"
+    state_label: str = "暫定"
+    state_note: str = ""
+    source: dict[str, Any] = {}
+    provisional_points: bool = False
+    items_pending: bool = False
+    version: int = 1
+
+    @property
+    def provisional(self) -> bool:
+        """Its figures rest on something 暫定 (the framework, or points no document confirms)."""
+        return self.state != "confirmed" or self.provisional_points or self.items_pending
 
 
 class DashboardGrantView(BaseModel):
@@ -173,14 +185,12 @@ class IndicatorsClient(ServiceClient):
         *,
         fiscal_year: int,
         prefecture: str,
-        budgets: dict[str, int],
         actor: Actor | None = None,
     ) -> IndicatorsGrantReport:
         """The grant report's figures in one call: per grant the municipal framework's results
-        and allocation estimate, and the prefecture's own results."""
-        params = {"fiscal_year": fiscal_year, "prefecture": prefecture} | {
-            f"budget_{g}": b for g, b in budgets.items()
-        }
+        and allocation estimate at the service's budget of the year (or what is missing), and
+        the prefecture's own results."""
+        params = {"fiscal_year": fiscal_year, "prefecture": prefecture}
         data = await self.get_json("/api/v1/views/grant-report", params=params, actor=actor)
         return IndicatorsGrantReport.model_validate(data)
 
@@ -500,6 +510,114 @@ class IndicatorsClient(ServiceClient):
             "/api/v1/pdca/good-practices",
             json={"sheet_id": sheet_id, "item_code": item_code, "note": note},
             expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    # authoring (authoring15) ------------------------------------------------------------------
+    # Frameworks' source and state, their trees, budgets and the national allocation basis.
+
+    async def copy_framework(
+        self, framework_id: int, body: shapes.FrameworkCopy, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """A new framework for another grant year from this one's tree (暫定); 409 if it exists."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/copy",
+            json=body,
+            expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    async def patch_framework(
+        self, framework_id: int, body: shapes.FrameworkPatch, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Name, source, state (暫定/確定) with the current ``version`` (stale: 409)."""
+        resp = await self.request(
+            "PATCH", f"/api/v1/frameworks/{framework_id}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def put_tree(
+        self, framework_id: int, body: shapes.TreeIn, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Replace the categories and items, all or nothing (422 lists every problem)."""
+        resp = await self.request(
+            "PUT", f"/api/v1/frameworks/{framework_id}/tree", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def budgets(
+        self, *, grant: str | None = None, actor: Actor | None = None
+    ) -> list[shapes.BudgetOut]:
+        params = {"grant": grant} if grant else None
+        return await self.get_json("/api/v1/budgets", params=params, actor=actor)
+
+    async def put_budget(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.BudgetIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.BudgetOut:
+        """A published budget with its source, or an override with its reason."""
+        resp = await self.request(
+            "PUT", f"/api/v1/budgets/{grant}/{level}/{grant_fy}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def allocation_rules(self, *, actor: Actor | None = None) -> list[shapes.RuleOut]:
+        return await self.get_json("/api/v1/allocation/rules", actor=actor)
+
+    async def national_basis(
+        self, grant: str, level: str, grant_fy: int, *, actor: Actor | None = None
+    ) -> shapes.NationalBasisOut | None:
+        """The published national denominator of a year (None: not entered)."""
+        return await self.get_json(
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national", actor=actor
+        )
+
+    async def put_national_basis(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.NationalBasisIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.NationalBasisOut:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national",
+            json=body,
+            actor=actor,
+        )
+        return resp.json()
+
+    # sheets (sheets16)
+
+    async def create_pdca_sheet(
+        self, body: shapes.SheetIn, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """A municipality's new 取組と目標 sheet (a draft unless ``published``); 409 when one
+        already starts that year, 422 naming each bad field."""
+        resp = await self.request(
+            "POST", "/api/v1/pdca/sheets", json=body, expect=(201,), actor=actor
+        )
+        return resp.json()
+
+    async def publish_pdca_sheet(
+        self, sheet_id: int, published: bool, version: int, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """Publish the sheet to the other municipalities, or make it a draft again (409 when
+        ``version`` is stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/pdca/sheets/{sheet_id}/published",
+            json={"published": published, "version": version},
             actor=actor,
         )
         return resp.json()

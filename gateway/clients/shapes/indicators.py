@@ -818,6 +818,8 @@ class FrameworkRef(TypedDict):
     grant_fy: int
     evaluation_fy: int
     max_points: float
+    state: NotRequired[str]
+    state_label: NotRequired[str]
 
 
 class FrameworkSummary(TypedDict):
@@ -896,7 +898,8 @@ class GrantReport(TypedDict):
 class GrantReportMunicipal(TypedDict):
     framework: FrameworkRef
     results: Results
-    allocation: dict[str, Any] | None
+    allocation: SimulationOut | None
+    allocation_problem: NotRequired[str | None]
 
 
 class GrantReportPrefectural(TypedDict):
@@ -1323,6 +1326,26 @@ class PeerSets(TypedDict):
     builtin: list[str]
     size_bands: list[str]
     user: list[PeerSetOut]
+
+
+class PeerTypeIn(TypedDict):
+    peer_type: str | None
+    version: int
+
+
+class PeerTypeOut(TypedDict):
+    entity_code: str
+    name: str
+    peer_type: str | None
+    default_peer_type: str | None
+    overridden: bool
+    version: int
+    refreshed: NotRequired[int | None]
+
+
+class PeerTypesOut(TypedDict):
+    data: list[PeerTypeOut]
+    count: int
 
 
 class PrefectureAverage(TypedDict):
@@ -2041,6 +2064,8 @@ RESPONSES: dict[str, str] = {
     "GET /api/v1/peer-sets": "PeerSets",
     "POST /api/v1/peer-sets": "PeerSetOut",
     "PUT /api/v1/peer-sets/{peer_set_id}": "PeerSetOut",
+    "GET /api/v1/peer-types": "PeerTypesOut",
+    "PUT /api/v1/peer-types/{entity_code}": "PeerTypeOut",
     "GET /api/v1/regional/evidence": "EvidenceOut",
     "GET /api/v1/regional/imports": "list[ImportInfo]",
     "POST /api/v1/regional/imports": "ImportPreview",
@@ -2091,6 +2116,7 @@ REQUESTS: dict[str, str] = {
     "PUT /api/v1/pdca/sheets/{sheet_id}/published": "PublishIn",
     "POST /api/v1/peer-sets": "PeerSetIn",
     "PUT /api/v1/peer-sets/{peer_set_id}": "PeerSetIn",
+    "PUT /api/v1/peer-types/{entity_code}": "PeerTypeIn",
     "PUT /api/v1/regional/imports/{import_id}": "ImportUpdate",
     "POST /api/v1/regional/imports/{import_id}/commit": "ImportCommit",
     "PUT /api/v1/regional/measures": "CatalogueDoc",

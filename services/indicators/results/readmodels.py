@@ -10,7 +10,8 @@ What refreshes when:
 - a peer set created or changed: the user-defined group sets of every framework (their
   memberships, peer ranks and averages, computed from the stored totals; the built-in sets,
   totals and national and prefecture figures do not move);
-- allocation inputs (first-insured persons, the size bands): every framework.
+- a municipality's peer type set by the prefecture (peers/types.py, the built-in ``peer_type``
+  set), allocation inputs (first-insured persons, the size bands): every framework.
 After a framework is refreshed, the frameworks of the same grant and level take the new
 previous-year totals and drop flags (only the rows that change are written).
 
@@ -39,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.indicators.allocation.models import AllocationInput
 from services.indicators.frameworks.models import Category, Framework, Item, Level
-from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.peers.models import PeerMember, PeerSet, PeerTypeOverride
 from services.indicators.results.computation import leaf_sums_query, rank_key, roll_up
 from services.indicators.results.grouping import (
     BUILTIN_SETS,
@@ -261,10 +262,12 @@ class _Context:
         user_sets: dict[str, dict[str, str]],
         inputs: list[tuple[Any, ...]],
         rules: dict[tuple[str, int], tuple[float, float]],
+        peer_types: dict[str, str] | None = None,
     ):
         self.user_sets = user_sets
         self.inputs = inputs
         self.rules = rules
+        self.peer_types = peer_types or {}  # the prefecture's settings (peers/types.py)
 
     def rule(self, fw: Any) -> tuple[float, float] | None:
         """The deduction rule behind a municipal framework's low-score flags."""
@@ -289,17 +292,22 @@ class _Context:
                 select(ai.c.entity_code, ai.c.first_insured, ai.c.grant_fy, ai.c.grant)
             ).all()
         ]
-        return cls(user_sets, inputs, rules_of(conn))
+        pt = PeerTypeOverride.__table__  # type: ignore[attr-defined]
+        peer_types = {
+            code: t for code, t in conn.execute(select(pt.c.entity_code, pt.c.peer_type)).all() if t
+        }
+        return cls(user_sets, inputs, rules_of(conn), peer_types)
 
     def memberships(
         self, fw: Any, codes: list[str], *, builtin: bool = True
     ) -> dict[str, dict[str, str]]:
         """group set → entity → group, for every built-in (unless ``builtin`` is false) and
-        user-defined set."""
+        user-defined set; ``peer_type`` as the prefecture set it where it did."""
         out: dict[str, dict[str, str]] = {}
         if builtin:
             fi = first_insured_from_rows([r for r in self.inputs if r[2] <= fw.grant_fy], fw.grant)
             out = {s: {c: builtin_group(s, c, fi) for c in codes} for s in BUILTIN_SETS}
+            out["peer_type"] |= {c: self.peer_types[c] for c in codes if c in self.peer_types}
         for name, members in self.user_sets.items():
             out[name] = {c: members.get(c, NOT_MEMBER) for c in codes}
         return out
