@@ -597,6 +597,21 @@ class IndicatorsClient(ServiceClient):
         )
         return resp.json()
 
+    # the prefecture's deduction rules (done15)
+
+    async def deduction_rules(self, *, actor: Actor | None = None) -> list[shapes.DeductionRuleOut]:
+        return await self.get_json("/api/v1/deduction-rules", actor=actor)
+
+    async def put_deduction_rule(
+        self, grant: str, grant_fy: int, body: shapes.DeductionRuleIn, *, actor: Actor | None = None
+    ) -> shapes.DeductionRuleOut:
+        """The year's rule (item, threshold, points, wording, source); the year's results
+        take it at once. 422 naming each bad field (a source is required)."""
+        resp = await self.request(
+            "PUT", f"/api/v1/deduction-rules/{grant}/{grant_fy}", json=body, actor=actor
+        )
+        return resp.json()
+
     # sheets (sheets16)
 
     async def create_pdca_sheet(

@@ -226,7 +226,7 @@ async def indicators_budgets(
     request: Request,
     ctx: Ctx,
     edit: Annotated[str, Query(max_length=40)] = "",
-    saved: Annotated[str | None, Query(pattern="^(budget|national)$")] = None,
+    saved: Annotated[str | None, Query(pattern="^(budget|national|deduction)$")] = None,
 ) -> HTMLResponse:
     context = await view.budgets_context(ctx, edit=edit, saved=saved)
     return render(request, "indicators/budgets.html", context)
@@ -253,4 +253,17 @@ async def indicators_national_save(request: Request, ctx: Ctx) -> Response:
         url = path_for(request, "indicators_budgets")
         return RedirectResponse(f"{url}?saved=national#national", status_code=303)
     context = await view.budgets_context(ctx, basis_form=form, basis_message=done.message)
+    return render(request, "indicators/budgets.html", context, status_code=done.status)
+
+
+@router.post("/indicators/budgets/deduction", name="indicators_deduction_save")
+async def indicators_deduction_save(request: Request, ctx: Ctx) -> Response:
+    """The prefecture's deduction rule of a grant year, with its source (the year's results
+    take it at once)."""
+    form = view.text_fields(await request.form())
+    done = await view.save_deduction_rule(ctx, form)
+    if done.ok:
+        url = path_for(request, "indicators_budgets")
+        return RedirectResponse(f"{url}?saved=deduction#deduction", status_code=303)
+    context = await view.budgets_context(ctx, deduction_form=form, deduction_message=done.message)
     return render(request, "indicators/budgets.html", context, status_code=done.status)

@@ -885,6 +885,8 @@ async def budgets_context(
     basis_form: dict[str, str] | None = None,
     budget_message: Any = None,
     basis_message: Any = None,
+    deduction_form: dict[str, str] | None = None,
+    deduction_message: Any = None,
     saved: str | None = None,
 ) -> dict[str, Any]:
     """Budgets per grant × level × grant year with source, state and override; the national
@@ -896,6 +898,7 @@ async def budgets_context(
             "budgets": (SERVICE, client.budgets(actor=actor)),
             "frameworks": (SERVICE, client.frameworks(actor=actor)),
             "rules": (SERVICE, client.allocation_rules(actor=actor)),
+            "deduction_rules": (SERVICE, client.deduction_rules(actor=actor)),
         }
     )
     budgets = budget_rows(parts.get("budgets") or [])
@@ -944,6 +947,9 @@ async def budgets_context(
         basis_form=basis_form or {"grant": "suishin", "level": "municipality"},
         budget_message=budget_message,
         basis_message=basis_message,
+        deduction_rules=parts.get("deduction_rules") or [],
+        deduction_form=deduction_form or {"grant": "suishin"},
+        deduction_message=deduction_message,
         saved=saved,
         can_edit=is_staff_actor(ctx),
         is_admin=ctx.actor.role.value == "admin",
@@ -972,7 +978,9 @@ async def save_budget(ctx: ViewContext, form: dict[str, str]) -> Outcome[Any]:
     grant, level, year, problem = _key(form)
     if problem:
         return Outcome.refused(problem)
-    body: dict[str, Any] = {"version": _int(form.get("version", ""))}
+    # a new budget has no version yet: the field is left out (null is refused by the service)
+    version = _int(form.get("version", ""))
+    body: dict[str, Any] = {} if version is None else {"version": version}
     if form.get("kind") == "override":
         amount = _int(form.get("override_amount", ""))
         if amount is None or amount < 0:
@@ -1017,5 +1025,35 @@ async def save_national_basis(ctx: ViewContext, form: dict[str, str]) -> Outcome
     }
     return await attempt(
         ctx.clients.indicators.put_national_basis(grant, level, year, body, actor=ctx.actor),  # type: ignore[arg-type]
+        refusals=WRITE_REFUSALS,
+    )
+
+
+async def save_deduction_rule(ctx: ViewContext, form: dict[str, str]) -> Outcome[Any]:
+    """The prefecture's deduction rule of a grant year: the prefecture framework's item, the
+    score rate (in %) at or under which a municipality triggers it, the (negative) points, the
+    document's wording and its source (required by the service)."""
+    grant, year = form.get("grant", ""), _int(form.get("grant_fy", ""))
+    if grant not in GRANT_NAMES:
+        return Outcome.refused("交付金を選んでください。")
+    if year is None or not 2018 <= year <= 2100:
+        return Outcome.refused("交付年度を西暦の整数で入力してください (例: 2026)。")
+    percent, points = _float(form.get("threshold", "")), _float(form.get("points", ""))
+    if percent is None or not 0 < percent < 100:
+        return Outcome.refused(
+            "得点率のしきい値を0より大きく100より小さい数 (%) で入力してください。"
+        )
+    if points is None or points >= 0:
+        return Outcome.refused("減点を負の数で入力してください (例: -10)。")
+    body = {
+        "item_code": form.get("item_code", "").strip(),
+        "threshold": percent / 100,
+        "points": points,
+        "wording": form.get("wording", "").strip(),
+        "state": form.get("state") if form.get("state") in STATES else "provisional",
+        "source": _source_of(form) or {"document": "", "date": None, "page": ""},
+    }
+    return await attempt(
+        ctx.clients.indicators.put_deduction_rule(grant, year, body, actor=ctx.actor),  # type: ignore[arg-type]
         refusals=WRITE_REFUSALS,
     )

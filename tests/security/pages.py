@@ -58,6 +58,8 @@ PAGES: dict[str, str] = {
     "GET /indicators/budgets": "all",
     "POST /indicators/budgets": "staff; ok=409",
     "POST /indicators/budgets/national": "staff; ok=409",
+    # the deduction rule has no version: staff write the same FY2019 rule again (303)
+    "POST /indicators/budgets/deduction": "staff; ok=303",
     "GET /municipalities/{code}": "all",
     "GET /pdca/cell": "all; municipality=403; ok=303",
     "POST /pdca/cell": "staff; ok=409",
@@ -155,6 +157,15 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
         "version": str(STALE),
         "override_amount": "1",
         "override_reason": "マトリクス",
+    },
+    "POST /indicators/budgets/deduction": {
+        "grant": "suishin",
+        "grant_fy": "2019",
+        "item_code": "Ⅲ-②",
+        "threshold": "30",
+        "points": "-10",
+        "wording": "マトリクス",
+        "source_document": "マトリクス",
     },
     "POST /indicators/budgets/national": {
         "grant": "suishin",
