@@ -671,6 +671,11 @@ async def replace_tree(
     removed = [it.id for it in tree.items if it.code not in new_items]
     if removed:
         await conn.execute(delete(Item).where(Item.id.in_(removed)))  # type: ignore[attr-defined]
+        # the deleted rows' objects leave the session: SQLite reuses their ids for the new
+        # items, and a stale object under the same identity would be replaced at the flush
+        for it in tree.items:
+            if it.id in removed and it in session:
+                session.expunge(it)
     cats_by_code = {c.code: c for c in tree.categories}
     items_by_code = {i.code: i for i in tree.items if i.code in new_items}
     position = 0
