@@ -70,6 +70,7 @@ class Kind:
     municipal: bool = False  # municipality staff may import (their own rows)
     back: str = "indicators_index"
     back_label: str = "評価指標"
+    year_label: str = "年度"  # what the year of the upload form means for this kind
 
 
 ITEM_FIELDS = (
@@ -173,9 +174,12 @@ KINDS: dict[str, Kind] = {
             "fiscal_year",
             "rename",
             "介護保険事業状況報告の第1号被保険者数を、保険者番号 (または団体コード) ごとに取り込みます。"
-            "ファイルにない保険者の数はそのまま残ります。",
+            "ファイルにない保険者の数はそのまま残ります。年度には、この数で配分見込額を計算する"
+            "交付年度を入れます (基準日は数の時点です)。",
             fields=FIRST_INSURED_FIELDS,
             extras=(("as_of", "基準日", "例: 令和5年9月末"),),
+            # the allocation of grant year N takes the counts stored under N
+            year_label="配分に使う交付年度",
         ),
         Kind(
             "regional",

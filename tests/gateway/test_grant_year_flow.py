@@ -173,6 +173,8 @@ async def test_a_coordinator_prepares_grant_year_2026_from_the_pages(
     assert saved["mapping"]["columns"]["Ⅱ-2"] == "Ⅱ-2"
 
     # --- 4. first-insured counts for every insurer through the wizard (mixed code forms)
+    start = await gateway.get("/imports/first-insured", headers=HTML)
+    assert '<label for="f-fiscal_year">配分に使う交付年度' in start.text
     fi_csv = "保険者番号,第1号被保険者数\n" + "".join(
         f"{code if k % 3 == 0 else insurer_number(code)},{persons_of(code)}\n"
         for k, code in enumerate(codes)
