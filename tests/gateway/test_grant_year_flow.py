@@ -295,6 +295,21 @@ async def test_a_coordinator_prepares_grant_year_2026_from_the_pages(
     for code in (CHIYODA, CHUO):
         assert paid[code] == int(Fraction(BUDGET) * totals[code] * persons_of(code) / denominator)
 
+    # the grant report (the gateway's JSON) takes the same national basis
+    report = await gateway.get(f"/api/v1/grant-report/{FY}")
+    assert report.status_code == 200, report.text
+    body = report.json()
+    (g,) = [b for b in body["allocation"]["grants"] if b["grant"] == "suishin"]
+    assert g["estimated"] is True and g["framework_id"] == fid and g["label"] == "見込み"
+    assert g["denominator"]["kind"] == "computed"
+    assert Fraction(str(g["denominator"]["value"])) == pytest.approx(denominator)
+    for code in (CHIYODA, CHUO):
+        m = next(x for x in body["municipalities"] if x["code"] == code)
+        (mg,) = [x for x in m["grants"] if x["grant"] == "suishin"]
+        assert mg["allocation_estimate"] == int(
+            Fraction(BUDGET) * totals[code] * persons_of(code) / denominator
+        )
+
 
 class TestDeductionRuleForm:
     """The budgets page's form for the year's deduction rule (the story found no way to
