@@ -549,8 +549,9 @@ def _source_of(form: dict[str, str], prefix: str = "source_") -> dict[str, Any] 
 
 
 async def copy_framework(ctx: ViewContext, form: dict[str, str]) -> tuple[Any, Outcome[Any]]:
-    """Create the FY N framework of a grant × level by copying its FY N−1 one: the new id and
-    the outcome (the gateway's own refusal when the pair or the previous year is missing)."""
+    """Create the FY N framework of a grant × level by copying its FY N−1 one (or the earlier
+    year typed as 複製元): the new id and the outcome (the gateway's own refusal when the pair
+    or that year's framework is missing)."""
     grant, _, level = form.get("pair", "").partition(":")
     year = _int(form.get("grant_fy", ""))
     if grant not in GRANT_NAMES or level not in LEVEL_NAMES:
@@ -559,18 +560,29 @@ async def copy_framework(ctx: ViewContext, form: dict[str, str]) -> tuple[Any, O
         return None, Outcome.refused(
             "作る体系の交付年度を西暦の整数で入力してください (例: 2026)。"
         )
+    typed_from = form.get("from_fy", "").strip()
+    from_fy = _int(typed_from) if typed_from else year - 1
+    if from_fy is None or not 2018 <= from_fy < year:
+        return None, Outcome.refused(
+            f"複製元の交付年度は{year}年度より前の西暦で入力してください (空なら前年度)。"
+        )
     found = await attempt(
         ctx.clients.indicators.frameworks(grant=grant, level=level, actor=ctx.actor)
     )
     if not found.ok:
         return None, found
-    previous = next((f for f in found.value or [] if f.grant_fy == year - 1), None)
+    previous = next((f for f in found.value or [] if f.grant_fy == from_fy), None)
     if previous is None:
         names = f"{GRANT_NAMES[grant]}・{LEVEL_NAMES[level]}"
         text = (
-            f"{names}の{year - 1}年度の体系がないため、{year}年度の体系を複製で作れません。"
-            "先に前年度の体系を作るか取り込んでください。"
+            f"{names}の{from_fy}年度の体系がないため、{year}年度の体系を複製で作れません。"
+            "先にその年度の体系を作るか取り込んでください。"
         )
+        earlier = [f.grant_fy for f in found.value or [] if f.grant_fy < year]
+        if earlier:
+            text += (
+                f"「複製元の交付年度」に {max(earlier)} を入れると、その年度の体系から作れます。"
+            )
         return None, Outcome.refused(text)
     body: dict[str, Any] = {"grant_fy": year}
     if src := _source_of(form):

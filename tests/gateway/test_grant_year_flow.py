@@ -416,3 +416,54 @@ def test_the_product_derives_the_same_insurer_number_for_all_1741() -> None:
     }
     assert differ == {}
     assert len({insurer_number(c) for c in reg.municipalities}) == 1741
+
+
+class TestCopyFromAnEarlierYear:
+    """The story had to make FY2024 and FY2025 to reach FY2026: the copy form takes an
+    earlier year to copy from, and its refusal names the latest year there is."""
+
+    async def test_the_refusal_names_the_latest_year_and_nothing_is_created(
+        self, indicators: ServiceHarness, gateway: GatewayClient
+    ) -> None:
+        async with indicators.client() as c:
+            assert (await c.post("/api/v1/frameworks/shipped")).status_code == 200
+        before = await api(indicators, "/frameworks")
+        r = await gateway.post(
+            "/indicators/frameworks/copy",
+            data={"pair": "suishin:municipality", "grant_fy": "2026"},
+            headers=HTML,
+        )
+        assert r.status_code == 422
+        said = text(r.text)
+        assert "2025年度の体系がないため、2026年度の体系を複製で作れません" in said
+        assert "「複製元の交付年度」に 2023 を入れると" in said
+        for bad in ("2026", "2030", "令和5", "2017"):
+            r = await gateway.post(
+                "/indicators/frameworks/copy",
+                data={"pair": "suishin:municipality", "grant_fy": "2026", "from_fy": bad},
+                headers=HTML,
+            )
+            assert r.status_code == 422 and "複製元の交付年度は2026年度より前" in text(r.text)
+            assert f'value="{bad}"' in r.text  # what was typed is kept
+        assert await api(indicators, "/frameworks") == before
+
+    async def test_fy2026_copied_from_fy2023(
+        self, indicators: ServiceHarness, gateway: GatewayClient
+    ) -> None:
+        async with indicators.client() as c:
+            assert (await c.post("/api/v1/frameworks/shipped")).status_code == 200
+        r = await gateway.post(
+            "/indicators/frameworks/copy",
+            data={"pair": "suishin:municipality", "grant_fy": "2026", "from_fy": "2023"},
+            headers=HTML,
+        )
+        assert r.status_code == 303, text(r.text)[-800:]
+        fid = int(re.search(r"/frameworks/(\d+)/edit", r.headers["location"]).group(1))
+        fw = await api(indicators, f"/frameworks/{fid}")
+        assert (fw["grant_fy"], fw["state"], fw["max_points"]) == (2026, "provisional", 1355)
+        assert "2023年度の体系" in fw["state_note"]
+        years = sorted(
+            f["grant_fy"]
+            for f in await api(indicators, "/frameworks", grant="suishin", level="municipality")
+        )
+        assert years == [2019, 2023, 2026]  # no FY2024/FY2025 made on the way
