@@ -214,8 +214,13 @@ async def test_a_coordinator_prepares_grant_year_2026_from_the_pages(
     row = budgets.text.split(f'id="budget-suishin-municipality-{FY}"')[1].split("</tr>")[0]
     assert f"{BUDGET:,}円" in row and "試験の資料" in htmllib.unescape(row)
 
-    # --- 6. the year's rule for the prefecture's deduction, on the same page (a test rule
-    # with a test source: FY2026's wording is not shipped)
+    # --- 6. the year's rule for the prefecture's deduction: none yet, the results say so and
+    # lead to the budgets page, where it is registered (a test rule with a test source:
+    # FY2026's wording is not shipped)
+    before = await gateway.get(f"/indicators/frameworks/{fid}/results", headers=HTML)
+    card = before.text.split('id="prefecture-deduction"')[1].split("</small>")[0]
+    assert "2026年度の減点の規則が登録されていません" in card and "/api/" not in card
+    assert 'href="/indicators/budgets#deduction"' in card
     r = await gateway.post(
         "/indicators/budgets/deduction",
         data={
