@@ -339,7 +339,9 @@ class CombinedView(BaseModel):
     sum_of_maxima: float | None = None
 
 
-class Problem(BaseModel):
+class ItemImportProblem(BaseModel):
+    """A problem of a row or column of the file (not a problem+json answer)."""
+
     loc: list[int | str]
     msg: str
 
@@ -389,5 +391,5 @@ class ItemImport(BaseModel):
     items: list[ItemPreview]
     categories: list[CategoryPreview]
     changes: ItemChanges
-    problems: list[Problem]
+    problems: list[ItemImportProblem]
     written: int
