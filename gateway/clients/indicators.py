@@ -8,6 +8,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict
 
 from gateway.clients.base import ServiceClient
+from gateway.clients.shapes import indicators as shapes
 from services.common.actor import Actor
 
 
@@ -87,7 +88,9 @@ class IndicatorsClient(ServiceClient):
         data = await self.get_json("/api/v1/frameworks", params=params, actor=actor)
         return [FrameworkSummary.model_validate(x) for x in data]
 
-    async def framework(self, framework_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def framework(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         return await self.get_json(f"/api/v1/frameworks/{framework_id}", actor=actor)
 
     async def latest_results(
@@ -98,7 +101,7 @@ class IndicatorsClient(ServiceClient):
         entity_code: str | None = None,
         peer_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.LatestResults]:
         """For each grant, the newest framework of ``level`` with scores, and its results."""
         params: dict[str, Any] = {"level": level, "prefecture": prefecture, "peer_set": peer_set}
         if entity_code:
@@ -156,7 +159,7 @@ class IndicatorsClient(ServiceClient):
 
     async def results(
         self, framework_id: int, *, actor: Actor | None = None, **params: Any
-    ) -> dict[str, Any]:
+    ) -> shapes.Results:
         params = {k: v for k, v in params.items() if v is not None}
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/results", params=params, actor=actor
@@ -164,7 +167,7 @@ class IndicatorsClient(ServiceClient):
 
     async def averages(
         self, framework_id: int, *, prefecture: str, group_set: str, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.Averages:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/averages",
             params={"prefecture": prefecture, "group_set": group_set},
@@ -178,7 +181,7 @@ class IndicatorsClient(ServiceClient):
         *,
         group_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Recover:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/recover",
             params={"entity_code": entity_code, "group_set": group_set},
@@ -193,7 +196,7 @@ class IndicatorsClient(ServiceClient):
         prefecture: str | None = None,
         item_codes: list[str] | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Compare:
         params = {
             "previous_id": previous_id,
             "prefecture": prefecture,
@@ -206,8 +209,8 @@ class IndicatorsClient(ServiceClient):
         )
 
     async def allocation(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.SimulateIn | None, *, actor: Actor | None = None
+    ) -> shapes.SimulationOut:
         resp = await self.request(
             "POST", f"/api/v1/frameworks/{framework_id}/allocation", json=body, actor=actor
         )
@@ -215,17 +218,17 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_sheets(
         self, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.SheetOut]:
         params = {"entity_code": entity_code} if entity_code else None
         data = await self.get_json("/api/v1/pdca/sheets", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> shapes.SheetOut:
         return await self.get_json(f"/api/v1/pdca/sheets/{sheet_id}", actor=actor)
 
     async def pdca_progress(
         self, sheet_id: int, metrics: dict[str, float], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.SheetOut:
         resp = await self.request(
             "POST",
             f"/api/v1/pdca/sheets/{sheet_id}/progress",
@@ -236,7 +239,7 @@ class IndicatorsClient(ServiceClient):
 
     # --- used by the indicators and PDCA pages -------------------------------------------
 
-    async def peer_sets(self, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def peer_sets(self, *, actor: Actor | None = None) -> shapes.PeerSets:
         """Built-in group sets, the size bands' labels and user-defined sets."""
         return await self.get_json("/api/v1/peer-sets", actor=actor)
 
@@ -248,7 +251,7 @@ class IndicatorsClient(ServiceClient):
         content_type: str,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.services__indicators__scores__routes__Written:
         """Forward an uploaded score file (multipart ``file``); 422 lists every bad row."""
         resp = await self.request(
             "POST",
@@ -260,15 +263,15 @@ class IndicatorsClient(ServiceClient):
 
     async def scores(
         self, framework_id: int, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.ScoreCell]:
         params = {"entity_code": entity_code} if entity_code else None
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/scores", params=params, actor=actor
         )
 
     async def update_pdca_sheet(
-        self, sheet_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, sheet_id: int, body: shapes.SheetUpdate, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
         """PUT the whole sheet with its ``version``; a stale version is a 409 (ServiceRejected)."""
         resp = await self.request("PUT", f"/api/v1/pdca/sheets/{sheet_id}", json=body, actor=actor)
         return resp.json()
@@ -348,7 +351,7 @@ class IndicatorsClient(ServiceClient):
         municipality_code: str | None = None,
         fiscal_year: int | None = None,
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.CentreOut]:
         params = {"municipality_code": municipality_code, "fiscal_year": fiscal_year}
         return await self.get_json(
             "/api/v1/centres",
@@ -356,17 +359,21 @@ class IndicatorsClient(ServiceClient):
             actor=actor,
         )
 
-    async def centre_stats(self, fiscal_year: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def centre_stats(
+        self, fiscal_year: int, *, actor: Actor | None = None
+    ) -> shapes.CentreStats:
         return await self.get_json(
             "/api/v1/centres/stats", params={"fiscal_year": fiscal_year}, actor=actor
         )
 
-    async def centre_catalogues(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def centre_catalogues(
+        self, *, actor: Actor | None = None
+    ) -> list[shapes.CatalogueSummary]:
         return await self.get_json("/api/v1/centres/catalogues", actor=actor)
 
     async def centre_summary(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.EvaluationSummary:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/summary",
             params={"municipality_code": municipality_code},
@@ -375,21 +382,26 @@ class IndicatorsClient(ServiceClient):
 
     async def centre_radar(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreRadar:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}/radar", actor=actor
         )
 
     async def centre_evaluation(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreSheet:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", actor=actor
         )
 
     async def save_centre_evaluation(
-        self, centre_id: int, fiscal_year: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self,
+        centre_id: int,
+        fiscal_year: int,
+        body: shapes.AnswersIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.CentreSheet:
         resp = await self.request(
             "PUT", f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", json=body, actor=actor
         )
@@ -397,7 +409,7 @@ class IndicatorsClient(ServiceClient):
 
     async def municipality_evaluation(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
             actor=actor,
@@ -407,10 +419,10 @@ class IndicatorsClient(ServiceClient):
         self,
         fiscal_year: int,
         municipality_code: str,
-        body: dict[str, Any],
+        body: shapes.AnswersIn,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         resp = await self.request(
             "PUT",
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
@@ -426,7 +438,7 @@ class IndicatorsClient(ServiceClient):
         subject: str = "centre",
         prefecture: str | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.WeakestAreas:
         params = {"subject": subject} | ({"prefecture": prefecture} if prefecture else {})
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/areas", params=params, actor=actor
@@ -434,31 +446,58 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_municipalities(
         self, fiscal_year: int, *, actor: Actor | None = None, **filters: str | None
-    ) -> dict[str, Any]:
+    ) -> shapes.SideBySide:
         params = {"fiscal_year": fiscal_year} | {k: v for k, v in filters.items() if v}
         return await self.get_json("/api/v1/pdca/municipalities", params=params, actor=actor)
 
-    async def pdca_themes(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def pdca_themes(self, *, actor: Actor | None = None) -> list[shapes.ThemeOut]:
         return await self.get_json("/api/v1/pdca/themes", actor=actor)
 
     async def good_practices(
         self, *, actor: Actor | None = None, **filters: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.GoodPracticeOut]:
         params = {k: v for k, v in filters.items() if v not in (None, "")} or None
         data = await self.get_json("/api/v1/pdca/good-practices", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def good_practice(self, good_practice_id: int, *, actor: Actor | None = None) -> Any:
+    async def good_practice(
+        self, good_practice_id: int, *, actor: Actor | None = None
+    ) -> shapes.GoodPracticeOut:
         return await self.get_json(f"/api/v1/pdca/good-practices/{good_practice_id}", actor=actor)
 
     async def mark_good_practice(
         self, sheet_id: int, item_code: str, note: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.GoodPracticeOut:
         resp = await self.request(
             "POST",
             "/api/v1/pdca/good-practices",
             json={"sheet_id": sheet_id, "item_code": item_code, "note": note},
             expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    # sheets (sheets16)
+
+    async def create_pdca_sheet(
+        self, body: shapes.SheetIn, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """A municipality's new 取組と目標 sheet (a draft unless ``published``); 409 when one
+        already starts that year, 422 naming each bad field."""
+        resp = await self.request(
+            "POST", "/api/v1/pdca/sheets", json=body, expect=(201,), actor=actor
+        )
+        return resp.json()
+
+    async def publish_pdca_sheet(
+        self, sheet_id: int, published: bool, version: int, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """Publish the sheet to the other municipalities, or make it a draft again (409 when
+        ``version`` is stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/pdca/sheets/{sheet_id}/published",
+            json={"published": published, "version": version},
             actor=actor,
         )
         return resp.json()

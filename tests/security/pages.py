@@ -57,6 +57,7 @@ PAGES: dict[str, str] = {
     "POST /support/applications/{application_id}/decision": "staff; ok=409",
     "POST /support/cases/{case_id}/initiatives": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/lessons": "staff; ok=409",
+    "POST /support/cases/{case_id}/citations/remove": "staff; ok=409",  # a cited 好事例
     "GET /support/cases/{case_id}/report.docx": "all",
     "GET /support/cases/{case_id}/roadmap": "all",
     "POST /support/cases/{case_id}/transitions": "staff; ok=409",
@@ -65,6 +66,9 @@ PAGES: dict[str, str] = {
     # the refused roles go first; the admin then moves the node up, the others find it first
     "POST /support/cases/{case_id}/tree/nodes/{node_id}/reorder": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/tree/nodes/{node_id}": "staff; advisor=own; ok=409",
+    "POST /support/cases/{case_id}/tree/nodes/{node_id}/measure-evidence/remove": (
+        "staff; advisor=own; ok=409"
+    ),
     "POST /support/cases/{case_id}/tree/nodes": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/visits": "staff; advisor=own; ok=303",
     "GET /support/cases/{case_id}": "all",
@@ -122,6 +126,15 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
     },
     "POST /support/cases/{case_id}/initiatives": {"node_id": "{node_id}", "title": "試験"},
     "POST /support/cases/{case_id}/lessons": {"lessons": "試験", "version": str(STALE)},
+    "POST /support/cases/{case_id}/citations/remove": {
+        "reference": "pdca-good-practice:1",
+        "version": str(STALE),
+    },
+    "POST /support/cases/{case_id}/tree/nodes/{node_id}/measure-evidence/remove": {
+        "measure_code": "kayoinoba_rate",
+        "fiscal_year": "2023",
+        "version": str(STALE),
+    },
     "POST /support/cases/{case_id}/transitions": {
         "to_status": "ヒアリング",
         "version": str(STALE),

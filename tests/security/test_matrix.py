@@ -265,6 +265,7 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                     "fiscal_year"
                 ],
                 "municipality_code": m,
+                "entity_code": m,  # a peer type's municipality (peers: PUT /peer-types/{code})
             }
         if svc == "support_cases":
             cases = await _get(c, "/api/v1/cases", municipality_code=m)
