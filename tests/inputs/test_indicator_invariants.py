@@ -19,7 +19,7 @@ from services.common import migrate
 from services.common.errors import _db_unavailable, _is_rule_violation
 from tests import dbs
 
-BEFORE = "264ac5c89dff"  # the indicators head before the invariants
+BEFORE = "5b7e2c9d1a40"  # the indicators head before the invariants
 TRACKED = "created_at, created_by, updated_at, updated_by, version"
 NOW = "'2025-01-01 00:00:00+00', 'x', '2025-01-01 00:00:00+00', 'x', 1"
 

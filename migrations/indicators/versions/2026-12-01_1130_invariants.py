@@ -41,8 +41,8 @@ Repair (before the constraints; each statement changes only rows that break them
   (regional) or 0..rank_of (results) becomes rank_of.
 
 Revision ID: 8c4f2a6e1d30
-Revises: 264ac5c89dff
-Create Date: 2026-12-01 11:00:00+00:00
+Revises: 5b7e2c9d1a40
+Create Date: 2026-12-01 11:30:00+00:00
 """
 
 from collections.abc import Sequence
@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8c4f2a6e1d30"
-down_revision: str | Sequence[str] | None = "264ac5c89dff"
+down_revision: str | Sequence[str] | None = "5b7e2c9d1a40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
