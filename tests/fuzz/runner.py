@@ -6,7 +6,7 @@ correct ``Allow``, a deleted resource answering 404 (``use_after_free``). The se
 run and is printed; ``FUZZ_SEED=<n>`` replays a run, ``FUZZ_EXAMPLES`` sets the examples per
 operation (CI 50, ``make fuzz`` 500).
 
-Bounded time: ``FUZZ_MAX_TIME`` seconds per schemathesis process (CI: 120; ``make fuzz``: 0, no
+Bounded time: ``FUZZ_MAX_TIME`` seconds per schemathesis process (CI: 100; ``make fuzz``: 0, no
 bound). Schemathesis splits that budget into a slice per operation, so a slow operation cannot
 starve the others, and repeats the fuzzing and stateful phases while time is left. The
 indicators service (100+ operations) runs as two processes, one per group of paths
@@ -60,7 +60,7 @@ def examples() -> int:
 
 def max_time() -> int:
     """Seconds per schemathesis process; 0: no bound (``make fuzz``)."""
-    return int(os.environ.get("FUZZ_MAX_TIME", "120"))
+    return int(os.environ.get("FUZZ_MAX_TIME", "100"))
 
 
 def parts(app: str) -> list[tuple[str, list[str]]]:
