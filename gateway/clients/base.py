@@ -147,7 +147,10 @@ class ServiceClient:
         content: bytes | None = None,
         files: Any = None,
         expect: tuple[int, ...] = (200,),
+        bound: float | None = None,
     ) -> httpx.Response:
+        """``bound``: a longer bound for this call only (file imports: the service reads
+        the whole file); the client's own deadline otherwise."""
         if not self.breaker.allow():
             raise ServiceError(
                 self.service,
@@ -157,7 +160,7 @@ class ServiceClient:
         for attempt in range(attempts):
             self.calls += 1
             try:
-                async with asyncio.timeout(self.deadline):
+                async with asyncio.timeout(bound or self.deadline):
                     resp = await self.http.request(
                         method,
                         path,
@@ -166,6 +169,7 @@ class ServiceClient:
                         content=content,
                         files=files,
                         headers=self._headers(actor),
+                        timeout=bound if bound else httpx.USE_CLIENT_DEFAULT,
                     )
             except _RETRYABLE as exc:
                 if attempt + 1 < attempts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,6 +25,18 @@ class FrameworkSummary(BaseModel):
     grant_fy: int
     evaluation_fy: int
     max_points: float = 0
+    state: str = "provisional"
+    state_label: str = "暫定"
+    state_note: str = ""
+    source: dict[str, Any] = {}
+    provisional_points: bool = False
+    items_pending: bool = False
+    version: int = 1
+
+    @property
+    def provisional(self) -> bool:
+        """Its figures rest on something 暫定 (the framework, or points no document confirms)."""
+        return self.state != "confirmed" or self.provisional_points or self.items_pending
 
 
 class DashboardGrantView(BaseModel):
@@ -76,6 +90,31 @@ class IndicatorsGrantReport(BaseModel):
     fiscal_year: int
     municipal: list[dict[str, Any]]
     prefectural: list[dict[str, Any]]
+
+
+IMPORT_TIMEOUT = 60.0  # seconds: a national file (174,100 cells) is read whole
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file to send on (kept by the gateway between the steps of an import)."""
+
+    file_name: str
+    content: bytes
+    content_type: str = ""
+
+    def parts(self, fields: dict[str, str] | None = None) -> dict[str, Any]:
+        """The multipart body: the file and the form fields (``files=`` of a request)."""
+        out: dict[str, Any] = {
+            "file": (self.file_name, self.content, self.content_type or "application/octet-stream")
+        }
+        for name, value in (fields or {}).items():
+            out[name] = (None, value)
+        return {"files": out}
 
 
 class IndicatorsClient(ServiceClient):
@@ -146,14 +185,12 @@ class IndicatorsClient(ServiceClient):
         *,
         fiscal_year: int,
         prefecture: str,
-        budgets: dict[str, int],
         actor: Actor | None = None,
     ) -> IndicatorsGrantReport:
         """The grant report's figures in one call: per grant the municipal framework's results
-        and allocation estimate, and the prefecture's own results."""
-        params = {"fiscal_year": fiscal_year, "prefecture": prefecture} | {
-            f"budget_{g}": b for g, b in budgets.items()
-        }
+        and allocation estimate at the service's budget of the year (or what is missing), and
+        the prefecture's own results."""
+        params = {"fiscal_year": fiscal_year, "prefecture": prefecture}
         data = await self.get_json("/api/v1/views/grant-report", params=params, actor=actor)
         return IndicatorsGrantReport.model_validate(data)
 
@@ -477,6 +514,89 @@ class IndicatorsClient(ServiceClient):
         )
         return resp.json()
 
+    # authoring (authoring15) ------------------------------------------------------------------
+    # Frameworks' source and state, their trees, budgets and the national allocation basis.
+
+    async def copy_framework(
+        self, framework_id: int, body: shapes.FrameworkCopy, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """A new framework for another grant year from this one's tree (暫定); 409 if it exists."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/copy",
+            json=body,
+            expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    async def patch_framework(
+        self, framework_id: int, body: shapes.FrameworkPatch, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Name, source, state (暫定/確定) with the current ``version`` (stale: 409)."""
+        resp = await self.request(
+            "PATCH", f"/api/v1/frameworks/{framework_id}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def put_tree(
+        self, framework_id: int, body: shapes.TreeIn, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Replace the categories and items, all or nothing (422 lists every problem)."""
+        resp = await self.request(
+            "PUT", f"/api/v1/frameworks/{framework_id}/tree", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def budgets(
+        self, *, grant: str | None = None, actor: Actor | None = None
+    ) -> list[shapes.BudgetOut]:
+        params = {"grant": grant} if grant else None
+        return await self.get_json("/api/v1/budgets", params=params, actor=actor)
+
+    async def put_budget(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.BudgetIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.BudgetOut:
+        """A published budget with its source, or an override with its reason."""
+        resp = await self.request(
+            "PUT", f"/api/v1/budgets/{grant}/{level}/{grant_fy}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def allocation_rules(self, *, actor: Actor | None = None) -> list[shapes.RuleOut]:
+        return await self.get_json("/api/v1/allocation/rules", actor=actor)
+
+    async def national_basis(
+        self, grant: str, level: str, grant_fy: int, *, actor: Actor | None = None
+    ) -> shapes.NationalBasisOut | None:
+        """The published national denominator of a year (None: not entered)."""
+        return await self.get_json(
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national", actor=actor
+        )
+
+    async def put_national_basis(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.NationalBasisIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.NationalBasisOut:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national",
+            json=body,
+            actor=actor,
+        )
+        return resp.json()
+
     # sheets (sheets16)
 
     async def create_pdca_sheet(
@@ -498,6 +618,218 @@ class IndicatorsClient(ServiceClient):
             "PUT",
             f"/api/v1/pdca/sheets/{sheet_id}/published",
             json={"published": published, "version": version},
+            actor=actor,
+        )
+        return resp.json()
+
+    # imports (wizard15) --------------------------------------------------------------------
+    # Each import sends the file (multipart ``file``) with its form fields as multipart parts,
+    # and waits longer than a read (the service reads the whole file); 422 lists every bad row.
+
+    async def import_items(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, str],
+        *,
+        dry_run: bool,
+        drop_scored: bool = False,
+        actor: Actor | None = None,
+    ) -> shapes.ItemImport:
+        """An item table into a framework (the ministry's list of 評価指標)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/items/import",
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
+            params={"dry_run": _flag(dry_run), "drop_scored": _flag(drop_scored)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_published(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, Any],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.PublishedImport:
+        """The ministry's per-insurer results (the service saves the mapping when written)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/published-results/import",
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def published_mapping(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> shapes.SavedMapping | None:
+        """The column mapping saved for the framework's grant × level × year (None: none)."""
+        return await self.get_json(
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping", actor=actor
+        )
+
+    async def save_published_mapping(
+        self, framework_id: int, mapping: shapes.MappingIn, *, actor: Actor | None = None
+    ) -> shapes.SavedMapping:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping",
+            json=mapping,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_insurers(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.InsurerImport:
+        """The insurer list (replaces the loaded one)."""
+        resp = await self.request(
+            "POST",
+            "/api/v1/insurers/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_first_insured(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        *,
+        as_of: str,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.FirstInsuredImportOut:
+        """第1号被保険者数 per insurer for a year."""
+        params = {"dry_run": _flag(dry_run)} | ({"as_of": as_of} if as_of else {})
+        resp = await self.request(
+            "POST",
+            f"/api/v1/first-insured/{fiscal_year}/import",
+            **upload.parts(),
+            params=params,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_allocation_inputs(
+        self,
+        grant: str,
+        grant_fy: int,
+        upload: FileUpload,
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.InputsImported:
+        """The allocation's inputs (first-insured persons, requested amounts) per insurer."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/allocation/{grant}/{grant_fy}/inputs/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def create_regional_import(
+        self,
+        upload: FileUpload,
+        *,
+        fiscal_year: int | None,
+        source: str,
+        actor: Actor | None = None,
+    ) -> shapes.ImportPreview:
+        """The regional service's staged import: the file kept there, its preview answered."""
+        fields = {"source": source} | ({"fiscal_year": str(fiscal_year)} if fiscal_year else {})
+        resp = await self.request(
+            "POST",
+            "/api/v1/regional/imports",
+            **upload.parts(fields),
+            expect=(201,),
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def update_regional_import(
+        self, import_id: int, body: shapes.ImportUpdate, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
+        """A new mapping (with the preview's ``version``): the preview again (409 if stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/regional/imports/{import_id}",
+            json=body,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def commit_regional_import(
+        self, import_id: int, body: shapes.ImportCommit, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
+        resp = await self.request(
+            "POST",
+            f"/api/v1/regional/imports/{import_id}/commit",
+            json=body,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centres(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.RegisterImported:
+        """地域包括支援センター register rows (centre × fiscal year)."""
+        resp = await self.request(
+            "POST",
+            "/api/v1/centres/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centre_catalogue(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        meta: dict[str, str],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.CatalogueOut:
+        """The year's evaluation items (meta: name, source_*, state, note, version)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/centres/catalogues/{fiscal_year}/import",
+            **upload.parts({k: v for k, v in meta.items() if v != ""}),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centre_answers(
+        self, fiscal_year: int, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.AnswersImported:
+        """The evaluation survey's answers (municipality staff: their own rows only)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/centres/evaluations/{fiscal_year}/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
         return resp.json()

@@ -629,6 +629,8 @@ async def page_params(demo: dict[str, ServiceHarness]) -> dict[str, Any]:
         "pdca_item": sheet["items"][0]["code"],
         "pdca_fy": sheet["start_fy"],
         "name": "participants.csv",
+        "kind": "items",  # the import wizard's item-table import
+        "upload_id": "nobodys-upload",
     }
 
 

@@ -818,6 +818,8 @@ class FrameworkRef(TypedDict):
     grant_fy: int
     evaluation_fy: int
     max_points: float
+    state: NotRequired[str]
+    state_label: NotRequired[str]
 
 
 class FrameworkSummary(TypedDict):
@@ -896,7 +898,8 @@ class GrantReport(TypedDict):
 class GrantReportMunicipal(TypedDict):
     framework: FrameworkRef
     results: Results
-    allocation: dict[str, Any] | None
+    allocation: SimulationOut | None
+    allocation_problem: NotRequired[str | None]
 
 
 class GrantReportPrefectural(TypedDict):
@@ -1002,6 +1005,11 @@ class InputRowOut(TypedDict):
     version: int
     updated_at: str | None
     updated_by: str | None
+
+
+class InputsImported(TypedDict):
+    written: int
+    rows: int
 
 
 class InputsIn(TypedDict):
@@ -1983,7 +1991,7 @@ RESPONSES: dict[str, str] = {
     "GET /api/v1/allocation/rules": "list[RuleOut]",
     "GET /api/v1/allocation/{grant}/{grant_fy}/inputs": "list[InputRowOut]",
     "PUT /api/v1/allocation/{grant}/{grant_fy}/inputs": "services__indicators__allocation__routes__Written",
-    "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "services__indicators__allocation__routes__Written",
+    "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "InputsImported",
     "GET /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "NationalBasisOut | None",
     "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "NationalBasisOut",
     "GET /api/v1/audit": "list[AuditEntry]",

@@ -75,6 +75,10 @@ class Written(BaseModel):
     written: int
 
 
+class InputsImported(Written):
+    rows: int = Field(description="ファイルの保険者の行 (dry_run=true: 書き込むはずの行)")
+
+
 @router.put(
     "/allocation/{grant}/{grant_fy}/inputs",
     response_model=Written,
@@ -90,7 +94,7 @@ async def put_inputs(
 
 @router.post(
     "/allocation/{grant}/{grant_fy}/inputs/import",
-    response_model=Written,
+    response_model=InputsImported,
     summary="配分の入力をCSV・XLSXから取り込む",
 )
 async def import_inputs(
@@ -99,11 +103,17 @@ async def import_inputs(
     session: Session,
     actor: Staff,
     file: Annotated[UploadFile, File()],
-) -> Written:
+    dry_run: Annotated[
+        bool, Query(description="true: 確かめて数えるだけ (何も書き込まない; 誤りは 422 で全件)")
+    ] = False,
+) -> InputsImported:
     n = await service.import_inputs(
         session, grant, grant_fy, file.filename or "", await file.read(), actor=actor
     )
-    return Written(written=n)
+    if dry_run:
+        await session.rollback()  # checked and counted, nothing kept
+        return InputsImported(written=0, rows=n)
+    return InputsImported(written=n, rows=n)
 
 
 @router.get(
