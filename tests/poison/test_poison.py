@@ -163,6 +163,12 @@ async def _b_good_practice_patch(c):  # type: ignore[no-untyped-def]
     return url, {"note": current["note"], "version": current["version"]}, None
 
 
+async def _b_peer_type(c):  # type: ignore[no-untyped-def]
+    # a municipality's peer type set by the prefecture (version 0: not set yet); the poisoned
+    # field is the type's name (a write of a name outside the types is refused with 422)
+    return "/api/v1/peer-types/132012", {"peer_type": "都市型", "version": 0}, None
+
+
 async def _b_import_put(c):  # type: ignore[no-untyped-def]
     years = await _json(c, "/api/v1/regional/years")
     r = await c.post(
@@ -218,6 +224,7 @@ BASES = {
     "PUT /api/v1/regional/imports/{import_id}": _b_import_put,
     "PUT /api/v1/centres/catalogues/{fiscal_year}": _b_catalogue,
     "PUT /api/v1/centres/{centre_id}/years/{fiscal_year}": _b_centre_year,
+    "PUT /api/v1/peer-types/{entity_code}": _b_peer_type,
 }
 
 
