@@ -90,16 +90,18 @@ class TestApplications:
         assert r.status_code == 422
         assert "受付期間" in r.json()["detail"]
 
-    async def test_second_application_from_the_same_municipality_gets_422(self, support_cases):
+    async def test_second_application_from_the_same_municipality_gets_409(self, support_cases):
         async with support_cases.client() as c:
             await make_round(c)
             await make_application(c, CITY)
             r = await c.post(f"/api/v1/rounds/{FY}/applications", json={"municipality_code": CITY})
-        assert r.status_code == 422
+            listed = await ok(await c.get("/api/v1/applications"))
+        assert r.status_code == 409
+        assert len(listed) == 1
         assert "既に提出" in r.json()["detail"]
 
     async def test_concurrent_duplicates_leave_exactly_one_application(self, support_cases):
-        """Every answer asserted (one 201, nine 422) and the stored count. On SQLite writers are
+        """Every answer asserted (one 201, nine 409) and the stored count. On SQLite writers are
         serialised by the file lock; the PostgreSQL pass (DATABASE_URL, run by .ci/run) is where
         the unique constraint and the round's row lock are proven under real concurrency."""
         async with support_cases.client() as c:
@@ -115,7 +117,7 @@ class TestApplications:
         codes = await asyncio.gather(*(apply() for _ in range(10)))
         async with support_cases.client() as c:
             listed = await ok(await c.get("/api/v1/applications"))
-        assert sorted(codes) == [201] + [422] * 9
+        assert sorted(codes) == [201] + [409] * 9
         assert len(listed) == 1
 
     async def test_municipality_cannot_apply_for_another(self, support_cases):

@@ -130,19 +130,18 @@ async def create_application(
             f"{m.full_name} は支援の対象 (都内の区市町村) ではありません",
             errors=[{"loc": ["body", "municipality_code"], "msg": "都内の区市町村ではありません"}],
         )
-    _check_window(rnd, today)
-    _check_themes(rnd, body.wished_themes)
     dup = await session.exec(
         select(Application.id).where(
             Application.round_id == rnd.id, Application.municipality_code == body.municipality_code
         )
     )
-    if dup.first() is not None:
-        raise Invalid(
+    if dup.first() is not None:  # a valid request that conflicts with what is stored: 409
+        raise Conflict(
             f"{m.name} の{fiscal_year}年度の希望は既に提出されています。"
-            "提出済みの希望を修正してください",
-            errors=[{"loc": ["body", "municipality_code"], "msg": "同じ年度に2件目の希望です"}],
+            "提出済みの希望を修正してください"
         )
+    _check_window(rnd, today)
+    _check_themes(rnd, body.wished_themes)
     app = Application.model_validate({**body.model_dump(), "round_id": rnd.id})
     stamp_created(app, actor)
     session.add(app)
