@@ -120,6 +120,23 @@ class TestThePage:
         assert r.status_code == 403
         assert await types_of(demo) == before
 
+    async def test_an_admin_follows_a_change_to_its_audit_trail(
+        self, demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+    ) -> None:
+        admin = await gateway_factory(role="admin")
+        r = await admin.post(
+            f"/indicators/peer-types/{MINATO}",
+            data={"peer_type": "離島・中山間型", "version": "0"},
+            headers=HTML,
+        )
+        assert r.status_code == 303, r.text
+        page = await admin.get("/indicators/peer-types", headers=HTML)
+        link = f"/admin/audit?entity_type=PeerTypeOverride&amp;entity_id={MINATO}"
+        assert link in row(page.text, MINATO)
+        trail = await admin.get(link.replace("&amp;", "&"), headers=HTML)
+        assert trail.status_code == 200, trail.text
+        assert "PeerTypeOverride" in trail.text and "離島・中山間型" in trail.text
+
 
 class TestOneSource:
     async def test_the_views_show_the_type_set_on_the_page(
