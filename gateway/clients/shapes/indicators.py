@@ -92,7 +92,7 @@ class AnswersImported(TypedDict):
 
 
 class AnswersIn(TypedDict):
-    answers: list[Any]
+    answers: list[dict[str, Any]]
     version: NotRequired[int | None]
 
 
@@ -266,7 +266,7 @@ class CatalogueIn(TypedDict):
     sample: NotRequired[bool]
     note: NotRequired[str]
     areas: NotRequired[list[AreaIn] | None]
-    items: list[Any]
+    items: list[dict[str, Any]]
     version: NotRequired[int | None]
 
 
@@ -1016,7 +1016,7 @@ class InputsImported(TypedDict):
 
 
 class InputsIn(TypedDict):
-    rows: list[Any]
+    rows: list[dict[str, Any]]
 
 
 class InsurerFound(TypedDict):
@@ -1095,8 +1095,15 @@ class ItemImport(TypedDict):
     items: list[ItemPreview]
     categories: list[CategoryPreview]
     changes: ItemChanges
-    problems: list[Problem]
+    problems: list[ItemImportProblem]
     written: int
+
+
+class ItemImportProblem(TypedDict):
+    "A problem of a row or column of the file (not a problem+json answer)."
+
+    loc: list[int | str]
+    msg: str
 
 
 ItemKind = Literal["indicator", "category_total"]
@@ -1301,7 +1308,7 @@ class NationalFigure(TypedDict):
 
 
 class NationalIn(TypedDict):
-    figures: list[Any]
+    figures: list[dict[str, Any]]
 
 
 class OperationCounts(TypedDict):
@@ -1428,8 +1435,15 @@ class PublishedImport(TypedDict):
     unmatched_columns: list[str]
     items_without_column: list[str]
     cells: int
-    problems: list[Problem]
+    problems: list[PublishedImportProblem]
     written: int
+
+
+class PublishedImportProblem(TypedDict):
+    "A problem of the file or its mapping (not a problem+json answer)."
+
+    loc: list[int | str]
+    msg: str
 
 
 class PublishedItem(TypedDict):
@@ -1552,7 +1566,7 @@ class ScoreCell(TypedDict):
 
 
 class ScoresIn(TypedDict):
-    scores: list[Any]
+    scores: list[dict[str, Any]]
 
 
 class SharedItem(TypedDict):
@@ -1854,7 +1868,7 @@ class UnmatchedInsurer(TypedDict):
 
 
 class ValuesIn(TypedDict):
-    values: list[Any]
+    values: list[dict[str, Any]]
     source: NotRequired[str]
 
 
