@@ -32,6 +32,7 @@ from gateway.pages.indicators import router as indicator_pages
 from gateway.pages.municipalities import router as municipality_pages
 from gateway.pages.pdca import router as pdca_pages
 from gateway.pages.pdca_shared import router as pdca_shared_pages
+from gateway.pages.peer_types import router as peer_type_pages
 from gateway.pages.regional import router as regional_pages
 from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
@@ -197,6 +198,7 @@ def create_app(
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
     app.include_router(import_pages)
+    app.include_router(peer_type_pages)
     install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
     # Outermost: behind a reverse proxy the real client address and scheme come from
     # X-Forwarded-For / X-Forwarded-Proto, believed only from GATEWAY_FORWARDED_ALLOW_IPS

@@ -55,6 +55,7 @@ class IndicatorsDashboard(BaseModel):
 
     prefecture: str | None
     grants: list[DashboardGrantView]
+    peer_types: dict[str, str | None] = {}  # code → the peer type in use (one source)
 
 
 class MunicipalityGrantView(BaseModel):
@@ -77,6 +78,8 @@ class IndicatorsMunicipality(BaseModel):
     entity_code: str
     name: str
     prefecture: str
+    peer_type: str | None = None  # the peer type in use (the prefecture's, else the default)
+    default_peer_type: str | None = None
     grants: list[MunicipalityGrantView]
     pdca: dict[str, Any] | None = None  # the newest sheet, when asked for (pdca=true)
 
@@ -90,6 +93,7 @@ class IndicatorsGrantReport(BaseModel):
     fiscal_year: int
     municipal: list[dict[str, Any]]
     prefectural: list[dict[str, Any]]
+    peer_types: dict[str, str | None] = {}  # code → the peer type in use (one source)
 
 
 IMPORT_TIMEOUT = 60.0  # seconds: a national file (174,100 cells) is read whole
@@ -279,6 +283,19 @@ class IndicatorsClient(ServiceClient):
     async def peer_sets(self, *, actor: Actor | None = None) -> shapes.PeerSets:
         """Built-in group sets, the size bands' labels and user-defined sets."""
         return await self.get_json("/api/v1/peer-sets", actor=actor)
+
+    async def peer_types(self, *, actor: Actor | None = None) -> shapes.PeerTypesOut:
+        """The home prefecture's municipalities with their peer type: the registry's default
+        and the one in use (the prefecture's setting, when there is one)."""
+        return await self.get_json("/api/v1/peer-types", actor=actor)
+
+    async def put_peer_type(
+        self, code: str, body: shapes.PeerTypeIn, *, actor: Actor | None = None
+    ) -> shapes.PeerTypeOut:
+        """Set a municipality's peer type (``peer_type`` null: back to the default), version
+        checked (409 when stale)."""
+        resp = await self.request("PUT", f"/api/v1/peer-types/{code}", json=body, actor=actor)
+        return resp.json()
 
     async def import_scores(
         self,

@@ -68,8 +68,14 @@ def rank_candidates(
     # peer group's mean, summed over the grants (percentage points).
     weak: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
+    # each one's peer type as the service groups it now (the results asked with
+    # peer_set=peer_type: the prefecture's setting, else the registry's default)
+    types: dict[str, str] = {}
     if latest is not None:
         for block in latest:
+            for e in block.get("entities", []):
+                if e.get("peer_set") == "peer_type" and e.get("peer_group"):
+                    types.setdefault(e["entity_code"], e["peer_group"])
             grant = GRANT_NAMES.get(block.get("grant"), block.get("grant"))
             entities = block.get("entities", [])
             top = block.get("summary", {}).get("top_categories") or []
@@ -118,7 +124,7 @@ def rank_candidates(
                 "code": m.code,
                 "name": m.name,
                 "region_class": m.region_class,
-                "peer_type": m.peer_type,
+                "peer_type": types.get(m.code),
                 "applied": app is not None,
                 "application_id": app.get("id") if app else None,
                 "application_status": app.get("status") if app else None,

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from gateway.clients.support_cases import CASE_STATUSES
 from gateway.views.context import ViewContext
 from gateway.views.parts import gather
+from gateway.views.registry import with_peer_types
 from gateway.views.vocabulary import FLAG_LABELS, GRANT_NAMES, GRANT_SHORT, grant_order
 from services.common import clock
 from services.common.actor import Role
@@ -194,6 +195,9 @@ async def dashboard(
         }
     )
     home = sorted(registry.home(), key=lambda m: m.code)
+    # the peer type the service uses now (the prefecture's setting), not the registry's default
+    latest_view = parts.get("latest")
+    home = with_peer_types(home, latest_view.peer_types if latest_view is not None else None)
     own_only = actor.role == Role.municipality
     if own_only:
         home = [m for m in home if m.code == actor.municipality_code]

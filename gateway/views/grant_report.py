@@ -12,6 +12,7 @@ from gateway.clients.support_cases import cases_query, round_summary_query
 from gateway.clients.training import stats_query
 from gateway.views.context import ViewContext
 from gateway.views.parts import Parts, gather, require_complete
+from gateway.views.registry import with_peer_types
 from gateway.views.vocabulary import GRANT_NAMES
 from services.common.actor import Role
 from services.common.errors import Forbidden
@@ -73,7 +74,11 @@ async def _grant_results(ctx: ViewContext, fy: int) -> dict[str, Any]:
     view = await ctx.clients.indicators.grant_report_view(
         fiscal_year=fy, prefecture=ctx.home_prefecture, actor=ctx.actor
     )
-    return {"municipal": view.municipal, "prefectural": view.prefectural}
+    return {
+        "municipal": view.municipal,
+        "prefectural": view.prefectural,
+        "peer_types": view.peer_types,
+    }
 
 
 def _estimate(a: dict[str, Any] | None) -> int | None:
@@ -134,8 +139,11 @@ def allocation_basis(fw: dict[str, Any], alloc: dict[str, Any] | None, problem: 
 def build_grant_report(registry: Registry, fy: int, parts: Parts) -> GrantReport:
     """The report from the gathered parts (a pure function of them)."""
     pref = registry.home_prefecture
-    home = sorted(registry.home(), key=lambda m: m.code)
     grants = parts.get("grants")
+    home = with_peer_types(  # the peer types the service uses now (unknown when it is down)
+        sorted(registry.home(), key=lambda m: m.code),
+        grants.get("peer_types") if grants is not None else None,
+    )
     stats = parts.get("stats")
     round_view = parts.get("round")  # cases and the round's summary, in one answer
     cases = round_view.cases if round_view is not None else None

@@ -78,12 +78,14 @@ def compare_changes(
     compares: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """Per grant and linked item: the mean change of the supported municipalities and of
-    their unsupported peers (same peer type); enough data needs 1 supported and 3 peers."""
+    their unsupported peers (same peer type, as the compare answer gives it: the prefecture's
+    setting, else the registry's default); enough data needs 1 supported and 3 peers."""
     out = []
     for (grant, (bf, lf)), comp in zip(pairs.items(), compares, strict=True):
+        types = {e["entity_code"]: e.get("peer_type") for e in comp.get("entities", [])}
         for item, supported in sorted(linked.items()):
             diffs_s, diffs_u = [], []
-            peer_groups = {registry.get(c).peer_type for c in supported if registry.get(c)}
+            peer_groups = {types.get(c) for c in supported} - {None}
             for e in comp.get("entities", []):
                 d = next((i for i in e.get("items", []) if i.get("code") == item), None)
                 m = registry.get(e["entity_code"])
@@ -91,7 +93,7 @@ def compare_changes(
                     continue
                 if e["entity_code"] in supported:
                     diffs_s.append(d["diff"])
-                elif m.peer_type in peer_groups:
+                elif types.get(e["entity_code"]) in peer_groups:
                     diffs_u.append(d["diff"])
             enough = len(diffs_s) >= 1 and len(diffs_u) >= 3
             out.append(

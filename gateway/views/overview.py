@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from gateway.clients.indicators import IndicatorsMunicipality
 from gateway.views.context import ViewContext, fiscal_year_or_current
 from gateway.views.parts import Parts, gather, require_complete
-from gateway.views.registry import lookup, to_out
+from gateway.views.registry import lookup, to_out, with_peer_type
 from gateway.views.vocabulary import GRANT_NAMES
 from services.common.access import ensure_visible
 from services.common.fiscal import format_fy_full
@@ -172,6 +172,7 @@ def shape_overview(m: Municipality, fy: int, parts: Parts) -> Overview:
     if cases is not None:
         ordered = sorted(cases, key=lambda c: (-(c.get("fiscal_year") or 0), c["id"]))
         support = {"cases": [case_summary(c) for c in ordered]}
+    m = with_peer_type(m, view.peer_type if view is not None else None)  # the service's, now
     return Overview(
         fiscal_year=fy,
         fiscal_year_label=format_fy_full(fy),

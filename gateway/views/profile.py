@@ -11,7 +11,7 @@ from gateway.clients.support_cases import CASE_STEPS
 from gateway.views.context import ViewContext, fiscal_year_or_current
 from gateway.views.overview import Overview, overview_calls, shape_overview
 from gateway.views.parts import gather
-from gateway.views.registry import lookup
+from gateway.views.registry import lookup, with_peer_type
 from gateway.views.vocabulary import FLAG_LABELS, GRANT_SHORT, grant_order
 from services.common.access import ensure_visible
 from services.common.actor import Role
@@ -186,6 +186,7 @@ async def profile(ctx: ViewContext, code: str, fiscal_year: int | None) -> Profi
     parts = await gather(overview_calls(ctx, m, fy))
     ov = shape_overview(m, fy, parts)
     view = parts.get("indicators")
+    m = with_peer_type(m, view.peer_type if view is not None else None)  # the service's, now
     history = _history(view) if view is not None else None
     ordered = sorted(
         (ov.indicators or {}).get("grants") or [], key=lambda g: grant_order(g.get("grant") or "")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
 from fastapi import Request
 from pydantic import BaseModel
 
@@ -70,6 +73,21 @@ def list_municipalities(
     if peer_type:
         rows = [m for m in rows if m.peer_type == peer_type]
     return rows
+
+
+def with_peer_type(m: Municipality, peer_type: str | None) -> Municipality:
+    """The municipality with the peer type the indicators service uses now (the prefecture's
+    setting, else the registry's default): the one source of every view that shows or groups
+    by peer type, in place of the registry's default."""
+    return m if m.peer_type == peer_type else replace(m, peer_type=peer_type)
+
+
+def with_peer_types(
+    ms: Iterable[Municipality], types: Mapping[str, str | None] | None
+) -> list[Municipality]:
+    """Each municipality with its peer type from the service's answer (``types``: code →
+    type); None where the service did not answer (unknown, not the registry's default)."""
+    return [with_peer_type(m, (types or {}).get(m.code)) for m in ms]
 
 
 def lookup(registry: Registry, code: str) -> Municipality:

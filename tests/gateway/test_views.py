@@ -85,6 +85,7 @@ def _entity(code: str, rate: float, peer: str = "都市型") -> dict[str, object
     return {
         "entity_code": code,
         "score_rate": rate,
+        "peer_set": "peer_type",
         "peer_group": peer,
         "categories": [{"code": "Ⅱ", "score_rate": rate}],
     }
@@ -124,6 +125,16 @@ class TestRankCandidates:
         mitaka = next(r for r in out["candidates"] if r["code"] == "132047")
         assert mitaka["weakness"] == 22.5 and not mitaka["applied"]
         assert any("低得点の目安 35%以下" in why for why in mitaka["reasons"])
+        # the peer type shown is the one the service grouped by (its setting), not the
+        # registry's default: 三鷹市 set to 大都市型 here; unscored ones: unknown
+        assert mitaka["peer_type"] == "都市型"
+        latest[0]["entities"][3]["peer_group"] = "大都市型"
+        again = rank_candidates(
+            TOKYO, 2025, parts(round=view, latest=latest), priority=["Ⅱ"], low_threshold=0.35
+        )
+        by_code = {r["code"]: r for r in again["candidates"]}
+        assert by_code["132047"]["peer_type"] == "大都市型"
+        assert by_code["131016"]["peer_type"] is None
 
     def test_a_region_class_without_applicants_is_a_shortfall(self) -> None:
         empty = RoundView(fiscal_year=2025, round=None, summary=None, applications=[], cases=[])
@@ -165,16 +176,26 @@ class TestImpact:
             )
         }
         diffs = {"132012": 10.0, "132021": 2.0, "132039": 4.0, "132047": 0.0, "131016": 50.0}
-        comp = {
-            "entities": [
-                {"entity_code": c, "items": [{"code": "X", "diff": d}]} for c, d in diffs.items()
-            ]
-        }
-        [item] = compare_changes(TOKYO, {"X": {"132012"}}, pair, [comp])
+        types = dict.fromkeys(diffs, "都市型") | {"131016": "大都市型"}
+
+        def comp_of(types: dict[str, str]) -> dict[str, object]:
+            return {
+                "entities": [
+                    {"entity_code": c, "peer_type": types[c], "items": [{"code": "X", "diff": d}]}
+                    for c, d in diffs.items()
+                ]
+            }
+
+        [item] = compare_changes(TOKYO, {"X": {"132012"}}, pair, [comp_of(types)])
         assert item["supported"] == {"count": 1, "mean_change": 10.0}
         # 千代田区 (大都市型) is not a peer of 八王子市 (都市型)
         assert item["unsupported_peers"] == {"count": 3, "mean_change": 2.0}
         assert item["enough_data"] is True and item["note"] is None
+        # the peer type is the compare answer's (the prefecture's setting), not the registry's
+        [item] = compare_changes(
+            TOKYO, {"X": {"132012"}}, pair, [comp_of(types | {"131016": "都市型"})]
+        )
+        assert item["unsupported_peers"] == {"count": 4, "mean_change": 14.0}
 
 
 class TestPdcaMetrics:

@@ -69,6 +69,8 @@ class TestPeerTypeReachesTheRegionalMeans:
             )
             assert r.status_code == 200, r.text
             answer = r.json()
+            assert answer.pop("updated_by").endswith("テスト coordinator")  # who set it
+            assert answer.pop("updated_at")
             assert answer == {
                 "entity_code": MINATO,
                 "name": "港区",
@@ -209,6 +211,60 @@ class TestResultsFollow:
             )
         assert results.status_code == 200, results.text
         assert sorted(e["entity_code"] for e in results.json()["entities"]) == [MINATO, HACHIOJI]
+
+
+class TestViewsAnswerTheCurrentType:
+    """The gateway's views read the peer type from the service's /views answers (one source):
+    a peer-type write reaches them at once (the cached answers are made again)."""
+
+    async def test_dashboard_profile_grant_report_and_compare_follow(self, regional) -> None:
+        from tests.indicators.factories import make_framework, put_scores
+
+        async with regional.client() as c:
+            fid = await make_framework(c)
+            await put_scores(c, fid, {MINATO: {"a": 10}, HACHIOJI: {"c": 5}})
+
+            async def answers() -> tuple[Any, ...]:
+                dash = await c.get("/api/v1/views/dashboard", params={"prefecture": "13"})
+                prof = await c.get(f"/api/v1/views/municipalities/{MINATO}")
+                rep = await c.get(
+                    "/api/v1/views/grant-report", params={"fiscal_year": 2025, "prefecture": "13"}
+                )
+                for r in (dash, prof, rep):
+                    assert r.status_code == 200, r.text
+                return dash.json(), prof.json(), rep.json()
+
+            dash, prof, rep = await answers()
+            assert len(dash["peer_types"]) == 62 and len(rep["peer_types"]) == 62
+            assert dash["peer_types"][MINATO] == rep["peer_types"][MINATO] == "大都市型"
+            assert (prof["peer_type"], prof["default_peer_type"]) == ("大都市型", "大都市型")
+
+            r = await c.put(
+                f"/api/v1/peer-types/{MINATO}", json={"peer_type": "都市型", "version": 0}
+            )
+            assert r.status_code == 200, r.text
+            dash, prof, rep = await answers()
+            assert dash["peer_types"][MINATO] == rep["peer_types"][MINATO] == "都市型"
+            assert (prof["peer_type"], prof["default_peer_type"]) == ("都市型", "大都市型")
+            assert dash["peer_types"][HACHIOJI] == "都市型"  # the others as they were
+
+            # back to the default (null): every answer says the registry's type again
+            r = await c.put(f"/api/v1/peer-types/{MINATO}", json={"peer_type": None, "version": 1})
+            assert r.status_code == 200, r.text
+            dash, prof, _ = await answers()
+        assert dash["peer_types"][MINATO] == prof["peer_type"] == "大都市型"
+
+    async def test_a_refused_write_leaves_the_views_as_they_were(self, regional) -> None:
+        async with regional.client() as c:
+            before = (await c.get("/api/v1/views/dashboard", params={"prefecture": "13"})).json()
+            r = await c.put(
+                f"/api/v1/peer-types/{MINATO}", json={"peer_type": "都市型", "version": 7}
+            )
+            assert r.status_code == 409
+            after = (await c.get("/api/v1/views/dashboard", params={"prefecture": "13"})).json()
+            listed = await peer_type(c, MINATO)
+        assert after["peer_types"] == before["peer_types"]
+        assert after["peer_types"][MINATO] == "大都市型" and listed["version"] == 0
 
 
 class TestConcurrent:

@@ -60,6 +60,10 @@ PAGES: dict[str, str] = {
     "POST /indicators/budgets/national": "staff; ok=409",
     # the deduction rule has no version: staff write the same FY2019 rule again (303)
     "POST /indicators/budgets/deduction": "staff; ok=303",
+    # a municipality's peer type (類型, issue #16): everybody reads (as GET /peer-types); the
+    # write is sent stale (409, nothing changes), the read-only roles get the service's 403
+    "GET /indicators/peer-types": "all",
+    "POST /indicators/peer-types/{code}": "staff; ok=409",
     "GET /municipalities/{code}": "all",
     "GET /pdca/cell": "all; municipality=403; ok=303",
     "POST /pdca/cell": "staff; ok=409",
@@ -175,6 +179,7 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
         "denominator": "1",
         "source_document": "マトリクス",
     },
+    "POST /indicators/peer-types/{code}": {"peer_type": "都市型", "version": str(STALE)},
     "POST /pdca/cell": {
         "item": "{pdca_item}",
         "fy": "{pdca_fy}",

@@ -564,6 +564,7 @@ class CompareOut(TypedDict):
 class Dashboard(TypedDict):
     prefecture: str | None
     grants: list[DashboardGrant]
+    peer_types: NotRequired[dict[str, str | None]]
 
 
 class DashboardGrant(TypedDict):
@@ -664,6 +665,7 @@ class EntityCompare(TypedDict):
     previous_score_rate: float | None
     categories: list[CodeDiff]
     items: NotRequired[list[CodeDiff] | None]
+    peer_type: NotRequired[str | None]
 
 
 class EntityResult(TypedDict):
@@ -893,6 +895,7 @@ class GrantReport(TypedDict):
     fiscal_year: int
     municipal: list[GrantReportMunicipal]
     prefectural: list[GrantReportPrefectural]
+    peer_types: NotRequired[dict[str, str | None]]
 
 
 class GrantReportMunicipal(TypedDict):
@@ -1347,6 +1350,8 @@ class PeerTypeOut(TypedDict):
     default_peer_type: str | None
     overridden: bool
     version: int
+    updated_by: NotRequired[str | None]
+    updated_at: NotRequired[str | None]
     refreshed: NotRequired[int | None]
 
 
@@ -1380,6 +1385,8 @@ class Profile(TypedDict):
     insurer_number: NotRequired[str | None]
     name: str
     prefecture: str
+    peer_type: NotRequired[str | None]
+    default_peer_type: NotRequired[str | None]
     grants: list[ProfileGrant]
     pdca: NotRequired[dict[str, Any] | None]
 

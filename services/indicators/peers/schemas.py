@@ -1,5 +1,7 @@
 """Peer group sets: what is written and what is answered."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -57,6 +59,10 @@ class PeerTypeOut(BaseModel):
     default_peer_type: str | None = Field(description="団体一覧 (registry) の既定の類型")
     overridden: bool = Field(description="都が既定と違う類型を設定しているか")
     version: int = Field(description="設定の版 (まだ設定がなければ 0)")
+    updated_by: str | None = Field(None, description="最後に設定した人 (設定がなければ null)")
+    updated_at: datetime | None = Field(
+        None, description="最後に設定した日時 (設定がなければ null)"
+    )
     refreshed: int | None = Field(
         None,
         description="書き込みで再計算した地域分析の年度×指標の数 (読み込みでは null)",

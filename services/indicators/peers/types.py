@@ -48,6 +48,8 @@ def _out(m: Municipality, row: PeerTypeOverride | None, effective: str | None) -
         "default_peer_type": m.peer_type,
         "overridden": effective != m.peer_type,
         "version": row.version if row else 0,
+        "updated_by": row.updated_by if row else None,
+        "updated_at": row.updated_at if row else None,
     }
 
 

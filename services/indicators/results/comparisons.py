@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.errors import NotFound
-from services.common.registry import get_registry
+from services.common.registry import Municipality, get_registry
 from services.indicators.frameworks.models import STATE_NAMES, ItemKind, Level, State
 from services.indicators.frameworks.service import Tree, load_tree
 from services.indicators.insurers.service import Directory, load_directory
+from services.indicators.regional.service import peer_types
 from services.indicators.results import readmodels
 from services.indicators.results.computation import compute, item_cells
 from services.indicators.results.grouping import check_set, prefecture_of, previous_framework
@@ -349,6 +350,10 @@ async def compare(
         return None if a is None or b is None else a - b
 
     directory = await load_directory(session)
+    reg = get_registry()
+    types = await peer_types(
+        session, [m for c in codes if isinstance(m := reg.get(c), Municipality)]
+    )
     entities = []
     for code in codes:
         t, pt = cur.totals.get(code), old.totals.get(code)
@@ -375,6 +380,7 @@ async def compare(
         }
         if code in item_rows:
             row["items"] = item_rows[code]
+        row["peer_type"] = types.get(code)
         entities.append(row)
     return {
         "framework_id": framework_id,

@@ -246,6 +246,11 @@ class EntityCompare(BaseModel):
     items: list[CodeDiff] | None = Field(
         default=None, description="entity_code または item_codes を指定したとき"
     )
+    peer_type: str | None = Field(
+        default=None,
+        description="区市町村の類型 (都の設定 PUT /peer-types/{code} があればそれ、なければ団体一覧の"
+        "既定。類型のない団体は null)",
+    )
 
 
 class Matched(BaseModel):
@@ -294,9 +299,16 @@ class DashboardGrant(BaseModel):
     summary: ResultsSummary
 
 
+PEER_TYPES_FIELD = (
+    "都道府県内の区市町村ごとの類型 (団体コード → 類型): 都の設定 (PUT /peer-types/{code}) が"
+    "あればそれ、なければ団体一覧の既定。画面はこの値を表示し、類型で絞り込む"
+)
+
+
 class Dashboard(BaseModel):
     prefecture: str | None
     grants: list[DashboardGrant]
+    peer_types: dict[str, str | None] = Field(default_factory=dict, description=PEER_TYPES_FIELD)
 
 
 class YearTotal(BaseModel):
@@ -328,6 +340,11 @@ class Profile(BaseModel):
     )
     name: str
     prefecture: str
+    peer_type: str | None = Field(
+        None,
+        description="いま使う類型 (都の設定 PUT /peer-types/{code} があればそれ、なければ団体一覧の既定)",
+    )
+    default_peer_type: str | None = Field(None, description="団体一覧 (registry) の既定の類型")
     grants: list[ProfileGrant]
     pdca: dict[str, Any] | None = Field(
         None,
@@ -359,3 +376,4 @@ class GrantReport(BaseModel):
     prefectural: list[GrantReportPrefectural] = Field(
         description="交付金ごとに、その交付年度以前で最新の都道府県の体系"
     )
+    peer_types: dict[str, str | None] = Field(default_factory=dict, description=PEER_TYPES_FIELD)

@@ -14,13 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.actor import Actor
 from services.common.errors import AppError, NotFound
-from services.common.registry import get_registry
+from services.common.registry import Municipality, get_registry
 from services.indicators.allocation import service as allocation_service
 from services.indicators.allocation.schemas import SimulationOut
 from services.indicators.frameworks.models import Framework, Level
 from services.indicators.frameworks.service import list_frameworks, load_tree
 from services.indicators.insurers.service import load_directory
 from services.indicators.pdca import service as pdca_service
+from services.indicators.regional.service import peer_types
 from services.indicators.results import comparisons
 from services.indicators.results.grouping import prefecture_of
 from services.indicators.results.models import ResultEntity
@@ -69,7 +70,18 @@ async def dashboard(session: AsyncSession, opts: ResultOptions) -> dict[str, Any
                 "summary": res["summary"],
             }
         )
-    return {"prefecture": opts.prefecture, "grants": grants}
+    return {
+        "prefecture": opts.prefecture,
+        "grants": grants,
+        "peer_types": await prefecture_peer_types(session, opts.prefecture),
+    }
+
+
+async def prefecture_peer_types(session: AsyncSession, prefecture: str | None) -> dict[str, Any]:
+    """Each municipality of the prefecture (default: the home one) with its peer type as the
+    prefecture set it, else the registry's default: the one source the gateway's views show."""
+    reg = get_registry()
+    return await peer_types(session, reg.in_prefecture(prefecture or reg.home_prefecture))
 
 
 async def profile(
@@ -85,7 +97,8 @@ async def profile(
     scored framework with the prefecture's summary, its 取り戻す指標, its totals of the last
     ``years`` grant years with the prefecture's mean, and the averages (nation, prefecture,
     groups of ``group_set``) of the newest framework it is scored in."""
-    if get_registry().get(code) is None:
+    m = get_registry().get(code)
+    if m is None:
         raise NotFound(f"区市町村コード {code} は登録されていません")
     prefecture = prefecture or get_registry().home_prefecture
     opts = ResultOptions(prefecture=prefecture, entity_code=code, peer_set=group_set)
@@ -160,11 +173,14 @@ async def profile(
             )
         grants.append(block)
     directory = await load_directory(session)
+    types = await peer_types(session, [m] if isinstance(m, Municipality) else [])
     return {
         "entity_code": code,
         "insurer_number": directory.insurer_number_of_entity(code),
         "name": directory.name_of(code),
         "prefecture": prefecture_of(code),
+        "peer_type": types.get(code),
+        "default_peer_type": m.peer_type if isinstance(m, Municipality) else None,
         "grants": sorted(grants, key=lambda g: g["grant"]),
     }
 
@@ -234,4 +250,9 @@ async def grant_report(
         elif own is not None:
             res = await shape_results(session, tree, ResultOptions(entity_code=own.code))
             prefectural.append({"framework": framework_summary(fw), "results": res})
-    return {"fiscal_year": fy, "municipal": municipal, "prefectural": prefectural}
+    return {
+        "fiscal_year": fy,
+        "municipal": municipal,
+        "prefectural": prefectural,
+        "peer_types": await prefecture_peer_types(session, prefecture),
+    }
