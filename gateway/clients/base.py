@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import httpx
+from pydantic_core import from_json
 
 from services.common.actor import SYSTEM_COORDINATOR, Actor, current_actor, mint_token
 from services.common.observability import REQUEST_ID_HEADER, current_request_id
@@ -192,7 +193,9 @@ class ServiceClient:
         return resp
 
     async def get_json(self, path: str, **kw: Any) -> Any:
-        return (await self.request("GET", path, **kw)).json()
+        # pydantic-core's JSON parser: several times faster than the json module on the
+        # large answers of the view endpoints (the same Python values come out).
+        return from_json((await self.request("GET", path, **kw)).content)
 
     async def open_stream(
         self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None
