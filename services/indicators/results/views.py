@@ -154,8 +154,10 @@ async def profile(
                     share=share,  # type: ignore[arg-type]
                 )
         if history:
-            block["averages"] = await comparisons.averages(
-                session, history[-1]["framework_id"], prefecture=prefecture, group_set=group_set
+            block["averages"] = _without_items(
+                await comparisons.averages(
+                    session, history[-1]["framework_id"], prefecture=prefecture, group_set=group_set
+                )
             )
         grants.append(block)
     directory = await load_directory(session)
@@ -165,6 +167,21 @@ async def profile(
         "name": directory.name_of(code),
         "prefecture": prefecture_of(code),
         "grants": sorted(grants, key=lambda g: g["grant"]),
+    }
+
+
+def _without_items(avg: dict[str, Any]) -> dict[str, Any]:
+    """The averages a profile shows (by category): the per-item means of every block left
+    out, four fifths of the answer that nothing on the page reads."""
+
+    def block(b: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if b is None else {k: v for k, v in b.items() if k != "items"}
+
+    return {
+        **avg,
+        "nation": block(avg.get("nation")),
+        "prefecture": block(avg.get("prefecture")),
+        "groups": [block(g) for g in avg.get("groups") or []],
     }
 
 
