@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from pydantic_core import from_json
 
+from gateway.clients.transport import GatewayTransport
 from services.common.actor import SYSTEM_COORDINATOR, Actor, current_actor, mint_token
 from services.common.observability import REQUEST_ID_HEADER, current_request_id
 
@@ -124,6 +125,11 @@ class ServiceClient:
         self.calls = 0  # requests sent (tests check there is no N+1)
         # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
         self.deadline = http.timeout.read or 2.0
+        # Plain reads over the gateway's own transport go straight to aiohttp (see
+        # GatewayTransport.get); tests' in-process transports keep httpx's whole path.
+        transport = getattr(http, "_transport", None)
+        self._direct = transport if isinstance(transport, GatewayTransport) else None
+        self._base = str(http.base_url)
 
     def _headers(self, actor: Actor | None) -> dict[str, str]:
         """The acting user: the one passed, else the request's (set by authentication).
@@ -155,19 +161,25 @@ class ServiceClient:
                 f"一時的に停止中です (約{self.breaker.retry_in():.0f}秒後に再試行します)",
             )
         attempts = 2 if method == "GET" else 1  # one retry, for idempotent reads only
+        direct = method == "GET" and json is None and content is None and files is None
         for attempt in range(attempts):
             self.calls += 1
             try:
                 async with asyncio.timeout(self.deadline):
-                    resp = await self.http.request(
-                        method,
-                        path,
-                        params=params,
-                        json=json,
-                        content=content,
-                        files=files,
-                        headers=self._headers(actor),
-                    )
+                    if self._direct is not None and direct:
+                        resp = await self._direct.get(
+                            self._url(path, params), self._headers(actor), self.deadline
+                        )
+                    else:
+                        resp = await self.http.request(
+                            method,
+                            path,
+                            params=params,
+                            json=json,
+                            content=content,
+                            files=files,
+                            headers=self._headers(actor),
+                        )
             except _RETRYABLE as exc:
                 if attempt + 1 < attempts:
                     continue
@@ -191,6 +203,16 @@ class ServiceClient:
         if resp.status_code not in expect:
             raise ServiceRejected(self.service, resp.status_code, _problem_of(resp))
         return resp
+
+    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+        """The absolute URL httpx would send for ``path`` and ``params`` (relative to the base
+        URL, the query encoded by httpx's own rules)."""
+        url = self._base + path.lstrip("/") if self._base.endswith("/") else self._base + path
+        if params:
+            query = str(httpx.QueryParams(params))
+            if query:
+                url += ("&" if "?" in url else "?") + query
+        return url
 
     async def get_json(self, path: str, **kw: Any) -> Any:
         # pydantic-core's JSON parser: several times faster than the json module on the
