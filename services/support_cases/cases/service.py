@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,7 +18,6 @@ from services.support_cases.access import Need, load_case, visible_case_ids
 from services.support_cases.advisors.models import Advisor
 from services.support_cases.cases.models import (
     STATUS_ORDER,
-    AdvisorRef,
     CaseAdvisor,
     CaseCreate,
     CaseListItem,
@@ -346,9 +346,10 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _list_item(row: Any, today: date, reg: Any) -> CaseListItem:
-    """A list item from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the summary's columns
-    are None when the case has no summary row yet)."""
+def _list_item(row: Any, today: date, reg: Any) -> dict[str, Any]:
+    """A list item's fields from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the
+    summary's columns are None when the case has no summary row yet); ``_ITEMS`` validates
+    a whole list in one call."""
     (cid, code, theme, status, version, fy, round_id, coordinator, item_codes,
      advisors, observers, visit_dates, hours, n_items, done, changed) = row  # fmt: skip
     m = reg.get(code)
@@ -356,29 +357,32 @@ def _list_item(row: Any, today: date, reg: Any) -> CaseListItem:
     past = [d for d in dates if d <= today]
     future = [d for d in dates if d > today]
     n_items, done = n_items or 0, done or 0
-    return CaseListItem(
-        id=cid,
-        municipality_code=code,
-        theme=theme,
-        status=status,
-        advisors=[AdvisorRef(**a) for a in advisors or ()],
-        visits_count=len(dates),
-        version=version,
-        municipality_name=m.name if m else code,
-        region_class=m.region_class if m else None,
-        fiscal_year=fy,
-        round_id=round_id,
-        coordinator=coordinator,
-        observers=list(observers or ()),
-        last_visit_date=max(past) if past else None,
-        next_visit_date=min(future) if future else None,
-        advisor_hours=round(float(hours or 0.0), 2),
-        roadmap_items=n_items,
-        roadmap_items_done=done,
-        roadmap_progress=round(done / n_items, 4) if n_items else None,
-        status_changed_at=changed,
-        indicator_item_codes=list(item_codes or ()),
-    )
+    return {
+        "id": cid,
+        "municipality_code": code,
+        "theme": theme,
+        "status": status,
+        "advisors": advisors or [],
+        "visits_count": len(dates),
+        "version": version,
+        "municipality_name": m.name if m else code,
+        "region_class": m.region_class if m else None,
+        "fiscal_year": fy,
+        "round_id": round_id,
+        "coordinator": coordinator,
+        "observers": list(observers or ()),
+        "last_visit_date": max(past) if past else None,
+        "next_visit_date": min(future) if future else None,
+        "advisor_hours": round(float(hours or 0.0), 2),
+        "roadmap_items": n_items,
+        "roadmap_items_done": done,
+        "roadmap_progress": round(done / n_items, 4) if n_items else None,
+        "status_changed_at": changed,
+        "indicator_item_codes": list(item_codes or ()),
+    }
+
+
+_ITEMS: TypeAdapter[list[CaseListItem]] = TypeAdapter(list[CaseListItem])
 
 
 def _items_query(*where: Any) -> Any:
@@ -401,7 +405,9 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
     rows = (await session.exec(_items_query(col(SupportCase.id).in_(ids)))).all()
     by_id = {row[0]: row for row in rows}
     today, reg = today_jst(), get_registry()
-    return [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+    return _ITEMS.validate_python(
+        [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+    )
 
 
 async def list_cases(
@@ -435,7 +441,7 @@ async def list_cases(
         )
     rows = (await session.exec(_items_query(*where))).all()
     today, reg = today_jst(), get_registry()
-    return [_list_item(row, today, reg) for row in rows]
+    return _ITEMS.validate_python([_list_item(row, today, reg) for row in rows])
 
 
 async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:
