@@ -89,6 +89,14 @@ def application_public(app: Application, fiscal_year: int, actor: Actor) -> Appl
 
 def _public(data: dict[str, Any], fiscal_year: int, actor: Actor) -> ApplicationPublic:
     """``application_public`` from the application's columns."""
+    return ApplicationPublic.model_validate(public_fields(data, fiscal_year, actor))
+
+
+_PUBLIC_FIELDS = tuple(ApplicationPublic.model_fields)
+
+
+def public_fields(data: dict[str, Any], fiscal_year: int, actor: Actor) -> dict[str, Any]:
+    """ApplicationPublic's fields from the application's columns, as plain values."""
     code = data["municipality_code"]
     m = get_registry().get(code)
     data = {
@@ -99,7 +107,7 @@ def _public(data: dict[str, Any], fiscal_year: int, actor: Actor) -> Application
     }
     if not sees_contact_details(actor, code):
         data.update(dict.fromkeys(CONTACT_FIELDS))
-    return ApplicationPublic.model_validate(data)
+    return {k: data[k] for k in _PUBLIC_FIELDS}
 
 
 def _check_window(rnd: SupportRound, today: date) -> None:
@@ -270,6 +278,26 @@ async def list_applications(
     stmt = stmt.order_by(SupportRound.fiscal_year, Application.municipality_code)
     rows = (await session.exec(stmt)).mappings().all()
     return [_public(dict(r), r["_fiscal_year"], actor) for r in rows]
+
+
+async def application_fields(
+    session: AsyncSession, *, actor: Actor, fiscal_year: int
+) -> list[dict[str, Any]]:
+    """``list_applications`` of a year as plain fields (for an answer serialised at once)."""
+    if actor.role == Role.advisor:
+        raise Forbidden("専門家は希望の一覧を閲覧できません")
+    code = municipality_filter(actor, None)
+    table = Application.__table__  # type: ignore[attr-defined]
+    stmt = (
+        select(table, col(SupportRound.fiscal_year).label("_fiscal_year"))
+        .join(SupportRound, col(SupportRound.id) == Application.round_id)
+        .where(SupportRound.fiscal_year == fiscal_year)
+        .order_by(Application.municipality_code)
+    )
+    if code is not None:
+        stmt = stmt.where(Application.municipality_code == code)
+    rows = (await session.exec(stmt)).mappings().all()
+    return [public_fields(dict(r), fiscal_year, actor) for r in rows]
 
 
 async def round_summary(session: AsyncSession, *, fiscal_year: int) -> RoundSummary:
