@@ -9,7 +9,7 @@ ROLE ?= coordinator
 MUNICIPALITY ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install run serve migrate demo test test-pg lint fmt token clean drill drill-short bench fuzz
+.PHONY: help install run serve migrate demo test test-pg lint fmt token clean drill drill-short bench fuzz shapes
 
 help:
 	@echo "make run      サービス一式をサンプルデータ付きで起動 (http://127.0.0.1:8000/)"
@@ -85,6 +85,10 @@ lint: $(STAMP)
 fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The gateway's client shapes (gateway/clients/shapes/) from the services' OpenAPI documents.
+shapes: $(STAMP)
+	$(BIN)/python -m scripts.client_shapes
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm .pytest_cache

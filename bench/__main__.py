@@ -46,6 +46,7 @@ from bench import report as md
 from drills.base import DEGRADED_NOTICE, login, token
 from services.common.db import Database
 from services.common.models import utcnow
+from services.common.registry import get_registry
 from tests.e2e.system import APPS, ROOT, System, free_port
 
 PG = os.environ.get(
@@ -702,6 +703,64 @@ def national_imports(
     return out
 
 
+def _first_item(fw: dict[str, Any]) -> dict[str, Any]:
+    cats = list(fw["categories"])
+    while cats:
+        c = cats.pop(0)
+        if c.get("items"):
+            return c["items"][0]
+        cats = list(c.get("categories") or []) + cats
+    raise RuntimeError("the framework has no item")
+
+
+def small_writes(system: System, data: dict[str, Any]) -> dict[str, Any]:
+    """The writes a person makes one at a time, on the national data: a one-cell score PUT
+    (its read models are refreshed within the write) and a peer-set create and edit (every
+    framework's peer ranks and averages follow). Sequential, each timed; a read right after
+    each score PUT says whether it saw the new points."""
+    ind = system.service_url("indicators")
+    fid = data["frameworks"]["suishin-2025"]
+    out: dict[str, Any] = {"cell_put_s": [], "cell_read_saw_it": [], "peer_set_s": []}
+    with httpx.Client(base_url=ind, headers=token(system), timeout=300) as c:
+        item = _first_item(c.get(f"/api/v1/frameworks/{fid}").json())
+        before = entity_total(
+            c.get(f"/api/v1/frameworks/{fid}/results", params={"entity_code": CODE})
+        )
+        for i in range(5):
+            points = item["min_points"] if i % 2 == 0 else item["max_points"]
+            body = {"scores": [{"entity_code": CODE, "item_code": item["code"], "points": points}]}
+            t0 = time.perf_counter()
+            r = c.put(f"/api/v1/frameworks/{fid}/scores", json=body)
+            out["cell_put_s"].append(round(time.perf_counter() - t0, 3))
+            if r.status_code != 200:
+                raise RuntimeError(f"score PUT: {r.status_code} {r.text[:300]}")
+            after = entity_total(
+                c.get(f"/api/v1/frameworks/{fid}/results", params={"entity_code": CODE})
+            )
+            cells = c.get(f"/api/v1/frameworks/{fid}/scores", params={"entity_code": CODE}).json()
+            stored = sum(float(x.get("points") or 0) for x in cells if x.get("points") is not None)
+            out["cell_read_saw_it"].append(after is not None and abs(after - stored) < 1e-6)
+        out["total_before"] = before
+        tokyo = [m.code for m in get_registry().home()]
+        members = {m: ("支援対象" if i % 2 else "対象外") for i, m in enumerate(tokyo)}
+        t0 = time.perf_counter()
+        r = c.post("/api/v1/peer-sets", json={"name": "ベンチ", "members": members})
+        out["peer_set_s"].append(round(time.perf_counter() - t0, 3))
+        if r.status_code != 201:
+            raise RuntimeError(f"peer set: {r.status_code} {r.text[:300]}")
+        ps = r.json()
+        members = {m: ("支援対象" if i % 3 else "対象外") for i, m in enumerate(tokyo)}
+        t0 = time.perf_counter()
+        r = c.put(f"/api/v1/peer-sets/{ps['id']}",
+                  json={"name": "ベンチ", "members": members, "version": ps["version"]})  # fmt: skip
+        out["peer_set_s"].append(round(time.perf_counter() - t0, 3))
+        if r.status_code != 200:
+            raise RuntimeError(f"peer set edit: {r.status_code} {r.text[:300]}")
+    out["frameworks"] = len(data["frameworks"])
+    log(f"small writes: {out}")
+    return out
+
+
 def entity_total(r: httpx.Response) -> float | None:
     if r.status_code != 200:
         return None
@@ -831,11 +890,13 @@ def measure_pg(
                      service=call["service"])  # fmt: skip
     imports = national_imports(bench, system, data, workdir, args.scale)
     burst = registration_burst(bench, system)
+    small = small_writes(system, data)
     return {
         "calls": calls,
         "discovery_complete": discovery_complete,
         "imports": imports,
         "burst": burst,
+        "small_writes": small,
     }
 
 

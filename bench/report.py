@@ -553,6 +553,25 @@ def writes_lines(doc: dict[str, Any]) -> list[str]:
             f"answers {', '.join(f'{k}×{v}' for k, v in b['statuses'].items())} in "
             f"{_n(b['seconds'])} s."
         )
+    w = pg.get("small_writes")
+    if w:
+        saw = all(w["cell_read_saw_it"])
+        lines.append(
+            f"- One score cell (`PUT /api/v1/frameworks/{{id}}/scores`, one row) with "
+            f"{w['frameworks']} national frameworks loaded: "
+            + ", ".join(f"{_n(x)} s" for x in w["cell_put_s"])
+            + "; "
+            + (
+                "a read right after each answer saw it."
+                if saw
+                else "a read right after an answer did NOT see it."
+            )
+        )
+        lines.append(
+            "- A peer-group set over Tokyo's 62 (every framework's peer ranks and averages follow "
+            f"within the write): created in {_n(w['peer_set_s'][0])} s, edited in "
+            f"{_n(w['peer_set_s'][1])} s."
+        )
     return lines
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 
 from drills.base import Report, service_client
+from services.common import clock
 from tests.e2e.system import System
 
 
@@ -18,8 +19,8 @@ async def make_round(c: httpx.AsyncClient, fy: int) -> None:
         json={
             "fiscal_year": fy,
             # open today, so that applications can be made now for any year
-            "application_opens": (date.today() - timedelta(days=10)).isoformat(),
-            "application_closes": (date.today() + timedelta(days=30)).isoformat(),
+            "application_opens": (clock.today() - timedelta(days=10)).isoformat(),
+            "application_closes": (clock.today() + timedelta(days=30)).isoformat(),
             "targets_by_region_class": {"区部": 20, "市部": 20, "町村部": 20},
             "advisor_days_budget": 500,
         },

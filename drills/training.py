@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 from drills.base import Report, restart_postgres, service_client, wait_for_postgres
+from services.common import clock
 from tests.e2e.system import System
 
 TOKYO = [
@@ -28,7 +29,7 @@ async def _session(system: System, capacity: int) -> int:
             },
         )
         p.raise_for_status()
-        day = (date.today() + timedelta(days=30)).isoformat()
+        day = (clock.today() + timedelta(days=30)).isoformat()
         s = await c.post(
             "/api/v1/sessions",
             json={

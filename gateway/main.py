@@ -27,6 +27,7 @@ from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.pool import Services, build_services
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
+from gateway.pages.imports import router as import_pages
 from gateway.pages.indicators import router as indicator_pages
 from gateway.pages.municipalities import router as municipality_pages
 from gateway.pages.pdca import router as pdca_pages
@@ -195,6 +196,7 @@ def create_app(
     app.include_router(pdca_shared_pages)
     app.include_router(pdca_pages)
     app.include_router(audit_pages)
+    app.include_router(import_pages)
     install_openapi(app, paths=("/api/",))  # every problem answer documented (kernel)
     # Outermost: behind a reverse proxy the real client address and scheme come from
     # X-Forwarded-For / X-Forwarded-Proto, believed only from GATEWAY_FORWARDED_ALLOW_IPS

@@ -24,10 +24,24 @@ MUNI_HEADERS = [
     "満点",
     "得点率(%)",
     "都内順位",
-    "配分見込額(円)",
+    "配分見込額(円・見込み)",
     "低得点",
     "伴走型支援の状況",
     "研修への参加",
+    "体系の状態",
+]
+BASIS_HEADERS = [
+    "交付金",
+    "交付年度",
+    "体系の状態",
+    "予算額(円)",
+    "予算の根拠",
+    "予算の出典または上書きの理由",
+    "全国の分母",
+    "分母の根拠",
+    "配分の規則",
+    "暫定の理由",
+    "試算できない理由",
 ]
 EVIDENCE_HEADERS = ["項目", "値", "出どころ (サービス)", "出どころ (問い合わせ)", "項目名", "備考"]
 
@@ -56,8 +70,38 @@ def _muni_rows(report: dict[str, Any]) -> list[list[Any]]:
                     "該当" if g and "low_score_rate" in g["flags"] else "",
                     m["support_case_status"] or "",
                     reach,
+                    g.get("framework_state", "") if g else "",
                 ]
             )
+    return rows
+
+
+def _source_text(src: dict[str, Any] | None) -> str:
+    src = src or {}
+    return " ".join(str(src[k]) for k in ("document", "date", "page") if src.get(k))
+
+
+def _basis_rows(report: dict[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = []
+    for b in report["allocation"].get("grants", []):
+        budget, den, rule = b.get("budget") or {}, b.get("denominator") or {}, b.get("rule") or {}
+        override = budget.get("basis") == "override"
+        rows.append(
+            [
+                GRANT_SHORT.get(b["grant"], b["grant"]),
+                b["grant_fy"],
+                b.get("framework_state", ""),
+                budget.get("amount") if budget.get("amount") is not None else "",
+                ("上書き" if override else "公表額") if budget else "",
+                (budget.get("override_reason") if override else _source_text(budget.get("source")))
+                or "",
+                den.get("value") if den.get("value") is not None else "",
+                den.get("text") or "",
+                rule.get("weight_label") or "",
+                "、".join(b.get("provisional_reasons") or []),
+                b.get("problem") or "",
+            ]
+        )
     return rows
 
 
@@ -95,6 +139,10 @@ def grant_report_csv(report: dict[str, Any]) -> bytes:
     w.writerow(MUNI_HEADERS)
     w.writerows(_muni_rows(report))
     w.writerow([])
+    w.writerow(["配分見込額の根拠 (見込み)"])
+    w.writerow(BASIS_HEADERS)
+    w.writerows(_basis_rows(report))
+    w.writerow([])
     w.writerow([f"{report['prefecture']['name']}の根拠"])
     w.writerow(EVIDENCE_HEADERS)
     w.writerows(_evidence_rows(report))
@@ -106,6 +154,7 @@ def grant_report_xlsx(report: dict[str, Any]) -> bytes:
     wb = Workbook()
     sheets = [
         ("区市町村", MUNI_HEADERS, _muni_rows(report)),
+        ("配分見込額の根拠", BASIS_HEADERS, _basis_rows(report)),
         ("都道府県の根拠", EVIDENCE_HEADERS, _evidence_rows(report)),
         (
             "都道府県の得点",

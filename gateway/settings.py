@@ -18,16 +18,6 @@ class Settings(BaseSettings):
     service_timeout_seconds: float = Field(2.0, gt=0, le=60)
     circuit_failure_threshold: int = Field(3, ge=1, description="連続失敗でこの回数に達したら遮断")
     circuit_cooldown_seconds: float = Field(5.0, gt=0, description="遮断してから再試行までの秒数")
-    allocation_budget_suishin: int = Field(
-        2_000_000_000,
-        ge=0,
-        description="配分見込みの計算に使う推進交付金の予算額 (円、入力のある保険者に按分)",
-    )
-    allocation_budget_doryoku: int = Field(
-        2_000_000_000,
-        ge=0,
-        description="配分見込みの計算に使う努力支援交付金の予算額 (円、入力のある保険者に按分)",
-    )
     priority_categories: str = Field(
         "",
         description="伴走型支援の候補選びで重視する区分コード (カンマ区切り、空なら最上位の全区分)",

@@ -154,7 +154,10 @@ class ServiceClient:
         content: bytes | None = None,
         files: Any = None,
         expect: tuple[int, ...] = (200,),
+        bound: float | None = None,
     ) -> httpx.Response:
+        """``bound``: a longer bound for this call only (file imports: the service reads
+        the whole file); the client's own deadline otherwise."""
         if not self.breaker.allow():
             raise ServiceError(
                 self.service,
@@ -165,10 +168,10 @@ class ServiceClient:
         for attempt in range(attempts):
             self.calls += 1
             try:
-                async with asyncio.timeout(self.deadline):
+                async with asyncio.timeout(bound or self.deadline):
                     if self._direct is not None and direct:
                         resp = await self._direct.get(
-                            self._url(path, params), self._headers(actor), self.deadline
+                            self._url(path, params), self._headers(actor), bound or self.deadline
                         )
                     else:
                         resp = await self.http.request(
@@ -179,6 +182,7 @@ class ServiceClient:
                             content=content,
                             files=files,
                             headers=self._headers(actor),
+                            timeout=bound if bound else httpx.USE_CLIENT_DEFAULT,
                         )
             except _RETRYABLE as exc:
                 if attempt + 1 < attempts:

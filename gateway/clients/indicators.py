@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from gateway.clients.base import ServiceClient
+from gateway.clients.shapes import indicators as shapes
 from services.common.actor import Actor
 
 
@@ -22,6 +25,18 @@ class FrameworkSummary(BaseModel):
     grant_fy: int
     evaluation_fy: int
     max_points: float = 0
+    state: str = "provisional"
+    state_label: str = "暫定"
+    state_note: str = ""
+    source: dict[str, Any] = {}
+    provisional_points: bool = False
+    items_pending: bool = False
+    version: int = 1
+
+    @property
+    def provisional(self) -> bool:
+        """Its figures rest on something 暫定 (the framework, or points no document confirms)."""
+        return self.state != "confirmed" or self.provisional_points or self.items_pending
 
 
 class DashboardGrantView(BaseModel):
@@ -77,6 +92,31 @@ class IndicatorsGrantReport(BaseModel):
     prefectural: list[dict[str, Any]]
 
 
+IMPORT_TIMEOUT = 60.0  # seconds: a national file (174,100 cells) is read whole
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file to send on (kept by the gateway between the steps of an import)."""
+
+    file_name: str
+    content: bytes
+    content_type: str = ""
+
+    def parts(self, fields: dict[str, str] | None = None) -> dict[str, Any]:
+        """The multipart body: the file and the form fields (``files=`` of a request)."""
+        out: dict[str, Any] = {
+            "file": (self.file_name, self.content, self.content_type or "application/octet-stream")
+        }
+        for name, value in (fields or {}).items():
+            out[name] = (None, value)
+        return {"files": out}
+
+
 class IndicatorsClient(ServiceClient):
     service = "indicators"
 
@@ -87,7 +127,9 @@ class IndicatorsClient(ServiceClient):
         data = await self.get_json("/api/v1/frameworks", params=params, actor=actor)
         return [FrameworkSummary.model_validate(x) for x in data]
 
-    async def framework(self, framework_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def framework(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
         return await self.get_json(f"/api/v1/frameworks/{framework_id}", actor=actor)
 
     async def latest_results(
@@ -98,7 +140,7 @@ class IndicatorsClient(ServiceClient):
         entity_code: str | None = None,
         peer_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.LatestResults]:
         """For each grant, the newest framework of ``level`` with scores, and its results."""
         params: dict[str, Any] = {"level": level, "prefecture": prefecture, "peer_set": peer_set}
         if entity_code:
@@ -143,20 +185,18 @@ class IndicatorsClient(ServiceClient):
         *,
         fiscal_year: int,
         prefecture: str,
-        budgets: dict[str, int],
         actor: Actor | None = None,
     ) -> IndicatorsGrantReport:
         """The grant report's figures in one call: per grant the municipal framework's results
-        and allocation estimate, and the prefecture's own results."""
-        params = {"fiscal_year": fiscal_year, "prefecture": prefecture} | {
-            f"budget_{g}": b for g, b in budgets.items()
-        }
+        and allocation estimate at the service's budget of the year (or what is missing), and
+        the prefecture's own results."""
+        params = {"fiscal_year": fiscal_year, "prefecture": prefecture}
         data = await self.get_json("/api/v1/views/grant-report", params=params, actor=actor)
         return IndicatorsGrantReport.model_validate(data)
 
     async def results(
         self, framework_id: int, *, actor: Actor | None = None, **params: Any
-    ) -> dict[str, Any]:
+    ) -> shapes.Results:
         params = {k: v for k, v in params.items() if v is not None}
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/results", params=params, actor=actor
@@ -164,7 +204,7 @@ class IndicatorsClient(ServiceClient):
 
     async def averages(
         self, framework_id: int, *, prefecture: str, group_set: str, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.Averages:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/averages",
             params={"prefecture": prefecture, "group_set": group_set},
@@ -178,7 +218,7 @@ class IndicatorsClient(ServiceClient):
         *,
         group_set: str = "region_class",
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Recover:
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/recover",
             params={"entity_code": entity_code, "group_set": group_set},
@@ -193,7 +233,7 @@ class IndicatorsClient(ServiceClient):
         prefecture: str | None = None,
         item_codes: list[str] | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.Compare:
         params = {
             "previous_id": previous_id,
             "prefecture": prefecture,
@@ -206,8 +246,8 @@ class IndicatorsClient(ServiceClient):
         )
 
     async def allocation(
-        self, framework_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, framework_id: int, body: shapes.SimulateIn | None, *, actor: Actor | None = None
+    ) -> shapes.SimulationOut:
         resp = await self.request(
             "POST", f"/api/v1/frameworks/{framework_id}/allocation", json=body, actor=actor
         )
@@ -215,17 +255,17 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_sheets(
         self, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.SheetOut]:
         params = {"entity_code": entity_code} if entity_code else None
         data = await self.get_json("/api/v1/pdca/sheets", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def pdca_sheet(self, sheet_id: int, *, actor: Actor | None = None) -> shapes.SheetOut:
         return await self.get_json(f"/api/v1/pdca/sheets/{sheet_id}", actor=actor)
 
     async def pdca_progress(
         self, sheet_id: int, metrics: dict[str, float], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.SheetOut:
         resp = await self.request(
             "POST",
             f"/api/v1/pdca/sheets/{sheet_id}/progress",
@@ -236,7 +276,7 @@ class IndicatorsClient(ServiceClient):
 
     # --- used by the indicators and PDCA pages -------------------------------------------
 
-    async def peer_sets(self, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def peer_sets(self, *, actor: Actor | None = None) -> shapes.PeerSets:
         """Built-in group sets, the size bands' labels and user-defined sets."""
         return await self.get_json("/api/v1/peer-sets", actor=actor)
 
@@ -248,7 +288,7 @@ class IndicatorsClient(ServiceClient):
         content_type: str,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.services__indicators__scores__routes__Written:
         """Forward an uploaded score file (multipart ``file``); 422 lists every bad row."""
         resp = await self.request(
             "POST",
@@ -260,15 +300,15 @@ class IndicatorsClient(ServiceClient):
 
     async def scores(
         self, framework_id: int, *, entity_code: str | None = None, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.ScoreCell]:
         params = {"entity_code": entity_code} if entity_code else None
         return await self.get_json(
             f"/api/v1/frameworks/{framework_id}/scores", params=params, actor=actor
         )
 
     async def update_pdca_sheet(
-        self, sheet_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, sheet_id: int, body: shapes.SheetUpdate, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
         """PUT the whole sheet with its ``version``; a stale version is a 409 (ServiceRejected)."""
         resp = await self.request("PUT", f"/api/v1/pdca/sheets/{sheet_id}", json=body, actor=actor)
         return resp.json()
@@ -348,7 +388,7 @@ class IndicatorsClient(ServiceClient):
         municipality_code: str | None = None,
         fiscal_year: int | None = None,
         actor: Actor | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.CentreOut]:
         params = {"municipality_code": municipality_code, "fiscal_year": fiscal_year}
         return await self.get_json(
             "/api/v1/centres",
@@ -356,17 +396,21 @@ class IndicatorsClient(ServiceClient):
             actor=actor,
         )
 
-    async def centre_stats(self, fiscal_year: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def centre_stats(
+        self, fiscal_year: int, *, actor: Actor | None = None
+    ) -> shapes.CentreStats:
         return await self.get_json(
             "/api/v1/centres/stats", params={"fiscal_year": fiscal_year}, actor=actor
         )
 
-    async def centre_catalogues(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def centre_catalogues(
+        self, *, actor: Actor | None = None
+    ) -> list[shapes.CatalogueSummary]:
         return await self.get_json("/api/v1/centres/catalogues", actor=actor)
 
     async def centre_summary(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.EvaluationSummary:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/summary",
             params={"municipality_code": municipality_code},
@@ -375,21 +419,26 @@ class IndicatorsClient(ServiceClient):
 
     async def centre_radar(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreRadar:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}/radar", actor=actor
         )
 
     async def centre_evaluation(
         self, centre_id: int, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.CentreSheet:
         return await self.get_json(
             f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", actor=actor
         )
 
     async def save_centre_evaluation(
-        self, centre_id: int, fiscal_year: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self,
+        centre_id: int,
+        fiscal_year: int,
+        body: shapes.AnswersIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.CentreSheet:
         resp = await self.request(
             "PUT", f"/api/v1/centres/{centre_id}/evaluations/{fiscal_year}", json=body, actor=actor
         )
@@ -397,7 +446,7 @@ class IndicatorsClient(ServiceClient):
 
     async def municipality_evaluation(
         self, fiscal_year: int, municipality_code: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
             actor=actor,
@@ -407,10 +456,10 @@ class IndicatorsClient(ServiceClient):
         self,
         fiscal_year: int,
         municipality_code: str,
-        body: dict[str, Any],
+        body: shapes.AnswersIn,
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.MunicipalitySheet:
         resp = await self.request(
             "PUT",
             f"/api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
@@ -426,7 +475,7 @@ class IndicatorsClient(ServiceClient):
         subject: str = "centre",
         prefecture: str | None = None,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.WeakestAreas:
         params = {"subject": subject} | ({"prefecture": prefecture} if prefecture else {})
         return await self.get_json(
             f"/api/v1/centres/evaluations/{fiscal_year}/areas", params=params, actor=actor
@@ -434,31 +483,353 @@ class IndicatorsClient(ServiceClient):
 
     async def pdca_municipalities(
         self, fiscal_year: int, *, actor: Actor | None = None, **filters: str | None
-    ) -> dict[str, Any]:
+    ) -> shapes.SideBySide:
         params = {"fiscal_year": fiscal_year} | {k: v for k, v in filters.items() if v}
         return await self.get_json("/api/v1/pdca/municipalities", params=params, actor=actor)
 
-    async def pdca_themes(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def pdca_themes(self, *, actor: Actor | None = None) -> list[shapes.ThemeOut]:
         return await self.get_json("/api/v1/pdca/themes", actor=actor)
 
     async def good_practices(
         self, *, actor: Actor | None = None, **filters: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.GoodPracticeOut]:
         params = {k: v for k, v in filters.items() if v not in (None, "")} or None
         data = await self.get_json("/api/v1/pdca/good-practices", params=params, actor=actor)
         return data["data"] if isinstance(data, dict) and "data" in data else data
 
-    async def good_practice(self, good_practice_id: int, *, actor: Actor | None = None) -> Any:
+    async def good_practice(
+        self, good_practice_id: int, *, actor: Actor | None = None
+    ) -> shapes.GoodPracticeOut:
         return await self.get_json(f"/api/v1/pdca/good-practices/{good_practice_id}", actor=actor)
 
     async def mark_good_practice(
         self, sheet_id: int, item_code: str, note: str, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.GoodPracticeOut:
         resp = await self.request(
             "POST",
             "/api/v1/pdca/good-practices",
             json={"sheet_id": sheet_id, "item_code": item_code, "note": note},
             expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    # authoring (authoring15) ------------------------------------------------------------------
+    # Frameworks' source and state, their trees, budgets and the national allocation basis.
+
+    async def copy_framework(
+        self, framework_id: int, body: shapes.FrameworkCopy, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """A new framework for another grant year from this one's tree (暫定); 409 if it exists."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/copy",
+            json=body,
+            expect=(201,),
+            actor=actor,
+        )
+        return resp.json()
+
+    async def patch_framework(
+        self, framework_id: int, body: shapes.FrameworkPatch, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Name, source, state (暫定/確定) with the current ``version`` (stale: 409)."""
+        resp = await self.request(
+            "PATCH", f"/api/v1/frameworks/{framework_id}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def put_tree(
+        self, framework_id: int, body: shapes.TreeIn, *, actor: Actor | None = None
+    ) -> shapes.FrameworkDetail:
+        """Replace the categories and items, all or nothing (422 lists every problem)."""
+        resp = await self.request(
+            "PUT", f"/api/v1/frameworks/{framework_id}/tree", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def budgets(
+        self, *, grant: str | None = None, actor: Actor | None = None
+    ) -> list[shapes.BudgetOut]:
+        params = {"grant": grant} if grant else None
+        return await self.get_json("/api/v1/budgets", params=params, actor=actor)
+
+    async def put_budget(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.BudgetIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.BudgetOut:
+        """A published budget with its source, or an override with its reason."""
+        resp = await self.request(
+            "PUT", f"/api/v1/budgets/{grant}/{level}/{grant_fy}", json=body, actor=actor
+        )
+        return resp.json()
+
+    async def allocation_rules(self, *, actor: Actor | None = None) -> list[shapes.RuleOut]:
+        return await self.get_json("/api/v1/allocation/rules", actor=actor)
+
+    async def national_basis(
+        self, grant: str, level: str, grant_fy: int, *, actor: Actor | None = None
+    ) -> shapes.NationalBasisOut | None:
+        """The published national denominator of a year (None: not entered)."""
+        return await self.get_json(
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national", actor=actor
+        )
+
+    async def put_national_basis(
+        self,
+        grant: str,
+        level: str,
+        grant_fy: int,
+        body: shapes.NationalBasisIn,
+        *,
+        actor: Actor | None = None,
+    ) -> shapes.NationalBasisOut:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/allocation/{grant}/{level}/{grant_fy}/national",
+            json=body,
+            actor=actor,
+        )
+        return resp.json()
+
+    # sheets (sheets16)
+
+    async def create_pdca_sheet(
+        self, body: shapes.SheetIn, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """A municipality's new 取組と目標 sheet (a draft unless ``published``); 409 when one
+        already starts that year, 422 naming each bad field."""
+        resp = await self.request(
+            "POST", "/api/v1/pdca/sheets", json=body, expect=(201,), actor=actor
+        )
+        return resp.json()
+
+    async def publish_pdca_sheet(
+        self, sheet_id: int, published: bool, version: int, *, actor: Actor | None = None
+    ) -> shapes.SheetOut:
+        """Publish the sheet to the other municipalities, or make it a draft again (409 when
+        ``version`` is stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/pdca/sheets/{sheet_id}/published",
+            json={"published": published, "version": version},
+            actor=actor,
+        )
+        return resp.json()
+
+    # imports (wizard15) --------------------------------------------------------------------
+    # Each import sends the file (multipart ``file``) with its form fields as multipart parts,
+    # and waits longer than a read (the service reads the whole file); 422 lists every bad row.
+
+    async def import_items(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, str],
+        *,
+        dry_run: bool,
+        drop_scored: bool = False,
+        actor: Actor | None = None,
+    ) -> shapes.ItemImport:
+        """An item table into a framework (the ministry's list of 評価指標)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/items/import",
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
+            params={"dry_run": _flag(dry_run), "drop_scored": _flag(drop_scored)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_published(
+        self,
+        framework_id: int,
+        upload: FileUpload,
+        mapping: dict[str, Any],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.PublishedImport:
+        """The ministry's per-insurer results (the service saves the mapping when written)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/frameworks/{framework_id}/published-results/import",
+            **upload.parts({"mapping": json.dumps(mapping, ensure_ascii=False)}),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def published_mapping(
+        self, framework_id: int, *, actor: Actor | None = None
+    ) -> shapes.SavedMapping | None:
+        """The column mapping saved for the framework's grant × level × year (None: none)."""
+        return await self.get_json(
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping", actor=actor
+        )
+
+    async def save_published_mapping(
+        self, framework_id: int, mapping: shapes.MappingIn, *, actor: Actor | None = None
+    ) -> shapes.SavedMapping:
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/frameworks/{framework_id}/published-results/mapping",
+            json=mapping,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_insurers(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.InsurerImport:
+        """The insurer list (replaces the loaded one)."""
+        resp = await self.request(
+            "POST",
+            "/api/v1/insurers/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_first_insured(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        *,
+        as_of: str,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.FirstInsuredImportOut:
+        """第1号被保険者数 per insurer for a year."""
+        params = {"dry_run": _flag(dry_run)} | ({"as_of": as_of} if as_of else {})
+        resp = await self.request(
+            "POST",
+            f"/api/v1/first-insured/{fiscal_year}/import",
+            **upload.parts(),
+            params=params,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_allocation_inputs(
+        self,
+        grant: str,
+        grant_fy: int,
+        upload: FileUpload,
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.InputsImported:
+        """The allocation's inputs (first-insured persons, requested amounts) per insurer."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/allocation/{grant}/{grant_fy}/inputs/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def create_regional_import(
+        self,
+        upload: FileUpload,
+        *,
+        fiscal_year: int | None,
+        source: str,
+        actor: Actor | None = None,
+    ) -> shapes.ImportPreview:
+        """The regional service's staged import: the file kept there, its preview answered."""
+        fields = {"source": source} | ({"fiscal_year": str(fiscal_year)} if fiscal_year else {})
+        resp = await self.request(
+            "POST",
+            "/api/v1/regional/imports",
+            **upload.parts(fields),
+            expect=(201,),
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def update_regional_import(
+        self, import_id: int, body: shapes.ImportUpdate, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
+        """A new mapping (with the preview's ``version``): the preview again (409 if stale)."""
+        resp = await self.request(
+            "PUT",
+            f"/api/v1/regional/imports/{import_id}",
+            json=body,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def commit_regional_import(
+        self, import_id: int, body: shapes.ImportCommit, *, actor: Actor | None = None
+    ) -> shapes.ImportPreview:
+        resp = await self.request(
+            "POST",
+            f"/api/v1/regional/imports/{import_id}/commit",
+            json=body,
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centres(
+        self, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.RegisterImported:
+        """地域包括支援センター register rows (centre × fiscal year)."""
+        resp = await self.request(
+            "POST",
+            "/api/v1/centres/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centre_catalogue(
+        self,
+        fiscal_year: int,
+        upload: FileUpload,
+        meta: dict[str, str],
+        *,
+        dry_run: bool,
+        actor: Actor | None = None,
+    ) -> shapes.CatalogueOut:
+        """The year's evaluation items (meta: name, source_*, state, note, version)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/centres/catalogues/{fiscal_year}/import",
+            **upload.parts({k: v for k, v in meta.items() if v != ""}),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
+            actor=actor,
+        )
+        return resp.json()
+
+    async def import_centre_answers(
+        self, fiscal_year: int, upload: FileUpload, *, dry_run: bool, actor: Actor | None = None
+    ) -> shapes.AnswersImported:
+        """The evaluation survey's answers (municipality staff: their own rows only)."""
+        resp = await self.request(
+            "POST",
+            f"/api/v1/centres/evaluations/{fiscal_year}/import",
+            **upload.parts(),
+            params={"dry_run": _flag(dry_run)},
+            bound=IMPORT_TIMEOUT,
             actor=actor,
         )
         return resp.json()

@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from gateway.clients.base import ServiceClient, ServiceRejected
+from gateway.clients.shapes import support_cases as shapes
 from services.common.actor import Actor
 
-
-class CaseStatus(StrEnum):
-    """A case's status, in the service's order (its OpenAPI ``CaseStatus``; the contract
-    test checks this copy against it)."""
-
-    selected = "選定"
-    hearing = "ヒアリング"
-    analysis = "課題分析"
-    initiative_selection = "取組選定"
-    roadmap = "ロードマップ作成"
-    implementation = "実施・検証"
-    reporting = "報告"
-    completed = "完了"
-    cancelled = "中止"
-
-
-class ItemStatus(StrEnum):
-    """A roadmap item's status (the service's OpenAPI ``ItemStatus``)."""
-
-    not_started = "未着手"
-    in_progress = "実施中"
-    done = "完了"
-    stopped = "中止"
-
-
-CASE_STATUSES: tuple[str, ...] = tuple(CaseStatus)
-CASE_STEPS = tuple(s for s in CaseStatus if s is not CaseStatus.cancelled)  # 中止 is no step
-ITEM_STATUSES: tuple[str, ...] = tuple(ItemStatus)
+# The service's vocabularies, in its order, from its OpenAPI (the generated shapes): no copy.
+CASE_STATUSES: tuple[str, ...] = get_args(shapes.CaseStatus)
+CANCELLED = CASE_STATUSES[-1]  # 中止: the service lists it last; it is no step of the process
+CASE_STEPS = CASE_STATUSES[:-1]
+ITEM_STATUSES: tuple[str, ...] = get_args(shapes.ItemStatus)
 
 
 class RoundSummary(BaseModel):
@@ -69,7 +46,9 @@ class SupportCasesClient(ServiceClient):
         data = await self.get_json("/api/v1/rounds", actor=actor)
         return [RoundSummary.model_validate(x) for x in data]
 
-    async def round(self, fiscal_year: int, *, actor: Actor | None = None) -> dict[str, Any] | None:
+    async def round(
+        self, fiscal_year: int, *, actor: Actor | None = None
+    ) -> shapes.RoundPublic | None:
         """The round of a fiscal year, or None when there is none."""
         try:
             return await self.get_json(f"/api/v1/rounds/{fiscal_year}", actor=actor)
@@ -80,7 +59,7 @@ class SupportCasesClient(ServiceClient):
 
     async def round_summary(
         self, fiscal_year: int, *, actor: Actor | None = None
-    ) -> dict[str, Any] | None:
+    ) -> shapes.RoundSummary | None:
         try:
             return await self.get_json(f"/api/v1/rounds/{fiscal_year}/summary", actor=actor)
         except ServiceRejected as exc:
@@ -94,7 +73,7 @@ class SupportCasesClient(ServiceClient):
 
     async def round_summaries(
         self, *, fy_from: int, fy_to: int, actor: Actor | None = None
-    ) -> dict[int, dict[str, Any] | None]:
+    ) -> dict[int, shapes.RoundSummary | None]:
         """Each fiscal year's round summary (None: no round that year), at most 11 years, in
         one call."""
         data = await self.get_json(
@@ -104,75 +83,77 @@ class SupportCasesClient(ServiceClient):
         )
         return {y["fiscal_year"]: y["summary"] for y in data["years"]}
 
-    async def cases(self, *, actor: Actor | None = None, **filters: Any) -> list[dict[str, Any]]:
+    async def cases(
+        self, *, actor: Actor | None = None, **filters: Any
+    ) -> list[shapes.CaseListItem]:
         """Case summaries (status, advisors, next visit, roadmap progress) by filter."""
         params = {k: v for k, v in filters.items() if v is not None} or None
         return await self.get_json("/api/v1/cases", params=params, actor=actor)
 
     async def applications(
         self, *, actor: Actor | None = None, **filters: Any
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.ApplicationPublic]:
         params = {k: v for k, v in filters.items() if v is not None} or None
         return await self.get_json("/api/v1/applications", params=params, actor=actor)
 
     # --- pages (伴走型支援の画面) ------------------------------------------------------------
 
     async def decide(
-        self, application_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, application_id: int, body: shapes.ApplicationDecision, *, actor: Actor | None = None
+    ) -> shapes.ApplicationPublic:
         """選定 / 見送り with the reason: ``{status, reason, version}``."""
         resp = await self.request(
             "POST", f"/api/v1/applications/{application_id}/decision", json=body, actor=actor
         )
         return resp.json()
 
-    async def case(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def case(self, case_id: int, *, actor: Actor | None = None) -> shapes.CasePublic:
         return await self.get_json(f"/api/v1/cases/{case_id}", actor=actor)
 
     async def transition(
-        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, body: shapes.TransitionRequest, *, actor: Actor | None = None
+    ) -> shapes.CasePublic:
         resp = await self.request(
             "POST", f"/api/v1/cases/{case_id}/transitions", json=body, actor=actor
         )
         return resp.json()
 
-    async def advisors(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def advisors(self, *, actor: Actor | None = None) -> list[shapes.AdvisorPublic]:
         return await self.get_json("/api/v1/advisors", actor=actor)
 
-    async def visits(self, case_id: int, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def visits(self, case_id: int, *, actor: Actor | None = None) -> list[shapes.VisitPublic]:
         return await self.get_json(f"/api/v1/cases/{case_id}/visits", actor=actor)
 
     async def add_visit(
-        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, body: shapes.VisitCreate, *, actor: Actor | None = None
+    ) -> shapes.VisitPublic:
         resp = await self.request(
             "POST", f"/api/v1/cases/{case_id}/visits", json=body, actor=actor, expect=(200, 201)
         )
         return resp.json()
 
-    async def tree(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def tree(self, case_id: int, *, actor: Actor | None = None) -> shapes.TreePublic:
         return await self.get_json(f"/api/v1/cases/{case_id}/tree", actor=actor)
 
     async def add_node(
-        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, body: shapes.NodeCreate, *, actor: Actor | None = None
+    ) -> shapes.NodePublic:
         resp = await self.request(
             "POST", f"/api/v1/cases/{case_id}/tree/nodes", json=body, actor=actor, expect=(200, 201)
         )
         return resp.json()
 
     async def update_node(
-        self, case_id: int, node_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, node_id: int, body: shapes.NodeUpdate, *, actor: Actor | None = None
+    ) -> shapes.NodePublic:
         resp = await self.request(
             "PATCH", f"/api/v1/cases/{case_id}/tree/nodes/{node_id}", json=body, actor=actor
         )
         return resp.json()
 
     async def move_node(
-        self, case_id: int, node_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, node_id: int, body: shapes.NodeMove, *, actor: Actor | None = None
+    ) -> shapes.NodePublic:
         resp = await self.request(
             "POST", f"/api/v1/cases/{case_id}/tree/nodes/{node_id}/move", json=body, actor=actor
         )
@@ -180,7 +161,7 @@ class SupportCasesClient(ServiceClient):
 
     async def reorder(
         self, case_id: int, parent_id: int, node_ids: list[int], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.TreePublic:
         resp = await self.request(
             "POST",
             f"/api/v1/cases/{case_id}/tree/reorder",
@@ -191,12 +172,12 @@ class SupportCasesClient(ServiceClient):
 
     async def initiatives(
         self, case_id: int, *, actor: Actor | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[shapes.InitiativePublic]:
         return await self.get_json(f"/api/v1/cases/{case_id}/initiatives", actor=actor)
 
     async def add_initiative(
-        self, case_id: int, body: dict[str, Any], *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+        self, case_id: int, body: shapes.InitiativeCreate, *, actor: Actor | None = None
+    ) -> shapes.InitiativePublic:
         resp = await self.request(
             "POST",
             f"/api/v1/cases/{case_id}/initiatives",
@@ -206,15 +187,17 @@ class SupportCasesClient(ServiceClient):
         )
         return resp.json()
 
-    async def roadmap(self, case_id: int, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+    async def roadmap(
+        self, case_id: int, *, actor: Actor | None = None
+    ) -> list[shapes.RoadmapItemPublic]:
         return await self.get_json(f"/api/v1/cases/{case_id}/roadmap", actor=actor)
 
-    async def lessons(self, case_id: int, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def lessons(self, case_id: int, *, actor: Actor | None = None) -> shapes.LessonsPublic:
         return await self.get_json(f"/api/v1/cases/{case_id}/report/lessons", actor=actor)
 
     async def save_lessons(
         self, case_id: int, lessons: str, version: int, *, actor: Actor | None = None
-    ) -> dict[str, Any]:
+    ) -> shapes.LessonsPublic:
         resp = await self.request(
             "PUT",
             f"/api/v1/cases/{case_id}/report/lessons",
@@ -238,7 +221,7 @@ class SupportCasesClient(ServiceClient):
         citations: list[dict[str, Any]],
         *,
         actor: Actor | None = None,
-    ) -> dict[str, Any]:
+    ) -> shapes.LessonsPublic:
         """The report's cited 好事例 (the lessons unchanged); a stale version is a 409."""
         resp = await self.request(
             "PUT",

@@ -9,6 +9,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.clients.base import ServiceClient
+from gateway.clients.shapes import training as shapes
 from services.common.actor import Actor
 
 
@@ -266,7 +267,7 @@ class TrainingClient(ServiceClient):
         return [r for r in regs if r.status != "cancelled"]
 
     async def register(
-        self, session_id: int, body: dict[str, str], *, actor: Actor | None = None
+        self, session_id: int, body: shapes.RegistrationCreate, *, actor: Actor | None = None
     ) -> RegistrationInfo:
         resp = await self.request(
             "POST",

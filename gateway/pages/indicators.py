@@ -25,6 +25,18 @@ async def indicators_index(request: Request, ctx: Ctx) -> HTMLResponse:
     return render(request, "indicators/index.html", await view.index_context(ctx))
 
 
+@router.post("/indicators/frameworks/copy", name="indicators_copy", response_class=HTMLResponse)
+async def indicators_copy(request: Request, ctx: Ctx) -> Response:
+    """Create the FY N framework of a grant × level by copying its FY N−1 one (暫定)."""
+    form = view.text_fields(await request.form())
+    new_id, done = await view.copy_framework(ctx, form)
+    if done.ok and new_id is not None:
+        url = path_for(request, "indicators_edit", framework_id=new_id)
+        return RedirectResponse(f"{url}?saved=copy", status_code=303)
+    context = await view.index_context(ctx, copy_form=form, message=done.message)
+    return render(request, "indicators/index.html", context, status_code=done.status)
+
+
 @router.get(
     "/indicators/frameworks/{framework_id}",
     name="indicators_framework",
@@ -33,6 +45,44 @@ async def indicators_index(request: Request, ctx: Ctx) -> HTMLResponse:
 async def indicators_framework(request: Request, ctx: Ctx, framework_id: int) -> HTMLResponse:
     context = await view.framework_context(ctx, framework_id)
     return render(request, "indicators/framework.html", context)
+
+
+@router.get(
+    "/indicators/frameworks/{framework_id}/edit",
+    name="indicators_edit",
+    response_class=HTMLResponse,
+)
+async def indicators_edit(
+    request: Request,
+    ctx: Ctx,
+    framework_id: int,
+    saved: Annotated[str | None, Query(pattern="^(copy|meta|tree)$")] = None,
+) -> HTMLResponse:
+    context = await view.edit_context(ctx, framework_id, saved=saved)
+    return render(request, "indicators/edit.html", context)
+
+
+@router.post("/indicators/frameworks/{framework_id}/meta", name="indicators_meta_save")
+async def indicators_meta_save(request: Request, ctx: Ctx, framework_id: int) -> Response:
+    """Name, state (暫定/確定) and source, with the version the form was read at."""
+    form = view.text_fields(await request.form())
+    done = await view.save_meta(ctx, framework_id, form)
+    if done.ok:
+        url = path_for(request, "indicators_edit", framework_id=framework_id)
+        return RedirectResponse(f"{url}?saved=meta", status_code=303)
+    context = await view.edit_context(ctx, framework_id, meta=form, meta_outcome=done)
+    return render(request, "indicators/edit.html", context, status_code=done.status)
+
+
+@router.post("/indicators/frameworks/{framework_id}/tree", name="indicators_tree_save")
+async def indicators_tree_save(request: Request, ctx: Ctx, framework_id: int) -> Response:
+    """The whole tree, all or nothing; a refusal keeps every typed row on the form."""
+    done, keep = await view.save_tree(ctx, framework_id, await request.form())
+    if done.ok and "more" not in keep:
+        url = path_for(request, "indicators_edit", framework_id=framework_id)
+        return RedirectResponse(f"{url}?saved=tree", status_code=303)
+    context = await view.edit_context(ctx, framework_id, tree_outcome=done, **keep)
+    return render(request, "indicators/edit.html", context, status_code=done.status)
 
 
 @router.get("/indicators/frameworks/{framework_id}/export", name="indicators_framework_export")
@@ -166,3 +216,41 @@ async def indicators_compare(
 ) -> HTMLResponse:
     context = await view.compare(ctx, framework_id, previous_id)
     return render(request, "indicators/compare.html", context)
+
+
+# ---------------------------------------------------------------- budgets and national basis
+
+
+@router.get("/indicators/budgets", name="indicators_budgets", response_class=HTMLResponse)
+async def indicators_budgets(
+    request: Request,
+    ctx: Ctx,
+    edit: Annotated[str, Query(max_length=40)] = "",
+    saved: Annotated[str | None, Query(pattern="^(budget|national)$")] = None,
+) -> HTMLResponse:
+    context = await view.budgets_context(ctx, edit=edit, saved=saved)
+    return render(request, "indicators/budgets.html", context)
+
+
+@router.post("/indicators/budgets", name="indicators_budget_save")
+async def indicators_budget_save(request: Request, ctx: Ctx) -> Response:
+    """A budget's published figure with its source, or an override with its reason."""
+    form = view.text_fields(await request.form())
+    done = await view.save_budget(ctx, form)
+    if done.ok:
+        url = path_for(request, "indicators_budgets")
+        return RedirectResponse(f"{url}?saved=budget", status_code=303)
+    context = await view.budgets_context(ctx, budget_form=form, budget_message=done.message)
+    return render(request, "indicators/budgets.html", context, status_code=done.status)
+
+
+@router.post("/indicators/budgets/national", name="indicators_national_save")
+async def indicators_national_save(request: Request, ctx: Ctx) -> Response:
+    """The published national denominator of a grant × level × year, with its source."""
+    form = view.text_fields(await request.form())
+    done = await view.save_national_basis(ctx, form)
+    if done.ok:
+        url = path_for(request, "indicators_budgets")
+        return RedirectResponse(f"{url}?saved=national#national", status_code=303)
+    context = await view.budgets_context(ctx, basis_form=form, basis_message=done.message)
+    return render(request, "indicators/budgets.html", context, status_code=done.status)

@@ -10,11 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.templating import path_for, render
 from gateway.views.pdca_shared import (
+    after_write,
     citable_cases,
     cite_in_report,
+    create_sheet,
     form_values,
     good_practices,
     mark_good_practice,
+    publish_sheet,
+    save_item,
     save_year,
     sheet_page,
     side_by_side,
@@ -59,6 +63,38 @@ async def pdca_municipality_save(request: Request, code: str, fiscal_year: FY = 
         url = path_for(request, "pdca_municipality", code=m.code)
         return RedirectResponse(f"{url}?fiscal_year={fy}&saved=record", status_code=303)
     return await sheet_page(request, m, fy, out.status, outcome=out, form=form)
+
+
+@router.post("/pdca/municipalities/{code}/sheets", name="pdca_sheet_create")
+async def pdca_sheet_create(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """Create the municipality's sheet for a plan period (its own staff or staff; a draft)."""
+    m, form = lookup(registry_of(request), code), form_values(await request.form())
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    out = await create_sheet(services, actor, m.code, fy, form)
+    return await after_write(request, m, fy, out, saved="sheet", form=form)
+
+
+@router.post("/pdca/municipalities/{code}/items", name="pdca_sheet_item")
+async def pdca_sheet_item(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """Add, edit or remove an item of the sheet: its number, 取組, theme and 目標."""
+    m, form = lookup(registry_of(request), code), form_values(await request.form())
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    out = await save_item(services, actor, m.code, form)
+    saved = "removed" if form.get("remove") else "item"
+    return await after_write(request, m, fy, out, saved=saved, form=form)
+
+
+@router.post("/pdca/municipalities/{code}/published", name="pdca_sheet_publish")
+async def pdca_sheet_publish(request: Request, code: str, fiscal_year: FY = None) -> Response:
+    """Publish the sheet to the other municipalities, or make it a draft again."""
+    m, form = lookup(registry_of(request), code), form_values(await request.form())
+    fy = fiscal_year or clock.current_fiscal_year()
+    services, actor = request.app.state.services, request.state.actor
+    out = await publish_sheet(services, actor, m.code, form)
+    saved = "published" if form.get("published") == "1" else "draft"
+    return await after_write(request, m, fy, out, saved=saved, form=form)
 
 
 @router.get("/pdca/good-practices", name="pdca_good_practices")

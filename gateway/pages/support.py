@@ -129,6 +129,24 @@ async def support_save_lessons(request: Request, case_id: int) -> Response:
     return await view.save_lessons(request, case_id, await request.form())
 
 
+@router.post(
+    "/support/cases/{case_id}/citations/remove",
+    name="support_citation_remove",
+    response_class=HTMLResponse,
+)
+async def support_citation_remove(request: Request, case_id: int) -> Response:
+    return await view.uncite_report(request, case_id, await request.form())
+
+
+@router.post(
+    "/support/cases/{case_id}/tree/nodes/{node_id}/measure-evidence/remove",
+    name="support_node_uncite",
+    response_class=HTMLResponse,
+)
+async def support_node_uncite(request: Request, case_id: int, node_id: int) -> Response:
+    return await view.uncite_measure(request, case_id, node_id, await request.form())
+
+
 @router.get("/support/cases/{case_id}/report.docx", name="support_report_docx")
 async def support_report_docx(request: Request, case_id: int) -> Response:
     opened = request.app.state.services.support_cases.report_docx(

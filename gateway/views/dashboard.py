@@ -182,6 +182,7 @@ def _grants_and_flags(view: Any, rows: dict[str, Row]) -> list[dict[str, Any]]:
                 "label": short,
                 "name": GRANT_NAMES.get(grant, grant),
                 "grant_fy": fw.get("grant_fy"),
+                "provisional": fw.get("state", "provisional") != "confirmed",
             }
         )
         for e in block.rows:

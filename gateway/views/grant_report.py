@@ -25,19 +25,15 @@ async def grant_report(
     if ctx.actor.role == Role.municipality:
         raise Forbidden("交付金の報告データは都道府県の担当者向けです")
     c, actor, fy = ctx.clients, ctx.actor, fiscal_year
-    budgets = {
-        "suishin": ctx.settings.allocation_budget_suishin,
-        "doryoku": ctx.settings.allocation_budget_doryoku,
-    }
     parts = await gather(
         {
-            "grants": ("indicators", _grant_results(ctx, fy, budgets)),
+            "grants": ("indicators", _grant_results(ctx, fy)),
             "round": ("support_cases", c.support_cases.round_view(fy, actor=actor)),
             "stats": ("training", c.training.stats(fiscal_year=fy, actor=actor)),
         }
     )
     require_complete(parts, complete)
-    return build_grant_report(ctx.registry, fy, parts, budgets)
+    return build_grant_report(ctx.registry, fy, parts)
 
 
 class GrantReport(BaseModel):
@@ -70,23 +66,72 @@ def choose_frameworks(frameworks: list[Any], fy: int) -> dict[tuple[str, str], A
     return chosen
 
 
-async def _grant_results(ctx: ViewContext, fy: int, budgets: dict[str, int]) -> dict[str, Any]:
-    """Results and allocation estimates of the municipal frameworks for grant year ``fy``
-    (or, where the year has none, the latest earlier one), and the prefecture's own framework
-    results: one indicators read."""
+async def _grant_results(ctx: ViewContext, fy: int) -> dict[str, Any]:
+    """Results and allocation estimates (at the service's budget of the year, on its national
+    basis) of the municipal frameworks for grant year ``fy`` (or, where the year has none, the
+    latest earlier one), and the prefecture's own framework results: one indicators read."""
     view = await ctx.clients.indicators.grant_report_view(
-        fiscal_year=fy, prefecture=ctx.home_prefecture, budgets=budgets, actor=ctx.actor
+        fiscal_year=fy, prefecture=ctx.home_prefecture, actor=ctx.actor
     )
     return {"municipal": view.municipal, "prefectural": view.prefectural}
+
+
+def _estimate(a: dict[str, Any] | None) -> int | None:
+    if not a:
+        return None
+    return a["paid"] if a.get("paid") is not None else a.get("share")
 
 
 def _source(service: str, query: str, field: str) -> dict[str, str]:
     return {"service": service, "query": query, "field": field}
 
 
-def build_grant_report(
-    registry: Registry, fy: int, parts: Parts, budgets: dict[str, int]
-) -> GrantReport:
+def allocation_basis(fw: dict[str, Any], alloc: dict[str, Any] | None, problem: Any) -> dict:
+    """What a grant's 配分見込額 rest on: the budget (amount, source or override reason), the
+    national denominator (computed from the loaded national data, or the published figure)
+    and the rule; or the service's message saying what is missing."""
+    out: dict[str, Any] = {
+        "grant": fw["grant"],
+        "grant_fy": fw["grant_fy"],
+        "framework_id": fw["id"],
+        "framework_state": fw.get("state_label", "暫定"),
+        "label": "見込み",
+        "estimated": alloc is not None,
+        "problem": None if alloc is not None else (problem or "配分を試算できませんでした"),
+    }
+    if alloc is None:
+        return out
+    b, basis, rule = alloc.get("budget") or {}, alloc.get("basis") or {}, alloc.get("rule") or {}
+    out.update(
+        budget={
+            "amount": b.get("amount"),
+            "basis": b.get("basis"),  # published | override
+            "state_label": b.get("state_label"),
+            "source": b.get("source"),
+            "wording": b.get("wording"),
+            "override_reason": b.get("override_reason") or None,
+        },
+        denominator={
+            "value": basis.get("denominator"),
+            "kind": basis.get("kind"),  # computed | published
+            "text": basis.get("text"),
+            "source": basis.get("source"),
+        },
+        rule={
+            "weight": rule.get("weight"),
+            "weight_label": rule.get("weight_label"),
+            "wording": rule.get("wording"),
+            "source": rule.get("source"),
+        },
+        text=alloc.get("basis_text"),
+        rounding=alloc.get("rounding"),
+        rests_on_provisional=alloc.get("rests_on_provisional", False),
+        provisional_reasons=alloc.get("provisional_reasons", []),
+    )
+    return out
+
+
+def build_grant_report(registry: Registry, fy: int, parts: Parts) -> GrantReport:
     """The report from the gathered parts (a pure function of them)."""
     pref = registry.home_prefecture
     home = sorted(registry.home(), key=lambda m: m.code)
@@ -110,10 +155,12 @@ def build_grant_report(
         for m in home
     }
     low_counts: list[dict[str, Any]] = []
+    bases: list[dict[str, Any]] = []
     if grants is not None:
         for g in grants["municipal"]:
             fw = g["framework"]
             alloc = g["allocation"] if isinstance(g["allocation"], dict) else None
+            bases.append(allocation_basis(fw, alloc, g.get("allocation_problem")))
             paid = {e["entity_code"]: e for e in (alloc or {}).get("entities", [])}
             for e in g["results"].get("entities", []):
                 row = per_muni.get(e["entity_code"])
@@ -131,7 +178,10 @@ def build_grant_report(
                         "score_rate": e["score_rate"],
                         "prefecture_rank": e.get("prefecture_rank"),
                         "flags": flags,
-                        "allocation_estimate": a.get("paid") if a else None,
+                        # 見込み: the share paid (capped by the request where one is known)
+                        "allocation_estimate": _estimate(a),
+                        "allocation_label": "見込み" if a else None,
+                        "framework_state": fw.get("state_label", "暫定"),
                     }
                 )
                 if "low_score_rate" in flags:
@@ -260,8 +310,10 @@ def build_grant_report(
                 "evidence": evidence,
             },
             "allocation": {
-                "budgets": budgets,
-                "rule": "予算額 × (総合得点 × 第1号被保険者数) ÷ Σ(総合得点 × 第1号被保険者数)、所要見込額が上限、1円未満切り捨て (入力のある保険者で按分した見込み)",
+                "label": "見込み",
+                "budgets": {b["grant"]: (b.get("budget") or {}).get("amount") for b in bases},
+                "grants": bases,
+                "rule": "配分額 (見込み) = 予算額 × 重み ÷ 全国の Σ重み (重みは年度の規則: 総合得点、または総合得点 × 第1号被保険者数)、所要見込額が上限、1円未満切り捨て。分母は全国の値 (読み込んだ団体だけでは割りません)",
             },
             "municipalities": list(per_muni.values()),
             "unavailable": parts.unavailable,

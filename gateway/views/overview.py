@@ -86,6 +86,8 @@ def grant_summary(block: dict[str, Any], e: dict[str, Any], rec: dict[str, Any])
         "framework_name": fw.get("name"),
         "grant_fy": fw.get("grant_fy"),
         "evaluation_fy": fw.get("evaluation_fy"),
+        "framework_state": fw.get("state", "provisional"),
+        "provisional": fw.get("state", "provisional") != "confirmed",
         "total": e["total"],
         "max_points": e["max_points"],
         "score_rate": e["score_rate"],
@@ -103,6 +105,9 @@ def grant_summary(block: dict[str, Any], e: dict[str, Any], rec: dict[str, Any])
             "recoverable_points": rec.get("recoverable_points"),
             "peer_count": rec.get("peer_count"),
             "items": rec.get("items", []),
+            # 取り戻す指標 that rest on 暫定 points say so
+            "rests_on_provisional": rec.get("rests_on_provisional", False),
+            "provisional_reasons": rec.get("provisional_reasons", []),
         },
         "prefecture_means": block.get("summary", {}).get("categories", []),
     }

@@ -5,18 +5,19 @@ municipality never sees another's draft); these views only shape its answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from gateway.actions import Outcome as Done
 from gateway.actions import attempt
 from gateway.clients.pool import Services
-from gateway.templating import render
+from gateway.templating import path_for, render
 from gateway.views.parts import gather
-from services.common.access import is_staff
+from services.common.access import ensure_municipality_write, is_staff
 from services.common.actor import Actor, Role
 from services.common.errors import NotFound
 from services.common.registry import PEER_TYPES, REGION_CLASSES
@@ -34,6 +35,7 @@ class SideBySide:
     rows: list[dict[str, Any]]
     own_code: str | None
     unavailable: list[str]
+    may_write_any: bool = False  # staff: every municipality's page offers its sheet's writing
 
 
 def used_themes(
@@ -82,6 +84,7 @@ async def side_by_side(
         rows=rows,
         own_code=actor.municipality_code if actor.role == Role.municipality else None,
         unavailable=parts.unavailable,
+        may_write_any=is_staff(actor),
     )
 
 
@@ -110,6 +113,8 @@ class SheetView:
     may_edit: bool
     may_mark: bool
     unavailable: list[str]
+    may_create: bool = False  # no sheet covers the year and the actor may write one
+    themes: list[dict[str, str]] = field(default_factory=list)  # the theme vocabulary
 
 
 def sheet_items(sheet: dict[str, Any], fiscal_year: int) -> list[dict[str, Any]]:
@@ -126,7 +131,12 @@ async def municipality_sheet(
     services: Services, actor: Actor, code: str, fiscal_year: int
 ) -> SheetView:
     ind = services.indicators
-    parts = await gather({"sheets": ("indicators", ind.pdca_sheets(entity_code=code, actor=actor))})
+    parts = await gather(
+        {
+            "sheets": ("indicators", ind.pdca_sheets(entity_code=code, actor=actor)),
+            "themes": ("indicators", ind.pdca_themes(actor=actor)),
+        }
+    )
     chosen = covering(parts.get("sheets") or [], fiscal_year)
     sheet = None
     if chosen:
@@ -142,6 +152,8 @@ async def municipality_sheet(
         may_edit=bool(sheet) and may_edit(actor, code),
         may_mark=bool(sheet and sheet.get("published")) and is_staff(actor),
         unavailable=parts.unavailable,
+        may_create=not sheet and "indicators" not in parts.unavailable and may_edit(actor, code),
+        themes=parts.get("themes") or [],
     )
 
 
@@ -151,6 +163,7 @@ class Outcome:
     status: int = 303
     message: str = ""
     errors: list[str] = field(default_factory=list)
+    fiscal_year: int | None = None  # the year to show after the save, when not the page's
 
 
 def apply_year(
@@ -194,6 +207,25 @@ async def save_year(
 ) -> Outcome:
     """Save one item's record of the year on the municipality's sheet (whole sheet PUT with
     the form's version: a stale version is a 409 shown on the page, nothing written)."""
+    return await edit_sheet(
+        services,
+        actor,
+        code,
+        form,
+        lambda sheet: apply_year(sheet, form.get("item", ""), fiscal_year, form),
+    )
+
+
+async def edit_sheet(
+    services: Services,
+    actor: Actor,
+    code: str,
+    form: dict[str, str],
+    change: Callable[[dict[str, Any]], list[str]],
+) -> Outcome:
+    """Read the sheet the form names, apply ``change`` to it and PUT it whole with the form's
+    version (stale: 409 shown on the page, nothing written; ``change``'s problems: 422)."""
+    ensure_municipality_write(actor, code)  # before the form's checks (the service decides too)
     ind = services.indicators
     try:
         sheet_id, version = int(form.get("sheet_id", "")), int(form.get("version", ""))
@@ -206,7 +238,7 @@ async def save_year(
         sheet = await ind.pdca_sheet(sheet_id, actor=actor)
         if sheet["entity_code"] != code:
             raise NotFound("このシートは指定した区市町村のものではありません")
-        errors = apply_year(sheet, form.get("item", ""), fiscal_year, form)
+        errors = change(sheet)
         if not errors:
             body = {k: sheet[k] for k in ("entity_code", "title", "start_fy", "end_fy", "items")}
             await ind.update_pdca_sheet(sheet_id, {**body, "version": version}, actor=actor)
@@ -340,5 +372,158 @@ async def sheet_page(
     """The municipality's sheet page (after a refused or failed write: with its message)."""
     services, actor = request.app.state.services, request.state.actor
     v = await municipality_sheet(services, actor, m.code, fy)
-    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], **extra}
+    ctx = {"v": v, "m": m, "evaluations": EVALUATIONS[:3], "target_kinds": TARGET_KINDS, **extra}
     return render(request, "pdca_shared/sheet.html", ctx, status_code=status)
+
+
+# ---------------------------------------------------------------- writing the sheet (sheets16)
+# A municipality's staff (or the prefecture) create the sheet of a plan period, add and edit
+# its items (theme, 取組, 目標) and publish it; the year's 実績 and 自己評価 are the records
+# above. The service decides who may (another municipality: 404, read-only roles: 403).
+
+TARGET_KINDS = {
+    "qualitative": "定性目標 (年1回以上・増加 など)",
+    "cumulative": "数値目標 (期間の合計)",
+    "level": "数値目標 (最新年度の値)",
+}
+DOWN = "評価指標のサービスが応答しないため保存できませんでした"
+
+
+def _year(raw: str | None) -> int | None:
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else None
+
+
+def new_sheet_body(code: str, form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The create form as the service's sheet (no items yet, a draft); its problems."""
+    title = form.get("title", "").strip()
+    start, end = _year(form.get("start_fy")), _year(form.get("end_fy"))
+    errors = []
+    if not title:
+        errors.append("シートの名前を入力してください。")
+    elif len(title) > 300:
+        errors.append("シートの名前は300字までです。")
+    if start is None:
+        errors.append("計画の開始年度を西暦で入力してください (例: 2024)。")
+    if end is None:
+        errors.append("計画の終了年度を西暦で入力してください (例: 2026)。")
+    elif start is not None and end < start:
+        errors.append("計画の終了年度は開始年度と同じか、それより後にしてください。")
+    body = {"entity_code": code, "title": title, "start_fy": start, "end_fy": end, "items": []}
+    return body, errors
+
+
+async def create_sheet(
+    services: Services, actor: Actor, code: str, fiscal_year: int, form: dict[str, str]
+) -> Outcome:
+    """Create the municipality's sheet for a plan period (a draft until published)."""
+    ensure_municipality_write(actor, code)
+    body, errors = new_sheet_body(code, form)
+    if errors:
+        return Outcome(False, 422, "入力内容を確認してください。", errors)
+    call = services.indicators.create_pdca_sheet(body, actor=actor)
+    out = refused(
+        await attempt(call, refusals=SAVE_REFUSALS),
+        conflict=f"{body['start_fy']}年度から始まるシートはすでにあります。作成していません。",
+        down=DOWN,
+    )
+    if out.saved and not body["start_fy"] <= fiscal_year <= body["end_fy"]:
+        out.fiscal_year = body["start_fy"]
+    return out
+
+
+def apply_item(sheet: dict[str, Any], form: dict[str, str]) -> list[str]:
+    """Add, edit (``original`` names it) or remove (``remove``) one item of the sheet from the
+    form: its number, 取組, theme and 目標; the years' records stay with the item."""
+    items: list[dict[str, Any]] = sheet.setdefault("items", [])
+    original = form.get("original", "").strip()
+    existing = next((i for i in items if i["code"] == original), None) if original else None
+    if original and existing is None:
+        raise NotFound(f"事項「{original}」はこのシートにありません")
+    marked = {g["item_code"] for g in sheet.get("good_practices", [])}
+    if form.get("remove"):
+        if existing is None:
+            return ["削除する事項が指定されていません。"]
+        if original in marked:
+            return [f"事項「{original}」は好事例に指定されているため削除できません。"]
+        items.remove(existing)
+        return []
+    code, title = form.get("code", "").strip(), form.get("title", "").strip()
+    kind = form.get("target_kind", "qualitative")
+    raw = form.get("target_value", "").replace(",", "").strip()
+    errors = []
+    if not code or len(code) > 64:
+        errors.append("事項の番号を64字までで入力してください (例: 1、2-(1))。")
+    elif code != original and any(i["code"] == code for i in items):
+        errors.append(f"事項の番号「{code}」はすでにあります。別の番号にしてください。")
+    elif original in marked and code != original:
+        errors.append(f"事項「{original}」は好事例に指定されているため番号を変えられません。")
+    if not title:
+        errors.append("取組 (事項の内容) を入力してください。")
+    if kind not in TARGET_KINDS:
+        errors.append("目標の種類を選んでください。")
+    value = None
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        errors.append(f"目標値は数値で入力してください ({raw})。")
+    else:
+        if kind in ("cumulative", "level") and value is None:
+            errors.append(
+                "数値目標には目標値を入力してください (定性目標なら種類を変えてください)。"
+            )
+    if errors:
+        return errors
+    target = dict((existing or {}).get("target") or {})
+    target |= {
+        "kind": kind,
+        "value": value,
+        "unit": form.get("target_unit", "").strip()[:40],
+        "text": form.get("target_text", "").strip()[:300],
+    }
+    item = {k: v for k, v in (existing or {}).items() if k != "theme_name"}
+    item |= {"code": code, "title": title, "theme": form.get("theme") or None, "target": target}
+    if existing is None:
+        items.append(item)
+    else:
+        items[items.index(existing)] = item
+    return []
+
+
+async def save_item(services: Services, actor: Actor, code: str, form: dict[str, str]) -> Outcome:
+    """Add, edit or remove one item of the municipality's sheet (whole sheet PUT)."""
+    return await edit_sheet(services, actor, code, form, lambda sheet: apply_item(sheet, form))
+
+
+async def publish_sheet(
+    services: Services, actor: Actor, code: str, form: dict[str, str]
+) -> Outcome:
+    """Publish the sheet to the other municipalities, or make it a draft again."""
+    ensure_municipality_write(actor, code)
+    ind = services.indicators
+    try:
+        sheet_id, version = int(form.get("sheet_id", "")), int(form.get("version", ""))
+    except ValueError:
+        return Outcome(
+            False, 422, "シートと版が指定されていません。ページを読み込み直してください。"
+        )
+
+    async def put() -> None:
+        sheet = await ind.pdca_sheet(sheet_id, actor=actor)
+        if sheet["entity_code"] != code:
+            raise NotFound("このシートは指定した区市町村のものではありません")
+        await ind.publish_pdca_sheet(sheet_id, form.get("published") == "1", version, actor=actor)
+
+    return refused(await attempt(put(), refusals=SAVE_REFUSALS), conflict=CONFLICT, down=DOWN)
+
+
+async def after_write(
+    request: Request, m: Any, fy: int, out: Outcome, *, saved: str, form: dict[str, str]
+) -> Response:
+    """A saved write: back to the sheet (303) with its notice; a refused one: the sheet page
+    with the message and the form as it was typed."""
+    if out.saved:
+        url = path_for(request, "pdca_municipality", code=m.code)
+        year = out.fiscal_year or fy
+        return RedirectResponse(f"{url}?fiscal_year={year}&saved={saved}", status_code=303)
+    return await sheet_page(request, m, fy, out.status, outcome=out, form=form)

@@ -47,6 +47,8 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
     avg = (history or {}).get("averages", {}).get(grant.get("framework_id")) if history else None
     peer: dict[str, float | None] = {}
     nation: dict[str, float | None] = {}
+    published: dict[str, float | None] = {}
+    nation_label, nation_kind, published_note = "全国平均", "", ""
     show_nation = False
     if avg:
         group = next(
@@ -56,6 +58,20 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
             peer = {c["code"]: c.get("mean_score_rate") for c in group.get("categories", [])}
         nat = avg.get("nation") or {}
         nation = {c["code"]: c.get("mean_score_rate") for c in nat.get("categories", [])}
+        # A mean of the loaded scores is labelled as such: 全国平均 only over every insurer.
+        nation_kind = nat.get("kind", "")
+        nation_label = nat.get("label") or "全国平均"
+        pub = avg.get("published") or {}
+        published = {c["code"]: c.get("mean_score_rate") for c in pub.get("categories", [])}
+        if pub:
+            src = pub.get("source") or {}
+            where = " ".join(str(src[k]) for k in ("document", "date", "page") if src.get(k))
+            total = pub.get("mean_total")
+            published_note = (
+                f"{pub.get('label', '全国平均 (公表値)')}"
+                + (f": 総合得点 {total:g}点" if total is not None else "")
+                + (f" — 出典: {where}" if where else "")
+            )
         # Scores of other prefectures' municipalities may not be loaded: then the national
         # mean is the prefecture's, and a fourth polygon on top of the third says nothing.
         show_nation = nat.get("count", 0) > ((avg.get("prefecture") or {}).get("count") or 0)
@@ -66,8 +82,11 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
         )
     if pref:
         series.append(Series("東京都平均", [pref.get(a) for a in axes], "s3"))
+    nation_short = "全国平均" if nation_kind == "all_insurers" else "読み込んだ団体の平均"
     if show_nation:
-        series.append(Series("全国平均", [nation.get(a) for a in axes], "s4"))
+        series.append(Series(nation_short, [nation.get(a) for a in axes], "s4"))
+    elif published:
+        series.append(Series("全国平均 (公表値)", [published.get(a) for a in axes], "s4"))
     table = [
         {
             "code": a,
@@ -77,6 +96,7 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
             "peer": peer.get(a),
             "pref": pref.get(a),
             "nation": nation.get(a),
+            "published": published.get(a),
         }
         for a in axes
     ]
@@ -88,6 +108,10 @@ def _grant_view(grant: dict[str, Any], history: dict[str, Any] | None) -> dict[s
         "series": series,
         "categories_table": table,
         "show_nation": show_nation,
+        "nation_short": nation_short,
+        "nation_label": nation_label,
+        "has_published": bool(published),
+        "published_note": published_note,
         "has_peer": bool(peer),
         "years": years,
     }

@@ -4,6 +4,7 @@ the case workspace (status stepper, visits, logic tree, initiatives, roadmap, re
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 from fastapi import Request
@@ -618,16 +619,28 @@ async def add_node(request: Request, case_id: int, form: Any) -> Response:
 
 
 async def edit_node(
-    request: Request, case_id: int, node_id: int, body: dict[str, Any], *, forms: dict[str, Any]
+    request: Request,
+    case_id: int,
+    node_id: int,
+    body: dict[str, Any] | Awaitable[Any],
+    *,
+    forms: dict[str, Any],
+    ok_text: str = "保存しました。",
 ) -> Response:
-    call = _client(request).update_node(case_id, node_id, body, actor=_actor(request))
+    """Patch the node (``body``, or a prepared call that patches it) and answer with it."""
+    call = (
+        body
+        if isinstance(body, Awaitable)
+        else _client(request).update_node(case_id, node_id, body, actor=_actor(request))
+    )
     done = await attempt(call, refusals=WRITE_REFUSALS)
     if done.status == 409:
-        msg = {"kind": "conflict", "text": CONFLICT, "mine": body}
+        mine = body if isinstance(body, dict) else {}
+        msg = {"kind": "conflict", "text": CONFLICT, "mine": mine}
         return await _tree_failed(request, case_id, node_id, done, msg=msg)
     if not done.ok:
         return await _tree_failed(request, case_id, node_id, done, forms=forms)
-    ok = {"kind": "ok", "text": "保存しました。"}
+    ok = {"kind": "ok", "text": ok_text}
     return await tree_answer(request, case_id, swap_id=node_id, node_msgs={node_id: ok})
 
 
@@ -716,6 +729,31 @@ async def reorder_node(request: Request, case_id: int, node_id: int, form: Any) 
     )
 
 
+async def uncite_measure(request: Request, case_id: int, node_id: int, form: Any) -> Response:
+    """Remove one 地域分析 citation (measure and year) from a node: the node's list without it,
+    patched with the form's version (stale: the conflict on the node; removing one that is
+    already gone changes nothing but the version)."""
+    code = str(form.get("measure_code", ""))
+    fy = int_or_none(form.get("fiscal_year"))
+    version = int_or_none(form.get("version")) or 0
+    client, actor = _client(request), _actor(request)
+
+    async def patch() -> Any:
+        node = tree_index(await client.tree(case_id, actor=actor)).get(node_id)
+        if node is None:
+            raise ServiceRejected(SERVICE, 404, {"detail": "ノードが見つかりません"})
+        rest = [
+            c
+            for c in node.get("measure_evidence") or []
+            if (c.get("measure_code"), c.get("fiscal_year")) != (code, fy)
+        ]
+        body = {"measure_evidence": rest, "version": version}
+        return await client.update_node(case_id, node_id, body, actor=actor)
+
+    text = f"{code} ({fy}年度) の引用を外しました。"
+    return await edit_node(request, case_id, node_id, patch(), forms={}, ok_text=text)
+
+
 # --- initiatives
 
 
@@ -793,6 +831,48 @@ async def save_lessons(request: Request, case_id: int, form: Any) -> Response:
         "lessons": lessons,
         "lessons_msg": msg,
         "lessons_text": text_kept,
+        "report_body": report_body(report),
+    }
+    return fragment(request, "support/case.html", "report", ctx)
+
+
+CITATION_CONFLICT = (
+    "ほかの人が先に報告書 (示唆・引用) を変更しました。引用は外していません。"
+    "現在の内容を確かめてから、もう一度操作してください。"
+)
+
+
+async def uncite_report(request: Request, case_id: int, form: Any) -> Response:
+    """Remove one cited 好事例 (``pdca-good-practice:{id}``) from the case report: the lessons
+    as they are, the citations without it, with the form's version (stale: 409, nothing
+    changes; removing one already gone changes nothing but the version)."""
+    reference = str(form.get("reference", ""))
+    version = int_or_none(form.get("version")) or 0
+    client, actor = _client(request), _actor(request)
+
+    async def remove() -> Any:
+        current = await client.lessons(case_id, actor=actor)
+        rest = [c for c in current.get("citations") or [] if c.get("reference") != reference]
+        return await client.save_citations(case_id, current["lessons"], version, rest, actor=actor)
+
+    done = await attempt(remove(), refusals=WRITE_REFUSALS)
+    if done.ok and not wants_fragment(request):
+        return _case_url(request, case_id, "report")
+    lessons = done.value
+    if done.ok:
+        msg = {"kind": "ok", "text": "好事例の引用を外しました。"}
+    else:
+        msg = {"kind": "error", "text": CITATION_CONFLICT} if done.status == 409 else _error(done)
+        if done.status != 503:
+            lessons = await _or_none(client.lessons(case_id, actor=actor))
+    if not wants_fragment(request):
+        return await case_page(request, case_id, status_code=done.status, lessons_msg=msg)
+    report = await _or_none(client.report_html(case_id, actor=actor))
+    ctx = {
+        "case_id": case_id,
+        "lessons": lessons,
+        "lessons_msg": msg,
+        "lessons_text": None,
         "report_body": report_body(report),
     }
     return fragment(request, "support/case.html", "report", ctx)

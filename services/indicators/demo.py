@@ -353,6 +353,24 @@ async def _demo_bases(session: AsyncSession) -> None:
             actor=DEMO,
         )
         await deduction.refresh(session, fw)
+    # The FY2020 copies have no published budget: a sample one (the FY2019 figure, labelled as
+    # such) so that the demo's grant report shows an estimate; FY2019 keeps the shipped one.
+    from services.indicators.allocation.reference import BudgetIn, get_budget, put_budget
+
+    b19 = await get_budget(session, "suishin", "municipality", 2019)
+    if b19 is not None and await get_budget(session, "suishin", "municipality", 2020) is None:
+        await put_budget(
+            session,
+            "suishin",
+            "municipality",
+            2020,
+            BudgetIn(
+                published_amount=b19.published_amount,
+                source=Source(document="サンプル (デモ用: 2019年度の予算額をそのまま使用)"),
+                note="デモ用。2020年度の実際の予算額ではありません",
+            ),
+            actor=DEMO,
+        )
 
 
 async def load(session: AsyncSession) -> str | None:

@@ -4,6 +4,7 @@ whole system with its demo data."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,15 +101,13 @@ class TestAllocation:
         amount = page.locator("#whatif-amount")
         diff = amount.locator("#whatif-difference")
         await expect(diff).to_contain_text("円")
-        budget = int(await page.locator("input[name=budget][type=hidden]").input_value())
+        # no budget typed: the year's budget the service holds (with its source)
+        typed = await page.locator("input[name=budget][type=hidden]").input_value()
+        body: dict[str, Any] = {"what_if": {"entity_code": CHIYODA, "points": {"Ⅱ-残余": 469}}}
+        if typed:
+            body["budget"] = int(typed)
         with _api(system) as api:
-            expected = api.post(
-                f"/frameworks/{fw['id']}/allocation",
-                json={
-                    "budget": budget,
-                    "what_if": {"entity_code": CHIYODA, "points": {"Ⅱ-残余": 469}},
-                },
-            ).json()["what_if"]
+            expected = api.post(f"/frameworks/{fw['id']}/allocation", json=body).json()["what_if"]
         sign = "+" if expected["difference"] > 0 else ""
         await expect(diff).to_have_text(f"{sign}{expected['difference']:,}円")
         await expect(amount).to_contain_text(f"{expected['paid_after']:,}円")
@@ -117,6 +116,69 @@ class TestAllocation:
         assert await page.locator("#allocation-table").inner_text() == table_before
         await amount.scroll_into_view_if_needed()
         await page.screenshot(path=str(OUTPUT / "allocation_whatif.png"))
+
+
+class TestAuthoring:
+    async def test_copy_fy2025_to_fy2026_edit_an_item_and_see_the_provisional_mark(
+        self, page: Page, system: System
+    ) -> None:
+        # FY2025 of the prefecture framework, made from the demo's FY2020 one through the API
+        fw20 = _framework(system, "suishin-prefecture-2020-demo")
+        with _api(system) as api:
+            have = {
+                f["grant_fy"]
+                for f in api.get(
+                    "/frameworks", params={"grant": "suishin", "level": "prefecture"}
+                ).json()
+            }
+            if 2025 not in have:
+                r = api.post(f"/frameworks/{fw20['id']}/copy", json={"grant_fy": 2025})
+                assert r.status_code == 201, r.text
+
+        await page.goto("/indicators")
+        copy = page.locator("#copy")
+        await copy.get_by_label("交付金・区分").select_option(value="suishin:prefecture")
+        await copy.get_by_label("作る体系の交付年度 (西暦)").fill("2026")
+        await copy.get_by_label("出典: 資料名 (任意)").fill("令和8年度 評価指標 (案)")
+        await copy.get_by_role("button", name="複製して作る").click()
+        await expect(page.locator("#saved")).to_contain_text("前年度の体系を複製して作りました")
+        await expect(page.locator("#fw-state")).to_have_text("暫定")
+
+        row = page.locator("#edit-items tbody tr").filter(has=page.locator('input[value="Ⅰ-①"]'))
+        await row.get_by_role("textbox", name=re.compile("の評価指標$")).fill(
+            "見える化システムの活用 (令和8年度)"
+        )
+        await row.get_by_role("textbox", name=re.compile("の満点$")).fill("12")
+        await page.get_by_role("button", name="区分と指標を保存").click()
+        await expect(page.locator("#saved")).to_contain_text("区分と指標を保存しました")
+
+        with _api(system) as api:
+            fw26 = next(
+                f
+                for f in api.get(
+                    "/frameworks", params={"grant": "suishin", "level": "prefecture"}
+                ).json()
+                if f["grant_fy"] == 2026
+            )
+        assert (
+            fw26["state"] == "provisional"
+            and fw26["source"]["document"] == "令和8年度 評価指標 (案)"
+        )
+        await page.goto(f"/indicators/frameworks/{fw26['id']}")
+        await expect(page.locator("#fw-state")).to_have_text("暫定")
+        item = page.get_by_role("table", name="Ⅰ の指標").get_by_role("row").filter(has_text="Ⅰ-①")
+        await expect(item).to_contain_text("見える化システムの活用 (令和8年度)")
+        with _api(system) as api:
+            detail = api.get(f"/frameworks/{fw26['id']}").json()
+        edited = next(it for c in detail["categories"] for it in c["items"] if it["code"] == "Ⅰ-①")
+        with _api(system) as api:
+            src = api.get(f"/frameworks/{fw20['id']}").json()
+        before = next(it for c in src["categories"] for it in c["items"] if it["code"] == "Ⅰ-①")
+        assert edited["max_points"] == 12
+        assert detail["max_points"] == src["max_points"] - before["max_points"] + 12
+        await page.goto("/indicators")
+        await expect(page.locator(f"#fw-{fw26['id']}")).to_contain_text("暫定")
+        await page.screenshot(path=str(OUTPUT / "framework_authoring.png"), full_page=True)
 
 
 class TestPdca:

@@ -193,7 +193,7 @@ class TestGrantReport:
     async def test_xlsx_has_a_sheet_per_section(self, demo, gateway: httpx.AsyncClient) -> None:
         r = await gateway.get(f"/api/v1/grant-report/{FY}", params={"format": "xlsx"})
         wb = load_workbook(io.BytesIO(r.content))
-        assert wb.sheetnames == ["区市町村", "都道府県の根拠", "都道府県の得点"]
+        assert wb.sheetnames == ["区市町村", "配分見込額の根拠", "都道府県の根拠", "都道府県の得点"]
         assert wb["区市町村"]["A1"].value == "団体コード"
         assert wb["区市町村"].max_row >= 63
 

@@ -219,7 +219,10 @@ class TestProfile:
         assert rec["items"]
         recover = t.split('id="recover"')[1].split("</section>")[0]
         for it in rec["items"]:
-            assert f'<th scope="row">{it["item_code"]}</th><td>{it["text"]}</td>' in recover
+            mark = ' <span class="badge st-provisional" title="暫定の配点">暫定</span>'
+            mark = mark if it["provisional"] else ""
+            assert f'<th scope="row">{it["item_code"]}{mark}</th><td>{it["text"]}</td>' in recover
+        assert rec["rests_on_provisional"] and "暫定の配点に基づく取り戻す指標です" in recover
 
         # The support case card.
         case = t.split('class="card case-card"')[1].split("</article>")[0]

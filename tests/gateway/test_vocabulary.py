@@ -1,7 +1,7 @@
-"""The gateway's copies of the services' vocabularies are the services' own: each enum the
-gateway names is read from the service's OpenAPI, in its order."""
+"""The services' vocabularies the gateway names are the services' own: read from the generated
+shapes of each service's OpenAPI (no copy), and checked here against the running service."""
 
-from gateway.clients.support_cases import CASE_STATUSES, ITEM_STATUSES, CaseStatus
+from gateway.clients.support_cases import CANCELLED, CASE_STATUSES, CASE_STEPS, ITEM_STATUSES
 from tests.conftest import ServiceHarness
 
 
@@ -18,7 +18,8 @@ class TestSupportCasesVocabulary:
     ) -> None:
         schemas = await _schemas(support_cases)
         assert list(CASE_STATUSES) == schemas["CaseStatus"]["enum"]
-        assert CASE_STATUSES[-1] == CaseStatus.cancelled == "中止"
+        assert CASE_STATUSES[-1] == CANCELLED == "中止"
+        assert CANCELLED not in CASE_STEPS and len(CASE_STEPS) == len(CASE_STATUSES) - 1
 
     async def test_roadmap_item_statuses_are_the_services(
         self, support_cases: ServiceHarness

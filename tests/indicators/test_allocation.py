@@ -253,7 +253,7 @@ class TestInputs:
         assert r1.status_code == 422
         assert r1.json()["errors"][0]["loc"] == ["line", 3, "column", "第1号被保険者数"]
         assert empty == []
-        assert r2.json() == {"written": 2}
+        assert r2.json() == {"written": 2, "rows": 2}
         assert [(r["entity_code"], r["first_insured"]) for r in rows] == [
             (CHIYODA, 1000),
             (CHUO, 3),
@@ -274,3 +274,17 @@ class TestInputs:
         async with indicators.client("municipality", CHIYODA) as c:
             r = await c.put("/api/v1/allocation/suishin/2020/inputs", json={"rows": INPUTS})
         assert r.status_code == 403
+
+
+class TestInputsDryRun:
+    async def test_dry_run_counts_and_keeps_nothing(self, indicators):
+        good = "団体コード,第1号被保険者数,所要見込額\n131016,1000,5000\n131024,3,5000\n"
+        async with indicators.client() as c:
+            r = await c.post(
+                "/api/v1/allocation/suishin/2021/inputs/import",
+                params={"dry_run": "true"},
+                files={"file": ("in.csv", good.encode("cp932"))},
+            )
+            rows = (await c.get("/api/v1/allocation/suishin/2021/inputs")).json()
+        assert r.status_code == 200 and r.json() == {"written": 0, "rows": 2}
+        assert rows == []

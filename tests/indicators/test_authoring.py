@@ -426,6 +426,34 @@ class TestPrefectureDeduction:
         tokyo_later = next(p for p in later["prefectures"] if p["prefecture_code"] == "130001")
         assert tokyo_later["points"] is None and tokyo_later["triggered_by"] == []
 
+    async def test_an_insurer_list_import_re_derives_the_deduction(self, indicators):
+        # 香川県: every municipality scored well → 0 derived; a union of two of them then
+        # makes an insurer without scores → the deduction is no longer known (cell removed)
+        from services.common.registry import get_registry, insurer_check_digit
+
+        kagawa = sorted(c for c in get_registry().municipalities if c.startswith("37"))
+        union = "37901" + str(insurer_check_digit("37901"))
+        async with indicators.client() as c:
+            muni, pref = await self._pair(c)
+            await put_scores(c, muni, {m: {"a": 10, "b1": 10, "c": 10} for m in kagawa})
+            before = (await c.get(f"/api/v1/frameworks/{pref}/scores?entity_code=370002")).json()
+            r = await c.post(
+                "/api/v1/insurers/import",
+                files={
+                    "file": (
+                        "insurers.csv",
+                        f'保険者番号,保険者名,構成市町村\n{union},試験広域連合,"{kagawa[0]}、{kagawa[1]}"\n'.encode(),
+                    )
+                },
+            )
+            after = (await c.get(f"/api/v1/frameworks/{pref}/scores?entity_code=370002")).json()
+            view = (await c.get(f"/api/v1/frameworks/{pref}/deduction")).json()
+        assert [(x["item_code"], x["points"]) for x in before] == [("d", 0.0)]
+        assert r.status_code == 200, r.text
+        assert after == []
+        kagawa_row = next(p for p in view["prefectures"] if p["prefecture_code"] == "370002")
+        assert kagawa_row["points"] is None
+
     async def test_shipped_fy2019_rule_quotes_the_seed(self, indicators):
         async with indicators.client() as c:
             await shipped_ids(c)

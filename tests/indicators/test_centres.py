@@ -688,3 +688,54 @@ class TestDemo:
         assert 0 < s["prefecture_rate"] < 1
         assert areas["sheets"] == 457 and areas["areas"][0]["code"] in ("2-4", "3")
         assert len(radar["areas"]) == 7 and radar["municipality_centres"] == len(listed)
+
+
+class TestDryRun:
+    """dry_run=true (the gateway's import wizard previews with it): checked and counted, or the
+    422 naming every bad row, and nothing kept."""
+
+    async def test_register_answers_and_items_previewed_without_writing(self, indicators):
+        register = csv_bytes(
+            [
+                ["区市町村コード", "センター名", "年度", "設置形態"],
+                [CHIYODA, "千代田 第1", FY, "委託"],
+            ]
+        )
+        items = csv_bytes(
+            [
+                ["対象", "業務分野", "項目コード", "評価項目"],
+                ["センター", "地域ケア会議", "c1", "会議"],
+            ]
+        )
+        async with indicators.client() as c:
+            r = await c.post(
+                "/api/v1/centres/import",
+                params={"dry_run": "true"},
+                files={"file": ("c.csv", register)},
+            )
+            centres = (await c.get("/api/v1/centres", params={"prefecture": "13"})).json()
+            cat = await c.post(
+                f"/api/v1/centres/catalogues/{FY}/import",
+                params={"dry_run": "true"},
+                data={"name": "試験"},
+                files={"file": ("i.csv", items)},
+            )
+            missing = await c.get(f"/api/v1/centres/catalogues/{FY}")
+            await make_catalogue(c)
+            cid = await make_centre(c, CHIYODA, "千代田 第1")
+            answers_csv = csv_bytes(
+                [["区市町村コード", "センター名", "項目コード", "結果"]]
+                + [[CHIYODA, "千代田 第1", i, "○"] for i in ("a1", "a2", "b1")]
+            )
+            a = await c.post(
+                f"/api/v1/centres/evaluations/{FY}/import",
+                params={"dry_run": "true"},
+                files={"file": ("a.csv", answers_csv)},
+            )
+            sheet = (await c.get(f"/api/v1/centres/{cid}/evaluations/{FY}")).json()
+        assert r.status_code == 200 and r.json() == {"centres_created": 1, "years_written": 1}
+        assert centres == []
+        assert cat.status_code == 200 and [i["code"] for i in cat.json()["items"]] == ["c1"]
+        assert missing.status_code == 404
+        assert a.status_code == 200 and a.json()["answers"] == 3
+        assert sheet["answered"] is False

@@ -353,3 +353,33 @@ class TestGoodPractice:
         assert viewer.status_code == 403
         assert stale_del.status_code == 409
         assert gone.status_code == 204 and after.status_code == 404
+
+
+class TestOwnSheetOnly:
+    """The service decides (sheets16): a municipality creates and edits only its own sheet;
+    a refused write is followed by a read proving nothing changed."""
+
+    async def test_a_municipality_writes_its_own_sheet_only(self, indicators):
+        async with indicators.client() as c:
+            theirs = await create(c, CHUO, published=True)
+        async with indicators.client("municipality", CHIYODA) as c:
+            mine = await create(c, CHIYODA)
+            other_create = await c.post("/api/v1/pdca/sheets", json=sheet(HACHIOJI))
+            other_edit = await c.put(
+                f"/api/v1/pdca/sheets/{theirs['id']}",
+                json={**sheet(CHUO, title="書き換え"), "version": theirs["version"]},
+            )
+            own_edit = await c.put(
+                f"/api/v1/pdca/sheets/{mine['id']}",
+                json={**sheet(CHIYODA, title="自分で直した"), "version": mine["version"]},
+            )
+        async with indicators.client("viewer") as c:
+            viewer_create = await c.post("/api/v1/pdca/sheets", json=sheet(HACHIOJI))
+        async with indicators.client() as c:
+            hachioji = (await c.get("/api/v1/pdca/sheets", params={"entity_code": HACHIOJI})).json()
+            chuo = (await c.get(f"/api/v1/pdca/sheets/{theirs['id']}")).json()
+        assert other_create.status_code == 404 and viewer_create.status_code == 403
+        assert other_edit.status_code == 404
+        assert own_edit.status_code == 200 and own_edit.json()["title"] == "自分で直した"
+        assert hachioji == []
+        assert chuo["title"] == theirs["title"] and chuo["version"] == theirs["version"]

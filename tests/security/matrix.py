@@ -84,6 +84,8 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET /api/v1/peer-sets": READ,
         "POST /api/v1/peer-sets": "staff",
         "PUT /api/v1/peer-sets/{peer_set_id}": "staff",
+        "GET /api/v1/peer-types": READ,
+        "PUT /api/v1/peer-types/{entity_code}": "staff",
         "PUT /api/v1/allocation/{grant}/{grant_fy}/inputs": "staff",
         "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "staff",
         "GET /api/v1/allocation/{grant}/{grant_fy}/inputs": READ,
@@ -322,6 +324,7 @@ EXACT: dict[str, dict[str, str]] = {
         "POST /api/v1/frameworks/{framework_id}/scores/import": "ok=422",
         "POST /api/v1/peer-sets": "ok=201",
         "PUT /api/v1/peer-sets/{peer_set_id}": "ok=409",
+        "PUT /api/v1/peer-types/{entity_code}": "ok=409",
         "PUT /api/v1/allocation/{grant}/{grant_fy}/inputs": "ok=200",
         "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "ok=422",
         "POST /api/v1/frameworks/{framework_id}/allocation": "ok=200",
@@ -546,6 +549,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
             "members": {OWN_MUNICIPALITY: "対象"},
             "version": STALE,
         },
+        "PUT /api/v1/peer-types/{entity_code}": {"peer_type": "都市型", "version": STALE},
         "POST /api/v1/pdca/sheets": {
             "entity_code": OWN_MUNICIPALITY,
             "title": "マトリクス試験",
@@ -737,6 +741,17 @@ PAGE_MATRIX: dict[str, dict[str, int]] = {
     "GET /pdca/municipalities/{other}": READ_PAGE,
     # writing another's sheet: staff (stale → 409); a municipality 404, read-only roles 403
     "POST /pdca/municipalities/{other}/records": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    # the sheet written from the pages (sheets16): create (a sheet already starts that year →
+    # 409), an item, publish (stale version → 409); a municipality: 404, read-only roles: 403
+    "POST /pdca/municipalities/{other}/sheets": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    "POST /pdca/municipalities/{other}/items": _statuses(
+        409, advisor=403, municipality=404, viewer=403, api_client=403
+    ),
+    "POST /pdca/municipalities/{other}/published": _statuses(
         409, advisor=403, municipality=404, viewer=403, api_client=403
     ),
     # citing a 好事例 in 八王子市's case report: the report's lessons are the coordinator's

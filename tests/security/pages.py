@@ -49,6 +49,15 @@ PAGES: dict[str, str] = {
     "GET /indicators/frameworks/{framework_id}/results": "all",
     "GET /indicators/frameworks/{framework_id}": "all",
     "GET /indicators": "all",
+    # framework authoring, budgets, national basis (issue #15): the writes are sent stale or
+    # for a year that exists (409, nothing changes); the read-only roles get the service's 403
+    "POST /indicators/frameworks/copy": "staff; ok=409",
+    "GET /indicators/frameworks/{framework_id}/edit": "all",
+    "POST /indicators/frameworks/{framework_id}/meta": "staff; ok=409",
+    "POST /indicators/frameworks/{framework_id}/tree": "staff; ok=409",
+    "GET /indicators/budgets": "all",
+    "POST /indicators/budgets": "staff; ok=409",
+    "POST /indicators/budgets/national": "staff; ok=409",
     "GET /municipalities/{code}": "all",
     "GET /pdca/cell": "all; municipality=403; ok=303",
     "POST /pdca/cell": "staff; ok=409",
@@ -57,6 +66,7 @@ PAGES: dict[str, str] = {
     "POST /support/applications/{application_id}/decision": "staff; ok=409",
     "POST /support/cases/{case_id}/initiatives": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/lessons": "staff; ok=409",
+    "POST /support/cases/{case_id}/citations/remove": "staff; ok=409",  # a cited 好事例
     "GET /support/cases/{case_id}/report.docx": "all",
     "GET /support/cases/{case_id}/roadmap": "all",
     "POST /support/cases/{case_id}/transitions": "staff; ok=409",
@@ -65,6 +75,9 @@ PAGES: dict[str, str] = {
     # the refused roles go first; the admin then moves the node up, the others find it first
     "POST /support/cases/{case_id}/tree/nodes/{node_id}/reorder": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/tree/nodes/{node_id}": "staff; advisor=own; ok=409",
+    "POST /support/cases/{case_id}/tree/nodes/{node_id}/measure-evidence/remove": (
+        "staff; advisor=own; ok=409"
+    ),
     "POST /support/cases/{case_id}/tree/nodes": "staff; advisor=own; ok=303",
     "POST /support/cases/{case_id}/visits": "staff; advisor=own; ok=303",
     "GET /support/cases/{case_id}": "all",
@@ -80,11 +93,21 @@ PAGES: dict[str, str] = {
     "POST /training/sessions/{session_id}/registrations": "staff; municipality=own; ok=303",
     "GET /training/sessions/{session_id}": "all",
     "GET /training": "all",
+    # the import wizard (wizard15): coordinators and admins; {kind} is the item-table import
+    # (municipality staff only where the service lets them write their own rows: the centres'
+    # evaluation answers, tests/gateway/test_import_wizard.py).
+    # Uploads are their owner's: {upload_id} is nobody's, so the allowed roles get 404.
+    "GET /imports/{kind}": "staff",
+    "POST /imports/{kind}": "staff; ok=422",  # no file sent: the form says to choose one
+    "GET /imports/u/{upload_id}": "staff; municipality=404; ok=404",
+    "POST /imports/u/{upload_id}/preview": "staff; municipality=404; ok=404",
+    "POST /imports/u/{upload_id}/commit": "staff; municipality=404; ok=404",
 }
 
 # Form fields per action; "{name}" is replaced by that demo value ("{role}" by the acting role,
 # so that each role's registration is a new one).
 PAGE_FORMS: dict[str, dict[str, Any]] = {
+    "POST /imports/{kind}": {"framework_id": "{framework_id}"},
     "POST /admin/tokens": {"name": "マトリクス {role}", "expires_in_days": "1"},
     "POST /admin/tokens/{token_id}/revoke": {},
     "POST /admin/users": {
@@ -107,6 +130,40 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
         "item_0": "{fw_item}",
         "points_0": "1",
     },
+    "POST /indicators/frameworks/copy": {"pair": "suishin:municipality", "grant_fy": "2020"},
+    "POST /indicators/frameworks/{framework_id}/meta": {
+        "version": str(STALE),
+        "name": "マトリクス",
+        "state": "provisional",
+    },
+    "POST /indicators/frameworks/{framework_id}/tree": {
+        "version": str(STALE),
+        "cat_count": "1",
+        "cat-0-code": "X",
+        "cat-0-name": "マトリクス",
+        "item_count": "1",
+        "item-0-category": "X",
+        "item-0-code": "x",
+        "item-0-text": "マトリクス",
+        "item-0-max": "1",
+    },
+    "POST /indicators/budgets": {
+        "kind": "override",
+        "grant": "suishin",
+        "level": "municipality",
+        "grant_fy": "2019",
+        "version": str(STALE),
+        "override_amount": "1",
+        "override_reason": "マトリクス",
+    },
+    "POST /indicators/budgets/national": {
+        "grant": "suishin",
+        "level": "municipality",
+        "grant_fy": "2020",
+        "version": str(STALE),
+        "denominator": "1",
+        "source_document": "マトリクス",
+    },
     "POST /pdca/cell": {
         "item": "{pdca_item}",
         "fy": "{pdca_fy}",
@@ -122,6 +179,15 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
     },
     "POST /support/cases/{case_id}/initiatives": {"node_id": "{node_id}", "title": "試験"},
     "POST /support/cases/{case_id}/lessons": {"lessons": "試験", "version": str(STALE)},
+    "POST /support/cases/{case_id}/citations/remove": {
+        "reference": "pdca-good-practice:1",
+        "version": str(STALE),
+    },
+    "POST /support/cases/{case_id}/tree/nodes/{node_id}/measure-evidence/remove": {
+        "measure_code": "kayoinoba_rate",
+        "fiscal_year": "2023",
+        "version": str(STALE),
+    },
     "POST /support/cases/{case_id}/transitions": {
         "to_status": "ヒアリング",
         "version": str(STALE),
@@ -164,6 +230,18 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
 
 # Page actions whose allowed answer is not yet a success or 409 (found by the matrix; to fix):
 PAGES_NOT_YET_EXACT: dict[str, str] = {
+    "POST /imports/{kind}": (
+        "the matrix sends form fields, not files: the allowed roles get the form's 422 "
+        "(choose a file); the upload itself is tested in tests/gateway/test_import_wizard.py"
+    ),
+    "POST /imports/u/{upload_id}/preview": (
+        "an upload is its owner's: {upload_id} is nobody's, so the allowed roles get 404; "
+        "the steps with a real upload are tested in tests/gateway/test_import_wizard.py"
+    ),
+    "POST /imports/u/{upload_id}/commit": (
+        "as the preview: nobody's upload, 404 for the allowed roles (a real commit, a refused "
+        "one and another user's upload: tests/gateway/test_import_wizard.py)"
+    ),
     "POST /indicators/frameworks/{framework_id}/import": (
         "no file sent: every role, the read-only ones too, gets the page's 422 before the "
         "service is asked (the service refuses them once a file is sent)"
@@ -171,5 +249,6 @@ PAGES_NOT_YET_EXACT: dict[str, str] = {
 }
 
 PAGE_QUERIES: dict[str, dict[str, Any]] = {
+    "GET /imports/{kind}": {"framework_id": "{framework_id}"},
     "GET /pdca/cell": {"item": "{pdca_item}", "fy": "{pdca_fy}", "kind": "actions"},
 }

@@ -213,6 +213,7 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                     "fiscal_year"
                 ],
                 "municipality_code": m,
+                "entity_code": m,  # a peer type's municipality (peers: PUT /peer-types/{code})
             }
         if svc == "support_cases":
             cases = await _get(c, "/api/v1/cases", municipality_code=m)
@@ -549,6 +550,8 @@ async def page_params(demo: dict[str, ServiceHarness]) -> dict[str, Any]:
         "pdca_item": sheet["items"][0]["code"],
         "pdca_fy": sheet["start_fy"],
         "name": "participants.csv",
+        "kind": "items",  # the import wizard's item-table import
+        "upload_id": "nobodys-upload",
     }
 
 

@@ -60,6 +60,15 @@ async def _params(h: ServiceHarness) -> dict[str, Any]:
                 "item": sheet["items"][0]["code"],
                 "actions": "マトリクス試験",
             },
+            "/sheets": {"title": "マトリクス試験", "start_fy": sheet["start_fy"], "end_fy": 2030},
+            "/items": {
+                "sheet_id": sheet["id"],
+                "version": STALE,
+                "code": "マトリクス",
+                "title": "マトリクス試験",
+                "target_kind": "qualitative",
+            },
+            "/published": {"sheet_id": sheet["id"], "version": STALE, "published": "0"},
             "/pdca/good-practices": {
                 "sheet_id": sheet["id"],
                 "item_code": marked,

@@ -15,6 +15,15 @@ from services.common.db import get_session
 from services.indicators.allocation import reference as ref
 from services.indicators.allocation import service
 from services.indicators.allocation.models import AllocationRule
+from services.indicators.allocation.schemas import (
+    BudgetOut,
+    FirstInsuredImportOut,
+    FirstInsuredOut,
+    InputRowOut,
+    NationalBasisOut,
+    RuleOut,
+    SimulationOut,
+)
 from services.indicators.frameworks.models import Grant
 from services.indicators.insurers.service import load_directory
 from services.indicators.tables import audit
@@ -65,6 +74,10 @@ class Written(BaseModel):
     written: int
 
 
+class InputsImported(Written):
+    rows: int = Field(description="ファイルの保険者の行 (dry_run=true: 書き込むはずの行)")
+
+
 @router.put(
     "/allocation/{grant}/{grant_fy}/inputs",
     response_model=Written,
@@ -79,7 +92,9 @@ async def put_inputs(
 
 
 @router.post(
-    "/allocation/{grant}/{grant_fy}/inputs/import", summary="配分の入力をCSV・XLSXから取り込む"
+    "/allocation/{grant}/{grant_fy}/inputs/import",
+    response_model=InputsImported,
+    summary="配分の入力をCSV・XLSXから取り込む",
 )
 async def import_inputs(
     grant: Grant,
@@ -87,14 +102,24 @@ async def import_inputs(
     session: Session,
     actor: Staff,
     file: Annotated[UploadFile, File()],
-) -> dict[str, int]:
+    dry_run: Annotated[
+        bool, Query(description="true: 確かめて数えるだけ (何も書き込まない; 誤りは 422 で全件)")
+    ] = False,
+) -> InputsImported:
     n = await service.import_inputs(
         session, grant, grant_fy, file.filename or "", await file.read(), actor=actor
     )
-    return {"written": n}
+    if dry_run:
+        await session.rollback()  # checked and counted, nothing kept
+        return InputsImported(written=0, rows=n)
+    return InputsImported(written=n, rows=n)
 
 
-@router.get("/allocation/{grant}/{grant_fy}/inputs", summary="配分の入力")
+@router.get(
+    "/allocation/{grant}/{grant_fy}/inputs",
+    response_model=list[InputRowOut],
+    summary="配分の入力",
+)
 async def get_inputs(
     grant: Grant, grant_fy: int, session: Session, entity_code: str | None = None
 ) -> list[dict[str, Any]]:
@@ -113,7 +138,9 @@ async def get_inputs(
 
 
 @router.post(
-    "/frameworks/{framework_id}/allocation", summary="配分額の試算 (what-if つき、書き込みなし)"
+    "/frameworks/{framework_id}/allocation",
+    response_model=SimulationOut,
+    summary="配分額の試算 (what-if つき、書き込みなし)",
 )
 async def simulate(
     framework_id: int, session: Session, body: SimulateIn | None = None
@@ -133,13 +160,18 @@ LevelAll = Literal["municipality", "prefecture", "all"]
 LevelOne = Literal["municipality", "prefecture"]
 
 
-@router.get("/budgets", summary="予算 (交付金 × 区分 × 交付年度、出典と上書き)")
+@router.get(
+    "/budgets",
+    response_model=list[BudgetOut],
+    summary="予算 (交付金 × 区分 × 交付年度、出典と上書き)",
+)
 async def list_budgets(session: Session, grant: Grant | None = None) -> list[dict[str, Any]]:
     return [ref.budget_out(b) for b in await ref.list_budgets(session, grant=grant)]
 
 
 @router.put(
     "/budgets/{grant}/{level}/{grant_fy}",
+    response_model=BudgetOut,
     summary="予算を登録・上書き (公表額は出典つき、上書きは理由つき)",
 )
 async def put_budget(
@@ -154,7 +186,11 @@ async def put_budget(
     return ref.budget_out(b)
 
 
-@router.get("/allocation/rules", summary="配分の規則 (年度ごと: 得点 / 得点 × 第1号被保険者数)")
+@router.get(
+    "/allocation/rules",
+    response_model=list[RuleOut],
+    summary="配分の規則 (年度ごと: 得点 / 得点 × 第1号被保険者数)",
+)
 async def list_rules(session: Session) -> list[dict[str, Any]]:
     rows = (
         await session.exec(
@@ -168,6 +204,7 @@ async def list_rules(session: Session) -> list[dict[str, Any]]:
 
 @router.get(
     "/allocation/{grant}/{level}/{grant_fy}/national",
+    response_model=NationalBasisOut | None,
     summary="公表された全国の分母 (Σ 総合得点 × 重み)",
 )
 async def get_national(
@@ -179,6 +216,7 @@ async def get_national(
 
 @router.put(
     "/allocation/{grant}/{level}/{grant_fy}/national",
+    response_model=NationalBasisOut,
     summary="公表された全国の分母を入力 (出典つき)",
 )
 async def put_national(
@@ -195,6 +233,7 @@ async def put_national(
 
 @router.post(
     "/first-insured/{fiscal_year}/import",
+    response_model=FirstInsuredImportOut,
     summary="第1号被保険者数を取り込む (保険者番号または団体コード; 全件チェック後に書き込み)",
 )
 async def import_first_insured(
@@ -224,7 +263,11 @@ async def import_first_insured(
     return out
 
 
-@router.get("/first-insured/{fiscal_year}", summary="第1号被保険者数 (年度・保険者ごと)")
+@router.get(
+    "/first-insured/{fiscal_year}",
+    response_model=FirstInsuredOut,
+    summary="第1号被保険者数 (年度・保険者ごと)",
+)
 async def get_first_insured(
     fiscal_year: int,
     session: Session,

@@ -50,6 +50,9 @@ AnswerWriter = Annotated[
 ]
 FiscalYear = Annotated[int, Query(ge=2000, le=2100)]
 Prefecture = Annotated[str | None, Query(pattern=r"^\d{2}$")]
+DryRun = Annotated[
+    bool, Query(description="true: 確かめて数えるだけ (何も書き込まない; 誤りは 422 で全件)")
+]
 
 
 # --- register ---------------------------------------------------------------------------------
@@ -94,10 +97,13 @@ async def create_centre(body: CentreIn, session: Session, actor: Staff) -> objec
     summary="登録簿をCSV・XLSXから取り込む (センター × 年度の行。全件成功か何もしない)",
 )
 async def import_register(
-    session: Session, actor: Staff, file: Annotated[UploadFile, File()]
+    session: Session, actor: Staff, file: Annotated[UploadFile, File()], dry_run: DryRun = False
 ) -> object:
     content = await file.read()
     out = await register.import_register(session, file.filename or "", content, actor=actor)
+    if dry_run:
+        await session.rollback()  # checked and counted, nothing kept
+        return out
     await record_event(
         session,
         audit,
@@ -181,6 +187,7 @@ async def import_catalogue(
     state: Annotated[Literal["暫定", "確定"], Form()] = "暫定",
     note: Annotated[str, Form(max_length=2000)] = "",
     version: Annotated[int | None, Form()] = None,
+    dry_run: DryRun = False,
 ) -> object:
     content = await file.read()
     meta = {
@@ -195,6 +202,10 @@ async def import_catalogue(
     cat = await catalogue.import_catalogue(
         session, fiscal_year, file.filename or "", content, meta, actor=actor
     )
+    if dry_run:
+        out = catalogue.catalogue_out(cat)
+        await session.rollback()  # checked, nothing kept
+        return out
     await record_event(
         session,
         audit,
@@ -267,12 +278,19 @@ async def weakest_areas(
     summary="調査の回答表 (CSV・XLSX) を取り込む。区市町村の職員は自分の区市町村の行だけ",
 )
 async def import_answers(
-    fiscal_year: int, session: Session, actor: AnswerWriter, file: Annotated[UploadFile, File()]
+    fiscal_year: int,
+    session: Session,
+    actor: AnswerWriter,
+    file: Annotated[UploadFile, File()],
+    dry_run: DryRun = False,
 ) -> object:
     content = await file.read()
     out = await evaluations.import_answers(
         session, fiscal_year, file.filename or "", content, actor=actor
     )
+    if dry_run:
+        await session.rollback()  # checked and counted, nothing kept
+        return out
     await record_event(
         session,
         audit,

@@ -15,6 +15,7 @@ from services.common.errors import NotFound
 from services.common.registry import CodeError
 from services.indicators.insurers import service
 from services.indicators.insurers.schemas import InsurerFound, InsurerImport, InsurerList
+from services.indicators.scores import deduction
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["保険者"])
@@ -98,4 +99,6 @@ async def import_insurers(
             sha256=hashlib.sha256(content).hexdigest(),
             rows=out["written"],
         )
+        # the prefectures' deduction cells rest on which insurers each prefecture has
+        await deduction.refresh_all(session)
     return out

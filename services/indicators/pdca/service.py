@@ -39,6 +39,7 @@ from services.indicators.pdca.schemas import (
 )
 from services.indicators.pdca.vocabulary import check_metric_source, check_theme, theme_names
 from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.regional.service import peer_types
 from services.indicators.results.computation import entity_name
 
 
@@ -250,7 +251,10 @@ async def _group_members(
 ) -> set[str]:
     """Members of a group: the registry's region_class / peer_type, or a user peer set."""
     reg = get_registry()
-    if peer_set in ("region_class", "peer_type"):
+    if peer_set == "peer_type":  # the prefecture's settings win over the registry's
+        types = await peer_types(session, [m for c in codes if (m := reg.get(c)) is not None])
+        return {c for c, t in types.items() if t == peer_group}
+    if peer_set == "region_class":
         return {
             c for c in codes if (m := reg.get(c)) is not None and getattr(m, peer_set) == peer_group
         }
@@ -290,10 +294,11 @@ async def side_by_side(
     if not municipalities:
         raise Invalid(f"都道府県 {pref!r} の区市町村がありません")
     codes = sorted(m.code for m in municipalities)
+    types = await peer_types(session, municipalities)  # the prefecture's settings, else default
     if region_class:
         codes = [c for c in codes if reg.get(c).region_class == region_class]  # type: ignore[union-attr]
     if peer_type:
-        codes = [c for c in codes if reg.get(c).peer_type == peer_type]  # type: ignore[union-attr]
+        codes = [c for c in codes if types.get(c) == peer_type]
     if peer_set or peer_group:
         if not (peer_set and peer_group):
             raise Invalid(
@@ -350,7 +355,7 @@ async def side_by_side(
             "code": code,
             "name": m.name if m else code,
             "region_class": m.region_class if m else None,
-            "peer_type": m.peer_type if m else None,
+            "peer_type": types.get(code),
             "status": "なし",
             "sheet": None,
         }

@@ -27,3 +27,14 @@ class PeerMember(Base, table=True):  # type: ignore[call-arg]
     )
     entity_code: str = Field(max_length=6)
     group_name: str = Field(max_length=100)
+
+
+class PeerTypeOverride(Tracked, Base, table=True):  # type: ignore[call-arg]
+    """A municipality's peer type (類型: 大都市型・都市型・離島・中山間型) as the prefecture set
+    it, in place of the registry's default (``peer_type`` null: back to the default; the row
+    stays so that its ``version`` keeps counting)."""
+
+    __tablename__ = "peer_type_override"
+
+    entity_code: str = Field(primary_key=True, max_length=6)
+    peer_type: str | None = Field(default=None, max_length=40)

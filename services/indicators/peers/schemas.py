@@ -39,3 +39,30 @@ class PeerSets(BaseModel):
     )
     size_bands: list[str] = Field(description="size_band のグループ (第1号被保険者数)")
     user: list[PeerSetOut]
+
+
+class PeerTypeIn(BaseModel):
+    peer_type: str | None = Field(
+        description="類型 (大都市型 / 都市型 / 離島・中山間型)。null で団体一覧の既定に戻す"
+    )
+    version: int = Field(description="読み込んだときの版 (まだ設定がなければ 0。古ければ 409)")
+
+    model_config = {"json_schema_extra": {"examples": [{"peer_type": "都市型", "version": 0}]}}
+
+
+class PeerTypeOut(BaseModel):
+    entity_code: str
+    name: str
+    peer_type: str | None = Field(description="いま使う類型 (設定がなければ既定)")
+    default_peer_type: str | None = Field(description="団体一覧 (registry) の既定の類型")
+    overridden: bool = Field(description="都が既定と違う類型を設定しているか")
+    version: int = Field(description="設定の版 (まだ設定がなければ 0)")
+    refreshed: int | None = Field(
+        None,
+        description="書き込みで再計算した地域分析の年度×指標の数 (読み込みでは null)",
+    )
+
+
+class PeerTypesOut(BaseModel):
+    data: list[PeerTypeOut]
+    count: int

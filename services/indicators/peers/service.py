@@ -68,7 +68,7 @@ async def create_set(session: AsyncSession, body: PeerSetIn, actor: Actor) -> di
         for c, g in body.members.items()
     )
     await session.flush()
-    readmodels.mark(session, every=True)
+    readmodels.mark(session, peers=True)
     return await peer_out(session, ps)
 
 
@@ -90,5 +90,5 @@ async def update_set(
     )
     stamp_updated(ps, actor)
     await session.flush()
-    readmodels.mark(session, every=True)
+    readmodels.mark(session, peers=True)
     return await peer_out(session, ps)

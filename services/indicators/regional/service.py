@@ -11,7 +11,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, delete, func, literal_column, or_, select, true
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +31,7 @@ from services.common.actor import Actor
 from services.common.errors import Invalid, NotFound
 from services.common.models import utcnow
 from services.common.registry import Municipality, get_registry
+from services.indicators.peers.models import PeerTypeOverride
 from services.indicators.regional.catalogue import MeasureInfo, load_catalogue
 from services.indicators.regional.entities import resolve_entity
 from services.indicators.regional.models import (
@@ -35,6 +47,7 @@ V = RegionalValue.__table__  # type: ignore[attr-defined]
 R = RegionalRank.__table__  # type: ignore[attr-defined]
 S = RegionalStat.__table__  # type: ignore[attr-defined]
 N = RegionalNationalFigure.__table__  # type: ignore[attr-defined]
+PT = PeerTypeOverride.__table__  # type: ignore[attr-defined]
 
 REGION_ORDER = ("区部", "市部", "町村部")
 STATES = ("暫定", "確定")
@@ -190,6 +203,55 @@ async def _lock_measures(session: AsyncSession, codes: Iterable[str]) -> None:
         )
 
 
+async def peer_types(
+    session: AsyncSession, municipalities: Iterable[Municipality]
+) -> dict[str, str | None]:
+    """Each municipality's peer type (its peer group here): the prefecture's setting
+    (peers: ``PUT /peer-types/{code}``) where there is one, else the registry's default."""
+    ms = {m.code: m for m in municipalities}
+    if not ms:
+        return {}
+    conn = await session.connection()
+    rows = (
+        await conn.execute(
+            select(PT.c.entity_code, PT.c.peer_type).where(PT.c.entity_code.in_(sorted(ms)))
+        )
+    ).all()
+    set_ = {r.entity_code: r.peer_type for r in rows}
+    return {c: set_.get(c) or m.peer_type for c, m in ms.items()}
+
+
+async def peer_type_of(session: AsyncSession, m: Municipality) -> str | None:
+    return (await peer_types(session, [m]))[m.code]
+
+
+async def reassign_peer_group(
+    session: AsyncSession, entity_code: str, peer_type: str | None
+) -> int:
+    """A municipality's peer type changed: its stored values move to the new peer group and
+    the peer means (with ranks and the other means) of every year × measure it has a value
+    for are recomputed, in the caller's transaction. Returns how many year × measure pairs
+    were refreshed."""
+    conn = await session.connection()
+    # Every measure, in code order (as writes lock them): a concurrent value write either
+    # committed before (its rows move here) or waits and reads the new type after this commit.
+    await _lock_measures(session, (await load_catalogue(session)).keys())
+    pairs = (
+        await conn.execute(
+            select(V.c.fiscal_year, V.c.measure_code).where(V.c.entity_code == entity_code)
+        )
+    ).all()
+    if not pairs:
+        return 0
+    await conn.execute(update(V).where(V.c.entity_code == entity_code).values(peer_group=peer_type))
+    touched: dict[int, set[str]] = defaultdict(set)
+    for fy, code in pairs:
+        touched[fy].add(code)
+    for fy, codes in sorted(touched.items()):
+        await refresh(session, fy, sorted(codes))
+    return len(pairs)
+
+
 async def write_cells(
     session: AsyncSession,
     cells: list[Cell],
@@ -207,6 +269,8 @@ async def write_cells(
     for c in cells:
         touched[c.fiscal_year].add(c.measure_code)
     await _lock_measures(session, {c.measure_code for c in cells})
+    # Read after the lock: a peer-type write holding it has committed its type by now.
+    types = await peer_types(session, [c.entity for c in cells])
     conn = await session.connection()
     now, who = utcnow(), actor.label
     upserts = [
@@ -217,7 +281,7 @@ async def write_cells(
             "value": c.value,
             "prefecture": c.entity.prefecture,
             "region_class": region_class_of(c.entity),
-            "peer_group": c.entity.peer_type,
+            "peer_group": types.get(c.entity.code),
             "source": source,
             "sample": sample,
             "import_id": import_id,
@@ -538,20 +602,21 @@ async def compare(session: AsyncSession, fy: int, entity_code: str) -> dict[str,
             )
         ).all()
     )
+    peer = await peer_type_of(session, m)
     stats = await load_stats(
-        session, years=[fy], codes=None, prefecture=m.prefecture, peer_group=m.peer_type
+        session, years=[fy], codes=None, prefecture=m.prefecture, peer_group=peer
     )
     return {
         "entity_code": m.code,
         "fiscal_year": fy,
-        "peer_group": m.peer_type,
+        "peer_group": peer,
         "measures": [
             {
                 "code": x.code,
                 "name": x.name,
                 "unit": x.unit,
                 "value": values.get(x.code),
-                "peer_mean": stats.mean(fy, x.code, "peer", m.peer_type),
+                "peer_mean": stats.mean(fy, x.code, "peer", peer),
                 "prefecture_mean": stats.mean(fy, x.code, "prefecture", m.prefecture),
                 "national_mean": stats.national(fy, x.code),
                 "rank_in_prefecture": ranks.get(x.code),
@@ -599,6 +664,7 @@ async def across(session: AsyncSession, fy: int, code: str, prefecture: str) -> 
         all_peers=True,
     )
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    types = await peer_types(session, reg.in_prefecture(prefecture))
     for muni in reg.in_prefecture(prefecture):
         r = by_code.get(muni.code)
         groups[region_class_of(muni)].append(
@@ -607,7 +673,7 @@ async def across(session: AsyncSession, fy: int, code: str, prefecture: str) -> 
                 "name": muni.name,
                 "value": r.value if r else None,
                 "rank_in_prefecture": r.rank_in_prefecture if r else None,
-                "peer_group": muni.peer_type,
+                "peer_group": types[muni.code],
                 "source": r.source if r else None,
                 "sample": bool(r.sample) if r else False,
             }
@@ -704,8 +770,9 @@ async def trend(
             )
         ).all()
     }
+    peer = await peer_type_of(session, m)
     stats = await load_stats(
-        session, years=years, codes=wanted, prefecture=m.prefecture, peer_group=m.peer_type
+        session, years=years, codes=wanted, prefecture=m.prefecture, peer_group=peer
     )
     out_measures = []
     for x in chosen:
@@ -719,7 +786,7 @@ async def trend(
                 {
                     "fiscal_year": fy,
                     "value": v[0] if v else None,
-                    "peer_mean": stats.mean(fy, x.code, "peer", m.peer_type),
+                    "peer_mean": stats.mean(fy, x.code, "peer", peer),
                     "prefecture_mean": stats.mean(fy, x.code, "prefecture", m.prefecture),
                     "national_mean": stats.national(fy, x.code),
                     "rank_in_prefecture": rk[0],
@@ -740,7 +807,7 @@ async def trend(
         "entity_code": m.code,
         "name": m.name,
         "prefecture": m.prefecture,
-        "peer_group": m.peer_type,
+        "peer_group": peer,
         "region_class": region_class_of(m),
         "fiscal_years": years,
         "sample": any(s for _v, s in values.values()),
@@ -800,8 +867,9 @@ async def evidence(session: AsyncSession, entity_code: str, cites: list[str]) ->
             )
         ).all()
     }
+    peer = await peer_type_of(session, m)
     stats = await load_stats(
-        session, years=years, codes=codes, prefecture=m.prefecture, peer_group=m.peer_type
+        session, years=years, codes=codes, prefecture=m.prefecture, peer_group=peer
     )
     items = []
     for code, fy in pairs:
@@ -818,7 +886,7 @@ async def evidence(session: AsyncSession, entity_code: str, cites: list[str]) ->
                 "unit": x.unit if x else None,
                 "decimals": x.decimals if x else None,
                 "value": v.value if v is not None else None,
-                "peer_mean": stats.mean(fy, code, "peer", m.peer_type),
+                "peer_mean": stats.mean(fy, code, "peer", peer),
                 "prefecture_mean": stats.mean(fy, code, "prefecture", m.prefecture),
                 "national_mean": stats.national(fy, code),
                 "rank_in_prefecture": rk.rank_in_prefecture if rk is not None else None,
@@ -827,7 +895,7 @@ async def evidence(session: AsyncSession, entity_code: str, cites: list[str]) ->
                 "sample": bool(v.sample) if v is not None else False,
             }
         )
-    return {"entity_code": m.code, "peer_group": m.peer_type, "items": items}
+    return {"entity_code": m.code, "peer_group": peer, "items": items}
 
 
 async def year_summaries(session: AsyncSession) -> list[dict[str, Any]]:

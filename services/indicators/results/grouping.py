@@ -3,14 +3,14 @@ previous year's framework."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.common.errors import Invalid, NotFound
 from services.common.registry import get_registry
 from services.indicators.allocation.models import AllocationInput
 from services.indicators.frameworks.models import Framework, Level
-from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.peers.models import PeerMember, PeerSet, PeerTypeOverride
 
 BUILTIN_SETS = ("region_class", "peer_type", "size_band", "prefecture")
 SIZE_BANDS = (
@@ -78,7 +78,15 @@ async def group_map(
     """Each entity's group in a group set (built-in or user-defined)."""
     if set_name in BUILTIN_SETS:
         fi = await first_insured_map(session, fw) if set_name == "size_band" else {}
-        return {c: builtin_group(set_name, c, fi) for c in codes}
+        groups = {c: builtin_group(set_name, c, fi) for c in codes}
+        if set_name == "peer_type":  # the prefecture's settings win over the registry's
+            rows = await session.exec(
+                select(PeerTypeOverride.entity_code, PeerTypeOverride.peer_type).where(
+                    col(PeerTypeOverride.peer_type).is_not(None)
+                )
+            )
+            groups |= {c: t for c, t in rows.all() if c in groups and t}
+        return groups
     ps = await require_set(session, set_name)
     members = (await session.exec(select(PeerMember).where(PeerMember.peer_set_id == ps.id))).all()
     by = {m.entity_code: m.group_name for m in members}

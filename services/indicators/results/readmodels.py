@@ -7,8 +7,11 @@ What refreshes when:
   deduction): that framework — one set-based refresh per transaction, however many cells;
 - a framework's tree changed (tree PUT, item import, copy, patch): that framework;
 - a framework created or removed: the previous-year links of its grant and level;
-- a peer set created or changed, allocation inputs (first-insured persons, the size bands):
-  every framework (group membership changes).
+- a peer set created or changed: the user-defined group sets of every framework (their
+  memberships, peer ranks and averages, computed from the stored totals; the built-in sets,
+  totals and national and prefecture figures do not move);
+- a municipality's peer type set by the prefecture (peers/types.py, the built-in ``peer_type``
+  set), allocation inputs (first-insured persons, the size bands): every framework.
 After a framework is refreshed, the frameworks of the same grant and level take the new
 previous-year totals and drop flags (only the rows that change are written).
 
@@ -37,7 +40,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.indicators.allocation.models import AllocationInput
 from services.indicators.frameworks.models import Category, Framework, Item, Level
-from services.indicators.peers.models import PeerMember, PeerSet
+from services.indicators.peers.models import PeerMember, PeerSet, PeerTypeOverride
 from services.indicators.results.computation import leaf_sums_query, rank_key, roll_up
 from services.indicators.results.grouping import (
     BUILTIN_SETS,
@@ -56,6 +59,7 @@ from services.indicators.results.models import (
 from services.indicators.scores.models import DeductionRule, Score
 
 ALL = "*"
+PEERS = "peers"  # the user-defined group sets of every framework
 PENDING = "indicators_results_pending"
 LOCK_KEY = 0x696E6469_72657375  # "indi" "resu": one constant key for pg_advisory_xact_lock
 
@@ -133,11 +137,19 @@ def _sync(session: Session | AsyncSession) -> Session:
     return session.sync_session if isinstance(session, AsyncSession) else session
 
 
-def mark(session: Session | AsyncSession, *framework_ids: int | None, every: bool = False) -> None:
-    """Note, in the transaction, which frameworks' figures a write changed (``every``: all)."""
+def mark(
+    session: Session | AsyncSession,
+    *framework_ids: int | None,
+    every: bool = False,
+    peers: bool = False,
+) -> None:
+    """Note, in the transaction, which frameworks' figures a write changed (``every``: all;
+    ``peers``: the user-defined group sets of every framework)."""
     pending: set[Any] = _sync(session).info.setdefault(PENDING, set())
     if every:
         pending.add(ALL)
+    if peers:
+        pending.add(PEERS)
     pending.update(f for f in framework_ids if f is not None)
 
 
@@ -152,7 +164,9 @@ def _detect(session: Session, _ctx: Any) -> None:
                 mark(session, every=True)
             else:
                 mark(session, obj.id)
-        elif isinstance(obj, (PeerSet, PeerMember, AllocationInput)):
+        elif isinstance(obj, (PeerSet, PeerMember)):
+            mark(session, peers=True)
+        elif isinstance(obj, AllocationInput):
             mark(session, every=True)
         elif isinstance(obj, DeductionRule):  # the flags of that year's municipal framework
             _sync(session).info.setdefault(PENDING, set()).add(("rule", obj.grant, obj.grant_fy))
@@ -189,7 +203,9 @@ def run_pending(session: Session) -> None:
         )
     if ids:
         refresh(conn, ids)
-    else:
+    if PEERS in pending:
+        refresh_user_sets(conn, exclude=ids)
+    if not ids and PEERS not in pending:
         bump(conn)  # a rule without its framework: nothing stored moves, cached answers do
 
 
@@ -246,10 +262,12 @@ class _Context:
         user_sets: dict[str, dict[str, str]],
         inputs: list[tuple[Any, ...]],
         rules: dict[tuple[str, int], tuple[float, float]],
+        peer_types: dict[str, str] | None = None,
     ):
         self.user_sets = user_sets
         self.inputs = inputs
         self.rules = rules
+        self.peer_types = peer_types or {}  # the prefecture's settings (peers/types.py)
 
     def rule(self, fw: Any) -> tuple[float, float] | None:
         """The deduction rule behind a municipal framework's low-score flags."""
@@ -274,12 +292,22 @@ class _Context:
                 select(ai.c.entity_code, ai.c.first_insured, ai.c.grant_fy, ai.c.grant)
             ).all()
         ]
-        return cls(user_sets, inputs, rules_of(conn))
+        pt = PeerTypeOverride.__table__  # type: ignore[attr-defined]
+        peer_types = {
+            code: t for code, t in conn.execute(select(pt.c.entity_code, pt.c.peer_type)).all() if t
+        }
+        return cls(user_sets, inputs, rules_of(conn), peer_types)
 
-    def memberships(self, fw: Any, codes: list[str]) -> dict[str, dict[str, str]]:
-        """group set → entity → group, for every built-in and user-defined set."""
-        fi = first_insured_from_rows([r for r in self.inputs if r[2] <= fw.grant_fy], fw.grant)
-        out = {s: {c: builtin_group(s, c, fi) for c in codes} for s in BUILTIN_SETS}
+    def memberships(
+        self, fw: Any, codes: list[str], *, builtin: bool = True
+    ) -> dict[str, dict[str, str]]:
+        """group set → entity → group, for every built-in (unless ``builtin`` is false) and
+        user-defined set; ``peer_type`` as the prefecture set it where it did."""
+        out: dict[str, dict[str, str]] = {}
+        if builtin:
+            fi = first_insured_from_rows([r for r in self.inputs if r[2] <= fw.grant_fy], fw.grant)
+            out = {s: {c: builtin_group(s, c, fi) for c in codes} for s in BUILTIN_SETS}
+            out["peer_type"] |= {c: self.peer_types[c] for c in codes if c in self.peer_types}
         for name, members in self.user_sets.items():
             out[name] = {c: members.get(c, NOT_MEMBER) for c in codes}
         return out
@@ -361,6 +389,14 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
     )
     codes = list(totals)
     members = ctx.memberships(fw, codes)
+    _write_members(conn, fid, members)
+    _averages(conn, fw, cats, items, totals, cat_points, members, rate)
+
+
+def _write_members(conn: Connection, fid: int, members: dict[str, dict[str, str]]) -> None:
+    """The memberships of these group sets, and each member's rank in its group."""
+    if not members:
+        return
     conn.execute(
         insert(RM),
         [
@@ -375,6 +411,9 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
             for c, g in by.items()
         ],
     )
+    names = sorted(members)
+    marks = ", ".join(f":s{i}" for i in range(len(names)))
+    params: dict[str, Any] = {"f": fid, **{f"s{i}": n for i, n in enumerate(names)}}
     conn.execute(
         text(
             "UPDATE result_member SET rank = r.rk, rank_of = r.n FROM ("
@@ -383,41 +422,98 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
             " COUNT(*) OVER (PARTITION BY m.group_set, m.group_name) AS n"
             " FROM result_member m JOIN result_entity e"
             " ON e.framework_id = m.framework_id AND e.entity_code = m.entity_code"
-            " WHERE m.framework_id = :f) AS r "
+            f" WHERE m.framework_id = :f AND m.group_set IN ({marks})) AS r "
             "WHERE result_member.framework_id = :f AND result_member.group_set = r.group_set"
             " AND result_member.entity_code = r.entity_code"
         ),
-        {"f": fid},
+        params,
     )
-    _averages(conn, fw, cats, items, totals, cat_points, members, rate)
 
 
-def _item_stats(conn: Connection, fid: int) -> tuple[dict[Any, Any], dict[Any, Any]]:
-    """Per item, the sum of points and the count of full marks: by prefecture, and by
-    (set, group, prefecture) — two grouped queries over the cells."""
+def refresh_user_sets(conn: Connection, *, exclude: Iterable[int] = ()) -> None:
+    """After a peer-set write: the user-defined group sets of every framework (but those in
+    ``exclude``, refreshed whole in the same transaction) again — memberships, peer ranks and
+    the sets' averages, from the stored totals and category points. Nothing else moves."""
+    bump(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    skip = set(exclude)
+    ctx = _Context.load(conn)
+    frameworks = conn.execute(
+        select(FW.c.id, FW.c.grant, FW.c.level, FW.c.grant_fy, FW.c.max_points)
+    ).all()
+    for fw in frameworks:
+        if fw.id in skip:
+            continue
+        user = ~RM.c.group_set.in_(BUILTIN_SETS)
+        conn.execute(delete(RM).where(RM.c.framework_id == fw.id, user))
+        conn.execute(
+            delete(RA).where(
+                RA.c.framework_id == fw.id, RA.c.group_set != "", ~RA.c.group_set.in_(BUILTIN_SETS)
+            )
+        )
+        stored = conn.execute(
+            select(RE.c.entity_code, RE.c.total, RE.c.category_points).where(
+                RE.c.framework_id == fw.id
+            )
+        ).all()
+        if not stored or not ctx.user_sets:
+            continue
+        totals = {code: total for code, total, _ in stored}
+        cat_points = {code: dict(points or {}) for code, _, points in stored}
+        members = ctx.memberships(fw, list(totals), builtin=False)
+        _write_members(conn, fw.id, members)
+        cats, items, _ = _tree(conn, fw.id)
+        max_points = fw.max_points
+
+        def rate(t: float, m: float = max_points) -> float:
+            return t / m if m else 0.0
+
+        _averages(conn, fw, cats, items, totals, cat_points, members, rate, base=False)
+
+
+def _item_stats(
+    conn: Connection, fid: int, *, base: bool = True, sets: Iterable[str] | None = None
+) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """Per item, the sum of points and the count of full marks: by prefecture (``base``), and
+    by (set, group, prefecture) for ``sets`` (None: every set but prefecture) — grouped queries
+    over the cells."""
     full = text(
         "CASE WHEN item.max_points > 0 AND score.points >= item.max_points THEN 1 ELSE 0 END"
     )
-    by_pref = conn.execute(
-        text(
-            f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full.text}) "
-            "FROM score JOIN item ON item.id = score.item_id "
-            "JOIN result_entity e ON e.framework_id = score.framework_id "
-            "AND e.entity_code = score.entity_code "
-            "WHERE score.framework_id = :f GROUP BY e.prefecture, score.item_id"
-        ),
-        {"f": fid},
-    ).all()
+    by_pref = (
+        conn.execute(
+            text(
+                f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full.text}) "
+                "FROM score JOIN item ON item.id = score.item_id "
+                "JOIN result_entity e ON e.framework_id = score.framework_id "
+                "AND e.entity_code = score.entity_code "
+                "WHERE score.framework_id = :f GROUP BY e.prefecture, score.item_id"
+            ),
+            {"f": fid},
+        ).all()
+        if base
+        else []
+    )
+    params: dict[str, Any] = {"f": fid}
+    if sets is None:
+        which = "m.group_set <> 'prefecture'"
+    else:
+        names = sorted(set(sets) - {"prefecture"})
+        if not names:
+            names = [""]  # no set: no row
+        which = "m.group_set IN (" + ", ".join(f":s{i}" for i in range(len(names))) + ")"
+        params.update({f"s{i}": n for i, n in enumerate(names)})
     by_group = conn.execute(
         text(
             f"SELECT m.group_set, m.group_name, m.prefecture, score.item_id, SUM(score.points), "
             f"SUM({full.text}) FROM score JOIN item ON item.id = score.item_id "
             "JOIN result_member m ON m.framework_id = score.framework_id "
             "AND m.entity_code = score.entity_code "
-            "WHERE score.framework_id = :f AND m.group_set <> 'prefecture' "
+            f"WHERE score.framework_id = :f AND {which} "
             "GROUP BY m.group_set, m.group_name, m.prefecture, score.item_id"
         ),
-        {"f": fid},
+        params,
     ).all()
     sums: dict[Any, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     fulls: dict[Any, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -441,18 +537,23 @@ def _averages(
     cat_points: dict[str, dict[str, float]],
     members: dict[str, dict[str, str]],
     rate: Any,
+    *,
+    base: bool = True,
 ) -> None:
+    """The averages of each block: the nation and each prefecture (``base``), and each group of
+    ``members``' sets, nationally and within each prefecture."""
     blocks: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for c in totals:
         p = prefecture_of(c)
-        blocks[("", "", "")].append(c)
-        blocks[(p, "", "")].append(c)
+        if base:
+            blocks[("", "", "")].append(c)
+            blocks[(p, "", "")].append(c)
         for s, by in members.items():
             if s == "prefecture":  # its groups are the prefecture blocks
                 continue
             blocks[("", s, by[c])].append(c)
             blocks[(p, s, by[c])].append(c)
-    sums, fulls = _item_stats(conn, fw.id)
+    sums, fulls = _item_stats(conn, fw.id, base=base, sets=None if base else members)
     cat_list = [(c.code, c.max_points) for c in cats]
     item_list = [(it.id, it.code) for it in items]
     item_codes = [code for _, code in item_list]
@@ -494,7 +595,8 @@ def _averages(
                 },
             }
         )
-    conn.execute(insert(RA), rows)
+    if rows:
+        conn.execute(insert(RA), rows)
 
 
 def _relink(conn: Connection, fw: Any, prev_id: int | None, ctx: _Context) -> None:

@@ -245,10 +245,14 @@ async def grant_report_view(
     session: Session,
     fiscal_year: Annotated[int, Query(ge=2000, le=2100, description="交付年度")],
     prefecture: Annotated[str, Query(pattern=r"^\d{2}$", description="都道府県番号")],
-    budget_suishin: Annotated[int, Query(ge=0, description="推進交付金の予算 (配分試算用)")] = 0,
+    budget_suishin: Annotated[
+        int | None,
+        Query(ge=0, description="推進交付金の予算 (試算用の指定額。省略時はその年度の予算)"),
+    ] = None,
     budget_doryoku: Annotated[
-        int, Query(ge=0, description="努力支援交付金の予算 (配分試算用)")
-    ] = 0,
+        int | None,
+        Query(ge=0, description="努力支援交付金の予算 (試算用の指定額。省略時はその年度の予算)"),
+    ] = None,
 ) -> object:
     budgets = {"suishin": budget_suishin, "doryoku": budget_doryoku}
     return await cache.answer(

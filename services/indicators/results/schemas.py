@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.indicators.allocation.schemas import SimulationOut
+
 
 class Flag(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -112,6 +114,8 @@ class FrameworkRef(BaseModel):
     grant_fy: int
     evaluation_fy: int
     max_points: float
+    state: str = Field("provisional", description="provisional (暫定) | confirmed (確定)")
+    state_label: str = Field("暫定", description="暫定 | 確定: 暫定の体系の数値には印をつける")
 
 
 class LatestResults(Results):
@@ -337,8 +341,11 @@ class Profile(BaseModel):
 class GrantReportMunicipal(BaseModel):
     framework: FrameworkRef
     results: Results = Field(description="都道府県内の区市町村の結果")
-    allocation: dict[str, Any] | None = Field(
+    allocation: SimulationOut | None = Field(
         description="配分額の試算 (POST /frameworks/{id}/allocation と同じ。試算できなければ null)"
+    )
+    allocation_problem: str | None = Field(
+        None, description="試算できないとき: 何が足りないか (予算・全国の分母・規則)"
     )
 
 

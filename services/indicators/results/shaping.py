@@ -10,7 +10,7 @@ from sqlalchemy import and_, select
 from sqlmodel import select as sm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.indicators.frameworks.models import Framework, Level
+from services.indicators.frameworks.models import STATE_NAMES, Framework, Level, State
 from services.indicators.frameworks.service import Tree, load_tree
 from services.indicators.insurers.service import Directory, load_directory
 from services.indicators.results import readmodels
@@ -322,6 +322,8 @@ def framework_summary(fw: Framework) -> dict[str, Any]:
         "grant_fy": fw.grant_fy,
         "evaluation_fy": fw.evaluation_fy,
         "max_points": fw.max_points,
+        "state": fw.state,
+        "state_label": STATE_NAMES[State(fw.state)],
     }
 
 

@@ -16,6 +16,7 @@ from services.common.actor import Actor
 from services.common.errors import AppError, NotFound
 from services.common.registry import get_registry
 from services.indicators.allocation import service as allocation_service
+from services.indicators.allocation.schemas import SimulationOut
 from services.indicators.frameworks.models import Framework, Level
 from services.indicators.frameworks.service import list_frameworks, load_tree
 from services.indicators.insurers.service import load_directory
@@ -209,11 +210,12 @@ def with_field(answer: Response, name: str, value: Any) -> Response:
 
 
 async def grant_report(
-    session: AsyncSession, fy: int, *, prefecture: str, budgets: dict[str, int]
+    session: AsyncSession, fy: int, *, prefecture: str, budgets: dict[str, int | None]
 ) -> dict[str, Any]:
     """Per (grant, level) the newest framework of grant year ``fy`` or earlier: the municipal
-    ones with the prefecture's results and the allocation estimate of the grant's budget (null
-    where it cannot be estimated), the prefectural ones with the prefecture's own results."""
+    ones with the prefecture's results and the allocation estimate (the year's budget, or the
+    given what-if budget; null where it cannot be estimated, with what is missing), the
+    prefectural ones with the prefecture's own results."""
     chosen: dict[tuple[str, str], Framework] = {}  # in the order GET /frameworks lists them
     for f in await list_frameworks(session):
         if f.grant_fy > fy:
@@ -227,16 +229,24 @@ async def grant_report(
         tree = await load_tree(session, fw.id)  # type: ignore[arg-type]
         if level == Level.municipality.value:
             res = await shape_results(session, tree, ResultOptions(prefecture=prefecture))
+            problem = None
             try:
                 alloc: dict[str, Any] | None = await allocation_service.simulate(
                     session,
                     fw.id,  # type: ignore[arg-type]
-                    budget=budgets.get(grant, 0),
+                    budget=budgets.get(grant),
                 )
-            except AppError:
-                alloc = None
+                # as POST /frameworks/{id}/allocation answers it (every field of its model)
+                alloc = SimulationOut.model_validate(alloc).model_dump()
+            except AppError as exc:
+                alloc, problem = None, exc.detail
             municipal.append(
-                {"framework": framework_summary(fw), "results": res, "allocation": alloc}
+                {
+                    "framework": framework_summary(fw),
+                    "results": res,
+                    "allocation": alloc,
+                    "allocation_problem": problem,
+                }
             )
         elif own is not None:
             res = await shape_results(session, tree, ResultOptions(entity_code=own.code))

@@ -151,6 +151,25 @@ async def refresh(session: AsyncSession, fw: Framework) -> None:
         await upsert_cells(session, await load_tree(session, pref.id), cells, actor=DERIVED)  # type: ignore[arg-type]
 
 
+async def refresh_all(session: AsyncSession) -> None:
+    """Re-derive the deduction of every grant year that has a rule and a prefecture framework
+    (the insurer list changed: which insurers a prefecture has, and so whether all of them
+    are scored, may have moved)."""
+    rules = (await session.exec(select(DeductionRule.grant, DeductionRule.grant_fy))).all()
+    for grant, grant_fy in sorted(set(rules)):
+        fw = (
+            await session.exec(
+                select(Framework).where(
+                    Framework.grant == grant,
+                    Framework.grant_fy == grant_fy,
+                    Framework.level == Level.prefecture,
+                )
+            )
+        ).first()
+        if fw is not None:
+            await refresh(session, fw)
+
+
 async def after_tree_change(session: AsyncSession, fw: Framework) -> None:
     """A framework's maximum or items changed: the municipal score rates may have moved."""
     await refresh(session, fw)

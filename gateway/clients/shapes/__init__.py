@@ -1,0 +1,1 @@
+"""Generated answer shapes of the services (scripts/client_shapes.py)."""
