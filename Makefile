@@ -53,10 +53,12 @@ test-pg: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/banso_test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# A deeper fuzzing pass than CI's (schemathesis 4, every phase, FUZZ_EXAMPLES per operation,
-# default 500; the seed is printed, FUZZ_SEED=<n> replays a run).
+# A deeper fuzzing pass than make test's (schemathesis 4, every phase, FUZZ_EXAMPLES per
+# operation, default 500, without make test's time bound unless FUZZ_MAX_TIME=<s> per process;
+# the seed is printed, FUZZ_SEED=<n> replays a run).
 fuzz: $(STAMP)
-	env -u DATABASE_URL FUZZ_IN_TEST=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
+	env -u DATABASE_URL FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_MAX_TIME=$${FUZZ_MAX_TIME:-0} \
+		$(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider
 
 # Resilience drills against the whole system on the local PostgreSQL (the full set restarts
 # PostgreSQL once, at the end). DRILL_DATABASE_URL names the databases (…_<app> each).

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     support_cases_url: str = "http://127.0.0.1:8002"
     training_url: str = "http://127.0.0.1:8003"
     service_timeout_seconds: float = Field(2.0, gt=0, le=60)
+    service_write_timeout_seconds: float = Field(
+        15.0, gt=0, le=300, description="書き込みの呼び出しを待つ秒数 (読み込みより長く)"
+    )
     circuit_failure_threshold: int = Field(3, ge=1, description="連続失敗でこの回数に達したら遮断")
     circuit_cooldown_seconds: float = Field(5.0, gt=0, description="遮断してから再試行までの秒数")
     priority_categories: str = Field(

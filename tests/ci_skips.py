@@ -38,15 +38,6 @@ ALLOWED: tuple[AllowedSkip, ...] = (
         reason="fuzzing: run once, in the SQLite pass",
         why="the OpenAPI fuzzing checks the HTTP contract; it runs in the SQLite pass",
     ),
-    AllowedSkip(
-        path="tests/fuzz/",
-        db_pass="sqlite",
-        reason="fuzzing: make fuzz",
-        why="for now the schemathesis pass at 50 examples per operation takes 13+ minutes on the "
-        "2-core CI machine (the data generation for a few large request bodies of indicators); "
-        "until it is bounded (issue #12) it runs with `make fuzz` (FUZZ_IN_TEST=1), not in "
-        "make test; the poison and input-policy tests run in both passes",
-    ),
 )
 
 

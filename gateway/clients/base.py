@@ -117,7 +117,12 @@ class ServiceClient:
     service: str = ""
 
     def __init__(
-        self, http: httpx.AsyncClient, signer: TokenSigner, breaker: CircuitBreaker | None = None
+        self,
+        http: httpx.AsyncClient,
+        signer: TokenSigner,
+        breaker: CircuitBreaker | None = None,
+        *,
+        write_deadline: float = 15.0,
     ) -> None:
         self.http = http
         self.signer = signer
@@ -125,6 +130,10 @@ class ServiceClient:
         self.calls = 0  # requests sent (tests check there is no N+1)
         # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
         self.deadline = http.timeout.read or 2.0
+        # A write waits longer than a read: a read past its deadline leaves a part of a page
+        # out, a write cut off leaves the person not knowing whether it was saved (a tree save
+        # refreshes the framework's national figures in its transaction).
+        self.write_deadline = max(write_deadline, self.deadline)
         # Plain reads over the gateway's own transport go straight to aiohttp (see
         # GatewayTransport.get); tests' in-process transports keep httpx's whole path.
         transport = getattr(http, "_transport", None)
@@ -157,7 +166,10 @@ class ServiceClient:
         bound: float | None = None,
     ) -> httpx.Response:
         """``bound``: a longer bound for this call only (file imports: the service reads
-        the whole file); the client's own deadline otherwise."""
+        the whole file); otherwise the client's deadline for a read and its write deadline
+        for any other method."""
+        if bound is None and method != "GET":
+            bound = self.write_deadline
         if not self.breaker.allow():
             raise ServiceError(
                 self.service,

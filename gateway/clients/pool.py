@@ -63,9 +63,10 @@ def build_services(
     def breaker() -> CircuitBreaker:
         return CircuitBreaker(settings.circuit_failure_threshold, settings.circuit_cooldown_seconds)
 
+    w = settings.service_write_timeout_seconds
     return Services(
-        indicators=IndicatorsClient(ind, signer, breaker()),
-        support_cases=SupportCasesClient(sup, signer, breaker()),
-        training=TrainingClient(trn, signer, breaker()),
+        indicators=IndicatorsClient(ind, signer, breaker(), write_deadline=w),
+        support_cases=SupportCasesClient(sup, signer, breaker(), write_deadline=w),
+        training=TrainingClient(trn, signer, breaker(), write_deadline=w),
         _http=(ind, sup, trn),
     )

@@ -4,12 +4,20 @@ Phases examples, coverage, fuzzing and stateful; positive and negative data; che
 every status documented, every response matching its schema and content type, 405 with a
 correct ``Allow``, a deleted resource answering 404 (``use_after_free``). The seed changes every
 run and is printed; ``FUZZ_SEED=<n>`` replays a run, ``FUZZ_EXAMPLES`` sets the examples per
-operation (CI 50, ``make fuzz`` 500)."""
+operation (CI 50, ``make fuzz`` 500).
+
+Bounded time: ``FUZZ_MAX_TIME`` seconds per schemathesis process (CI: 100; ``make fuzz``: 0, no
+bound). Schemathesis splits that budget into a slice per operation, so a slow operation cannot
+starve the others, and repeats the fuzzing and stateful phases while time is left. The
+indicators service (100+ operations) runs as two processes, one per group of paths
+(``GROUPS``), so each group gets the whole budget and the service's two workers are both
+busy."""
 
 from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,8 +43,38 @@ PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing,stateful")
 LAST = r"^/api/v1/admin/(tokens/\{token_id\}/revoke|users/\{user_id\})$"
 
 
+# Path groups of an app run as separate schemathesis processes at once (regexes on the path;
+# the last group of an app is "everything else").
+GROUPS: dict[str, list[str]] = {
+    "indicators": [
+        r"^/api/v1/(frameworks|results|peer-sets|insurers|deduction-rules|budgets|allocation"
+        r"|first-insured)",
+        "",
+    ],
+}
+
+
 def examples() -> int:
     return int(os.environ.get("FUZZ_EXAMPLES", "50"))
+
+
+def max_time() -> int:
+    """Seconds per schemathesis process; 0: no bound (``make fuzz``)."""
+    return int(os.environ.get("FUZZ_MAX_TIME", "100"))
+
+
+def parts(app: str) -> list[tuple[str, list[str]]]:
+    """(label, schemathesis path filters) of the processes an app runs as."""
+    groups = GROUPS.get(app)
+    if not groups:
+        return [(app, [])]
+    named = [g for g in groups if g]
+    out = [(f"{app}[{i + 1}]", ["--include-path-regex", g]) for i, g in enumerate(named)]
+    rest = []
+    for g in named:
+        rest += ["--exclude-path-regex", g]
+    out.append((f"{app}[{len(named) + 1}]", rest))
+    return out
 
 
 def seed() -> int:
@@ -54,6 +92,12 @@ class Result:
     seconds: float
     output: str
 
+    @property
+    def generated(self) -> str:
+        """Schemathesis' count of test cases ("N generated"), as printed."""
+        found = re.findall(r"(\d+) generated", self.output)
+        return " + ".join(found) if found else "?"
+
     def summary(self) -> str:
         lines = self.output.strip().splitlines()
         failures = [i for i, line in enumerate(lines) if "FAILURES" in line and "=" in line]
@@ -63,7 +107,8 @@ class Result:
         tail = "\n".join(lines[start : min(end, start + 150)] + ["…"] + lines[-25:])
         return (
             f"schemathesis {self.app}: seed {self.seed} (FUZZ_SEED={self.seed} to replay), "
-            f"{self.examples} examples per operation, {self.seconds:.0f} s, "
+            f"{self.examples} examples per operation, {self.generated} test cases, "
+            f"{self.seconds:.0f} s, "
             f"exit {self.returncode}\n{tail}"
         )
 
@@ -84,9 +129,21 @@ def _run(args: list[str], timeout: float) -> tuple[int, str]:
 
 
 def fuzz(
-    app: str, base_url: str, headers: dict[str, str], *, n: int, run_seed: int, timeout: float
+    app: str,
+    base_url: str,
+    headers: dict[str, str],
+    *,
+    n: int,
+    run_seed: int,
+    timeout: float,
+    budget: int = 0,
+    filters: list[str] | None = None,
 ) -> Result:
+    """One schemathesis process over ``app`` (``filters``: its path group), at most ``budget``
+    seconds (0: no bound); the gateway runs its LAST operations in a second, shorter pass."""
     started = time.monotonic()
+    last_budget = max(10, budget // 6) if budget else 0
+    main_budget = budget - last_budget if budget and app == "gateway" else budget
     common = [
         f"{base_url}/openapi.json",
         "--phases",
@@ -112,11 +169,16 @@ def fuzz(
     ]
     for name, value in headers.items():
         common += ["--header", f"{name}: {value}"]
+    common += filters or []
+
+    def bound(seconds: int) -> list[str]:
+        return ["--max-time", str(seconds)] if seconds else []
+
     if app != "gateway":
-        code, out = _run(common, timeout)
+        code, out = _run([*common, *bound(main_budget)], timeout)
         return Result(app, run_seed, n, code, time.monotonic() - started, out)
-    code, out = _run([*common, "--exclude-path-regex", LAST], timeout)
+    code, out = _run([*common, *bound(main_budget), "--exclude-path-regex", LAST], timeout)
     if code == 0:
-        code, more = _run([*common, "--include-path-regex", LAST], timeout)
+        code, more = _run([*common, *bound(last_budget), "--include-path-regex", LAST], timeout)
         out += "\n" + more
     return Result(app, run_seed, n, code, time.monotonic() - started, out)

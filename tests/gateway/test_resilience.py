@@ -35,10 +35,19 @@ class FlakyTransport(httpx.AsyncBaseTransport):
 
 
 def client(
-    transport: httpx.AsyncBaseTransport, *, timeout: float = 2.0, breaker=None
+    transport: httpx.AsyncBaseTransport,
+    *,
+    timeout: float = 2.0,
+    breaker=None,
+    write_timeout: float = 15.0,
 ) -> TrainingClient:
     http = httpx.AsyncClient(base_url="http://training", transport=transport, timeout=timeout)
-    return TrainingClient(http, TokenSigner(TEST_SECRET, 300), breaker or CircuitBreaker(3, 60))
+    return TrainingClient(
+        http,
+        TokenSigner(TEST_SECRET, 300),
+        breaker or CircuitBreaker(3, 60),
+        write_deadline=write_timeout,
+    )
 
 
 class TestRetry:
@@ -73,6 +82,22 @@ class TestTimeout:
         t = FlakyTransport(delay=0.5)
         with pytest.raises(ServiceError, match="タイムアウト"):
             await client(t, timeout=0.05).programs(actor=COORDINATOR)
+
+    async def test_a_write_waits_for_the_write_deadline_not_the_read_one(self) -> None:
+        """A write slower than the read deadline is answered (the person learns it was saved);
+        past the write deadline it times out too."""
+        t = FlakyTransport(delay=0.3, status=201, body={})
+        slow_write = client(t, timeout=0.05, write_timeout=2.0)
+        r = await slow_write.request(
+            "POST", "/api/v1/programs", json={}, expect=(201,), actor=COORDINATOR
+        )
+        assert r.status_code == 201
+        with pytest.raises(ServiceError, match="タイムアウト"):
+            await client(t, timeout=0.05, write_timeout=0.1).request(
+                "POST", "/api/v1/programs", json={}, expect=(201,), actor=COORDINATOR
+            )
+        with pytest.raises(ServiceError, match="タイムアウト"):  # a read keeps its deadline
+            await slow_write.programs(actor=COORDINATOR)
 
 
 class TestCircuitBreaker:

@@ -35,6 +35,7 @@ allowed role gets 409 and nothing changes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = ("admin", "coordinator", "advisor", "municipality", "viewer", "api_client")
@@ -42,6 +43,28 @@ OWN_MUNICIPALITY = "132012"  # 八王子市: has a case, an application and regi
 STALE = 999999
 # A write body that is the OpenAPI example of the route's request (kept in step with the docs).
 EXAMPLE = "__openapi_example__"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A multipart write: files (name → (file name, text, encoding)), form fields and query
+    parameters; "{name}" inside any of them is replaced by that path parameter's demo value."""
+
+    files: dict[str, tuple[str, str, str]]
+    data: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _framework_file() -> str:
+    """The documented framework example as an import file, for a grant year the demo lacks."""
+    import json
+
+    from services.indicators.frameworks.schemas import FrameworkDoc
+
+    doc = dict(FrameworkDoc.model_config["json_schema_extra"]["examples"][0])  # type: ignore[index]
+    doc.update(code="matrix-import", grant_fy=2071, evaluation_fy=2070)
+    return json.dumps(doc, ensure_ascii=False)
+
 
 PROFILES: dict[str, dict[str, str]] = {
     "all": dict.fromkeys(ROLES, "allow"),
@@ -318,47 +341,47 @@ MATRIX: dict[str, dict[str, str]] = {
 EXACT: dict[str, dict[str, str]] = {
     "indicators": {
         "POST /api/v1/frameworks": "ok=409",
-        "POST /api/v1/frameworks/import": "ok=422",
+        "POST /api/v1/frameworks/import": "ok=201; coordinator=409",
         "POST /api/v1/frameworks/shipped": "ok=200",
         "PUT /api/v1/frameworks/{framework_id}/scores": "ok=200",
-        "POST /api/v1/frameworks/{framework_id}/scores/import": "ok=422",
+        "POST /api/v1/frameworks/{framework_id}/scores/import": "ok=200",
         "POST /api/v1/peer-sets": "ok=201",
         "PUT /api/v1/peer-sets/{peer_set_id}": "ok=409",
         "PUT /api/v1/peer-types/{entity_code}": "ok=409",
         "PUT /api/v1/allocation/{grant}/{grant_fy}/inputs": "ok=200",
-        "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "ok=422",
+        "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": "ok=200",
         "POST /api/v1/frameworks/{framework_id}/allocation": "ok=200",
-        "POST /api/v1/insurers/import": "ok=422",
+        "POST /api/v1/insurers/import": "ok=200",
         "PATCH /api/v1/frameworks/{framework_id}": "ok=409",
         "PUT /api/v1/frameworks/{framework_id}/tree": "ok=409",
         "POST /api/v1/frameworks/{framework_id}/copy": "ok=409",
-        "POST /api/v1/frameworks/{framework_id}/items/import": "ok=422",
-        "POST /api/v1/frameworks/{framework_id}/published-results/import": "ok=422",
-        "PUT /api/v1/frameworks/{framework_id}/published-results/mapping": "ok=422",
-        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": "ok=422",
-        "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": "ok=422",
-        "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "ok=422",
-        "POST /api/v1/first-insured/{fiscal_year}/import": "ok=422",
+        "POST /api/v1/frameworks/{framework_id}/items/import": "ok=200",
+        "POST /api/v1/frameworks/{framework_id}/published-results/import": "ok=200",
+        "PUT /api/v1/frameworks/{framework_id}/published-results/mapping": "ok=200",
+        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": "ok=200",
+        "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": "ok=409",
+        "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "ok=409",
+        "POST /api/v1/first-insured/{fiscal_year}/import": "ok=200",
         "POST /api/v1/pdca/sheets": "ok=201; coordinator=409; municipality=409",
         "PUT /api/v1/pdca/sheets/{sheet_id}": "ok=409",
         "POST /api/v1/pdca/sheets/{sheet_id}/progress": "ok=200",
         "PUT /api/v1/pdca/sheets/{sheet_id}/published": "ok=409",
-        "POST /api/v1/pdca/good-practices": "ok=422",
+        "POST /api/v1/pdca/good-practices": "ok=201; coordinator=409",
         "PATCH /api/v1/pdca/good-practices/{good_practice_id}": "ok=409",
         "DELETE /api/v1/pdca/good-practices/{good_practice_id}": "ok=409",
         "POST /api/v1/centres": "ok=201; coordinator=409",
-        "POST /api/v1/centres/import": "ok=422",
+        "POST /api/v1/centres/import": "ok=200",
         "PATCH /api/v1/centres/{centre_id}": "ok=409",
         "PUT /api/v1/centres/{centre_id}/years/{fiscal_year}": "ok=409",
-        "PUT /api/v1/centres/catalogues/{fiscal_year}": "ok=422",
-        "POST /api/v1/centres/catalogues/{fiscal_year}/import": "ok=422",
-        "POST /api/v1/centres/evaluations/{fiscal_year}/import": "ok=422",
-        "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": "ok=422",
-        "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": "ok=422",
+        "PUT /api/v1/centres/catalogues/{fiscal_year}": "ok=409",
+        "POST /api/v1/centres/catalogues/{fiscal_year}/import": "ok=409",
+        "POST /api/v1/centres/evaluations/{fiscal_year}/import": "ok=200",
+        "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": "ok=409",
+        "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": "ok=409",
         "PUT /api/v1/regional/measures": "ok=200",
         "PUT /api/v1/regional/{fiscal_year}/values": "ok=200",
         "PUT /api/v1/regional/{fiscal_year}/national": "ok=200",
-        "POST /api/v1/regional/imports": "ok=422",
+        "POST /api/v1/regional/imports": "ok=201",
         "PUT /api/v1/regional/imports/{import_id}": "ok=409",
         "POST /api/v1/regional/imports/{import_id}/commit": "ok=409",
     },
@@ -399,16 +422,16 @@ EXACT: dict[str, dict[str, str]] = {
         "POST /api/v1/sessions/{session_id}/registrations": "ok=201; coordinator=409; municipality=409",
         "DELETE /api/v1/registrations/{registration_id}": "ok=204",
         "POST /api/v1/registrations/{registration_id}/cancel": "ok=200",
-        "PUT /api/v1/sessions/{session_id}/attendance": "ok=422",
-        "POST /api/v1/sessions/{session_id}/attendance/import": "ok=422",
+        "PUT /api/v1/sessions/{session_id}/attendance": "ok=200",
+        "POST /api/v1/sessions/{session_id}/attendance/import": "ok=200",
         "POST /api/v1/targets": "ok=201",
         "PATCH /api/v1/targets/{target_id}": "ok=409",
         "POST /api/v1/sessions/{session_id}/surveys": "ok=201",
-        "POST /api/v1/kotei-hyo": "ok=422",
+        "POST /api/v1/kotei-hyo": "ok=201; coordinator=409; municipality=409",
         "PUT /api/v1/kotei-hyo/{kotei_hyo_id}": "ok=409",
         "POST /api/v1/kotei-hyo/{kotei_hyo_id}/check-ins": "ok=201",
         "POST /api/v1/history": "ok=201",
-        "POST /api/v1/history/import": "ok=422",
+        "POST /api/v1/history/import": "ok=200",
         "DELETE /api/v1/history/{history_id}": "ok=409",
     },
     "gateway": {
@@ -419,40 +442,12 @@ EXACT: dict[str, dict[str, str]] = {
     },
 }
 
-# Allowed writes still sent a body the service refuses (422: outside the application window,
-# imports without a file, references the demo data lacks): schema-valid requests for these are
-# still to be written. Each answers exactly 422 to the allowed roles, which proves they got past
-# authorization but not that the write itself works for them.
+# Allowed writes that still answer a refusal after authorization: 八王子市 (the municipality
+# actor's own) has already applied in the demo's round, and a second application in a year is
+# answered 422 (a rule of the application, not a stale version); the municipality actor can
+# only apply for itself, so this route has no body that gives its allowed roles a 2xx.
 NOT_YET_EXACT: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("indicators", "POST /api/v1/frameworks/import"),
-        ("indicators", "POST /api/v1/frameworks/{framework_id}/scores/import"),
-        ("indicators", "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import"),
-        ("indicators", "POST /api/v1/insurers/import"),
-        ("indicators", "POST /api/v1/frameworks/{framework_id}/items/import"),
-        ("indicators", "POST /api/v1/frameworks/{framework_id}/published-results/import"),
-        ("indicators", "PUT /api/v1/frameworks/{framework_id}/published-results/mapping"),
-        ("indicators", "PUT /api/v1/deduction-rules/{grant}/{grant_fy}"),
-        ("indicators", "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}"),
-        ("indicators", "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national"),
-        ("indicators", "POST /api/v1/first-insured/{fiscal_year}/import"),
-        ("indicators", "POST /api/v1/pdca/good-practices"),
-        ("indicators", "POST /api/v1/centres/import"),
-        ("indicators", "PUT /api/v1/centres/catalogues/{fiscal_year}"),
-        ("indicators", "POST /api/v1/centres/catalogues/{fiscal_year}/import"),
-        ("indicators", "POST /api/v1/centres/evaluations/{fiscal_year}/import"),
-        (
-            "indicators",
-            "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}",
-        ),
-        ("indicators", "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}"),
-        ("indicators", "POST /api/v1/regional/imports"),
-        ("support_cases", "POST /api/v1/rounds/{fiscal_year}/applications"),
-        ("training", "PUT /api/v1/sessions/{session_id}/attendance"),
-        ("training", "POST /api/v1/sessions/{session_id}/attendance/import"),
-        ("training", "POST /api/v1/kotei-hyo"),
-        ("training", "POST /api/v1/history/import"),
-    }
+    {("support_cases", "POST /api/v1/rounds/{fiscal_year}/applications")}
 )
 
 for _app, _routes in EXACT.items():
@@ -514,16 +509,20 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "PUT /api/v1/regional/imports/{import_id}": {"version": STALE},
         "POST /api/v1/regional/imports/{import_id}/commit": {"version": STALE},
         "PUT /api/v1/frameworks/{framework_id}/tree": {"version": STALE, "categories": []},
-        "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": {"version": STALE},
+        "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": {
+            "published_amount": 1000,
+            "source": {"document": "マトリクス"},
+            "version": STALE,
+        },
         "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": {
             "denominator": 1,
-            "source": "マトリクス",
+            "source": {"document": "マトリクス"},
             "version": STALE,
         },
         "POST /api/v1/frameworks/{framework_id}/copy": {"grant_fy": "{grant_fy}"},
         "POST /api/v1/pdca/good-practices": {
-            "sheet_id": "{sheet_id}",
-            "item_code": "{pdca_item}",
+            "sheet_id": "{gp_sheet_id}",
+            "item_code": "{gp_item}",
             "note": "マトリクス",
         },
         "PUT /api/v1/centres/{centre_id}/years/{fiscal_year}": {
@@ -532,7 +531,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         },
         "PUT /api/v1/centres/catalogues/{fiscal_year}": {
             "name": "マトリクス",
-            "items": [],
+            "items": "{catalogue_items}",
             "version": STALE,
         },
         "PATCH /api/v1/frameworks/{framework_id}": {"version": STALE},
@@ -566,13 +565,89 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "POST /api/v1/pdca/sheets/{sheet_id}/progress": {"metrics": {}},
         "PUT /api/v1/pdca/sheets/{sheet_id}/published": {"published": True, "version": STALE},
         "PUT /api/v1/centres/{centre_id}/evaluations/{fiscal_year}": {
-            "answers": [],
+            "answers": "{centre_answers}",
             "version": STALE,
         },
         "PUT /api/v1/centres/evaluations/{fiscal_year}/municipalities/{municipality_code}": {
-            "answers": [],
+            "answers": "{muni_answers}",
             "version": STALE,
         },
+        # imports: a real file each (a stale version where the import replaces a record)
+        "POST /api/v1/frameworks/import": Upload({"file": ("fw.json", _framework_file(), "utf-8")}),
+        "POST /api/v1/frameworks/{framework_id}/scores/import": Upload(
+            {"file": ("s.csv", "entity_code,item_code,points\n132012,{item_code},0\n", "utf-8")}
+        ),
+        "POST /api/v1/allocation/{grant}/{grant_fy}/inputs/import": Upload(
+            {
+                "file": (
+                    "in.csv",
+                    "団体コード,第1号被保険者数,所要見込額\n132012,1000,5000\n",
+                    "cp932",
+                )
+            }
+        ),
+        "POST /api/v1/insurers/import": Upload(
+            {
+                "file": (
+                    "insurers.csv",
+                    '保険者番号,保険者名,構成市町村\n019018,マトリクス広域連合,"芦別市、赤平市"\n',
+                    "cp932",
+                )
+            }
+        ),
+        "POST /api/v1/frameworks/{framework_id}/items/import": Upload(
+            {"file": ("items.csv", "分野,番号,指標の内容,配点\nⅠ,M-1,マトリクス,10\n", "cp932")},
+            data={
+                "mapping": '{"category": "分野", "code": "番号", "text": "指標の内容",'
+                ' "max_points": "配点"}'
+            },
+            params={"dry_run": "true"},
+        ),
+        "POST /api/v1/frameworks/{framework_id}/published-results/import": Upload(
+            {"file": ("r.csv", "保険者番号,保険者名,総合得点\n132012,八王子市,100\n", "cp932")},
+            params={"dry_run": "true"},
+        ),
+        "PUT /api/v1/frameworks/{framework_id}/published-results/mapping": {
+            "entity_column": "保険者番号",
+            "columns": {"総合得点": "total"},
+        },
+        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": {
+            "item_code": "Ⅲ-②",
+            "threshold": 0.3,
+            "points": -10,
+            "wording": "マトリクス",
+            "source": {"document": "マトリクス"},
+        },
+        "POST /api/v1/first-insured/{fiscal_year}/import": Upload(
+            {"file": ("fi.csv", "団体コード,第1号被保険者数\n132012,100\n", "cp932")}
+        ),
+        "POST /api/v1/centres/import": Upload(
+            {
+                "file": (
+                    "c.csv",
+                    "区市町村コード,センター名,年度,設置形態,運営法人,保健師等\n"
+                    "132012,マトリクス センター,{fiscal_year},委託,法人,1\n",
+                    "utf-8",
+                )
+            }
+        ),
+        "POST /api/v1/centres/catalogues/{fiscal_year}/import": Upload(
+            {"file": ("cat.csv", "{catalogue_csv}", "utf-8")},
+            data={"name": "マトリクス", "version": str(STALE)},
+        ),
+        "POST /api/v1/centres/evaluations/{fiscal_year}/import": Upload(
+            {
+                "file": (
+                    "a.csv",
+                    "{centre_eval_csv}",
+                    "utf-8",
+                )
+            }
+        ),
+        "POST /api/v1/regional/imports": Upload(
+            {"file": ("m.csv", "団体コード,認定率\n132012,19.5\n", "utf-8")},
+            data={"fiscal_year": "{fiscal_year}"},
+        ),
     },
     "support_cases": {
         "PATCH /api/v1/advisors/{advisor_id}": {"version": STALE},
@@ -628,12 +703,37 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
         "POST /api/v1/targets": EXAMPLE,
         "POST /api/v1/history": EXAMPLE,
         "PUT /api/v1/sessions/{session_id}/attendance": {
-            "entries": [{"registration_id": "{registration_id}", "day_no": 1, "status": "present"}]
+            "entries": [
+                {
+                    "registration_id": "{attendance_registration_id}",
+                    "day_no": 1,
+                    "status": "present",
+                }
+            ]
         },
+        "POST /api/v1/sessions/{session_id}/attendance/import": Upload(
+            {
+                "file": (
+                    "出欠.csv",
+                    "申込ID,日目,出欠\n{attendance_registration_id},1,出席\n",
+                    "utf-8",
+                )
+            }
+        ),
+        "POST /api/v1/history/import": Upload(
+            {
+                "file": (
+                    "h.csv",
+                    "研修の種類,年度,区市町村コード,受講者数,修了者数,開催回数,出典,備考\n"
+                    "地域ケア会議 司会者・助言者養成,R2,,,419,,マトリクス,\n",
+                    "utf-8",
+                )
+            }
+        ),
         "PATCH /api/v1/sessions/{session_id}": {"version": STALE},
         "PATCH /api/v1/targets/{target_id}": {"version": STALE},
         "POST /api/v1/kotei-hyo": {
-            "program_id": "{program_id}",
+            "program_id": "{power_up_program_id}",
             "municipality_code": OWN_MUNICIPALITY,
         },
         "POST /api/v1/kotei-hyo/{kotei_hyo_id}/check-ins": {

@@ -33,6 +33,7 @@ from tests.security.matrix import (
     QUERIES,
     ROLES,
     WRITE_BODIES,
+    Upload,
     expected_of,
     parse,
 )
@@ -160,6 +161,26 @@ def _pick(data: Any, **match: Any) -> Any:
     return rows[0]["id"]
 
 
+def _first_item(detail: dict[str, Any]) -> str:
+    """The code of a framework's first indicator (in its tree)."""
+    cats = list(detail["categories"])
+    while cats:
+        cat = cats.pop(0)
+        for item in cat.get("items") or []:
+            if item.get("kind", "indicator") == "indicator":
+                return item["code"]
+        cats = list(cat.get("categories") or []) + cats
+    raise AssertionError("a framework of the demo without items")
+
+
+def _answers(sheet: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every item of an evaluation sheet answered as it stands (met or not)."""
+    return [
+        {"item_code": a["item_code"], "met": bool(a.get("met")), "note": a.get("note") or ""}
+        for a in sheet["answers"]
+    ]
+
+
 def _leaf(node: dict[str, Any]) -> dict[str, Any]:
     while node.get("children"):
         node = node["children"][-1]
@@ -192,7 +213,38 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
                 data={"fiscal_year": str(years[0]["fiscal_year"])},
             )
             assert imp.status_code == 201, imp.text
+            fy_c = (await _get(c, "/api/v1/centres/catalogues"))[0]["fiscal_year"]
+            gps = await _get(c, "/api/v1/pdca/good-practices")
+            marked = {(g["sheet_id"], g["item_code"]) for g in gps}
+            published = [x for x in sheets if x.get("published")]
+            gp_sheet = await _get(c, f"/api/v1/pdca/sheets/{published[0]['id']}")
+            free = [
+                i["code"] for i in gp_sheet["items"] if (gp_sheet["id"], i["code"]) not in marked
+            ]
+            centre_eval = await _get(c, f"/api/v1/centres/{centres[0]['id']}/evaluations/{fy_c}")
+            muni_eval = await _get(c, f"/api/v1/centres/evaluations/{fy_c}/municipalities/{m}")
+            export = await c.get(
+                f"/api/v1/centres/catalogues/{fy_c}/export", params={"format": "csv"}
+            )
+            assert export.status_code == 200, export.text[:200]
+            detail = await _get(c, f"/api/v1/frameworks/{fw['id']}")
             return {
+                "item_code": _first_item(detail),
+                "gp_sheet_id": gp_sheet["id"],
+                "gp_item": free[0],
+                "centre_name": centres[0]["name"],
+                "centre_answers": _answers(centre_eval),
+                "centre_eval_csv": "区市町村コード,センター名,項目コード,結果,備考\n"
+                + "".join(
+                    f"{m},{centres[0]['name']},{a['item_code']},{'○' if a['met'] else '×'},\n"
+                    for a in _answers(centre_eval)
+                ),
+                "catalogue_items": [
+                    {k: i[k] for k in ("subject", "code", "area_code", "text", "note") if k in i}
+                    for i in (await _get(c, f"/api/v1/centres/catalogues/{fy_c}"))["items"]
+                ],
+                "muni_answers": _answers(muni_eval),
+                "catalogue_csv": export.content.decode("utf-8-sig"),
                 "framework_id": fw["id"],
                 "grant": fw["grant"],
                 "grant_fy": fw["grant_fy"],
@@ -241,7 +293,16 @@ async def service_params(svc: str, h: ServiceHarness) -> dict[str, Any]:
         reg = _items(regs)[0]
         sessions = await _get(c, "/api/v1/sessions")
         session = next(s for s in sessions if s["id"] == reg["session_id"])
+        # attendance is written for another municipality's live registration of that session
+        # (the cancelling routes take 八王子市's)
+        others = _items(await _get(c, f"/api/v1/sessions/{session['id']}/registrations"))
+        other = next(
+            x for x in others if x["municipality_code"] != m and x["status"] != "cancelled"
+        )
+        kotei = (await _get(c, "/api/v1/kotei-hyo"))[0]
         return {
+            "attendance_registration_id": other["id"],
+            "power_up_program_id": kotei["program_id"],  # a パワーアップセミナー
             "program_id": session["program_id"],
             "session_id": session["id"],
             "registration_id": reg["id"],
@@ -283,6 +344,14 @@ def substitute(value: Any, params: dict[str, Any]) -> Any:
         return {fill(k, params): substitute(v, params) for k, v in value.items()}
     if isinstance(value, list):
         return [substitute(v, params) for v in value]
+    if isinstance(value, tuple):
+        return tuple(substitute(v, params) for v in value)
+    if isinstance(value, Upload):
+        return Upload(
+            files=substitute(value.files, params),
+            data=substitute(value.data, params),
+            params=substitute(value.params, params),
+        )
     return value
 
 
@@ -394,6 +463,16 @@ async def service_matrix(svc: str, h: ServiceHarness) -> list[str]:
             headers = service_token(
                 role, OWN_MUNICIPALITY, base.get("advisor_actor_id", "u-advisor")
             )
+            if isinstance(body, Upload):
+                files = {k: (n, text.encode(enc)) for k, (n, text, enc) in body.files.items()}
+                return await c.request(
+                    method,
+                    path,
+                    files=files,
+                    data=body.data,
+                    params={**body.params, **query},
+                    headers=headers,
+                )
             return await c.request(method, path, json=body, params=query, headers=headers)
 
         return await run_matrix(

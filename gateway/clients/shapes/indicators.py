@@ -92,7 +92,7 @@ class AnswersImported(TypedDict):
 
 
 class AnswersIn(TypedDict):
-    answers: list[Any]
+    answers: list[dict[str, Any]]
     version: NotRequired[int | None]
 
 
@@ -266,7 +266,7 @@ class CatalogueIn(TypedDict):
     sample: NotRequired[bool]
     note: NotRequired[str]
     areas: NotRequired[list[AreaIn] | None]
-    items: list[Any]
+    items: list[dict[str, Any]]
     version: NotRequired[int | None]
 
 
@@ -1013,7 +1013,7 @@ class InputsImported(TypedDict):
 
 
 class InputsIn(TypedDict):
-    rows: list[Any]
+    rows: list[dict[str, Any]]
 
 
 class InsurerFound(TypedDict):
@@ -1092,8 +1092,15 @@ class ItemImport(TypedDict):
     items: list[ItemPreview]
     categories: list[CategoryPreview]
     changes: ItemChanges
-    problems: list[Problem]
+    problems: list[ItemImportProblem]
     written: int
+
+
+class ItemImportProblem(TypedDict):
+    "A problem of a row or column of the file (not a problem+json answer)."
+
+    loc: list[int | str]
+    msg: str
 
 
 ItemKind = Literal["indicator", "category_total"]
@@ -1298,7 +1305,7 @@ class NationalFigure(TypedDict):
 
 
 class NationalIn(TypedDict):
-    figures: list[Any]
+    figures: list[dict[str, Any]]
 
 
 class OperationCounts(TypedDict):
@@ -1421,8 +1428,15 @@ class PublishedImport(TypedDict):
     unmatched_columns: list[str]
     items_without_column: list[str]
     cells: int
-    problems: list[Problem]
+    problems: list[PublishedImportProblem]
     written: int
+
+
+class PublishedImportProblem(TypedDict):
+    "A problem of the file or its mapping (not a problem+json answer)."
+
+    loc: list[int | str]
+    msg: str
 
 
 class PublishedItem(TypedDict):
@@ -1545,7 +1559,7 @@ class ScoreCell(TypedDict):
 
 
 class ScoresIn(TypedDict):
-    scores: list[Any]
+    scores: list[dict[str, Any]]
 
 
 class SharedItem(TypedDict):
@@ -1847,7 +1861,7 @@ class UnmatchedInsurer(TypedDict):
 
 
 class ValuesIn(TypedDict):
-    values: list[Any]
+    values: list[dict[str, Any]]
     source: NotRequired[str]
 
 

@@ -26,6 +26,7 @@ from services.indicators.allocation.schemas import (
 )
 from services.indicators.frameworks.models import Grant
 from services.indicators.insurers.service import load_directory
+from services.indicators.rows import INPUT_ROWS
 from services.indicators.tables import audit
 
 router = APIRouter(tags=["配分シミュレーション"])
@@ -34,7 +35,7 @@ Staff = Annotated[Actor, Depends(staff_only)]
 
 
 class InputsIn(BaseModel):
-    rows: list[Any]
+    rows: list[Any] = Field(**INPUT_ROWS)
 
     model_config = {
         "json_schema_extra": {

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from services.indicators.rows import rows, text
+
 DATA_DIR = Path(__file__).parent / "data"
 
 Operation = Literal["直営", "委託"]
@@ -131,14 +133,32 @@ class CatalogueIn(BaseModel):
     )
     # Rows stay loose so that every bad row is reported by index.
     items: list[Any] = Field(
-        description="[{subject: centre|municipality, code, area_code, text, note}]"
+        **rows(
+            "[{subject: centre|municipality, code, area_code, text, note}]。最大 1,000 項目",
+            {
+                "subject": {"enum": ["centre", "municipality"]},
+                "code": text(32),
+                "area_code": text(16),
+                "text": text(1000),
+                "note": text(1000),
+            },
+            ["subject", "code", "area_code", "text"],
+            1_000,
+        )
     )
     version: int | None = Field(None, description="既存の年度を置き換えるときは読み込んだ版")
 
 
 class AnswersIn(BaseModel):
     # Rows stay loose so that every bad row is reported by index.
-    answers: list[Any] = Field(description="[{item_code, met: true|false, note}] 全項目")
+    answers: list[Any] = Field(
+        **rows(
+            "[{item_code, met: true|false, note}] 全項目。最大 1,000 項目",
+            {"item_code": text(32), "met": {"type": "boolean"}, "note": text(1000)},
+            ["item_code", "met"],
+            1_000,
+        )
+    )
     version: int | None = Field(
         None, description="既に回答があるときは読み込んだときの版 (古ければ 409)"
     )

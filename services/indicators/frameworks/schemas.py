@@ -18,13 +18,19 @@ class Source(BaseModel):
     page: str = Field("", max_length=60, description="頁")
 
 
+# The most categories under one parent and items in one category a document may hold (the
+# published frameworks have at most 9 and 13).
+MAX_CATEGORIES = 100
+MAX_ITEMS = 500
+
+
 class ItemDoc(BaseModel):
     code: str = Field(min_length=1, max_length=64)
     text: str = Field(min_length=1, max_length=2000)
     max_points: float
     min_points: float = 0
     alternatives: str | None = Field(
-        None, description="選択肢グループ: 同じグループは高い方のみ算定"
+        None, max_length=64, description="選択肢グループ: 同じグループは高い方のみ算定"
     )
     shared: bool = Field(False, description="両交付金で共通の指標")
     note: str = Field("", max_length=500)
@@ -42,8 +48,8 @@ class CategoryDoc(BaseModel):
     name: str = Field(min_length=1, max_length=300)
     max_points: float | None = Field(None, description="資料に記載の満点 (あれば検証)")
     national_average: float | None = Field(None, description="公表された全国平均点")
-    categories: list[CategoryDoc] = []
-    items: list[ItemDoc] = []
+    categories: list[CategoryDoc] = Field([], max_length=MAX_CATEGORIES)
+    items: list[ItemDoc] = Field([], max_length=MAX_ITEMS)
 
 
 class FrameworkDoc(BaseModel):
@@ -59,7 +65,7 @@ class FrameworkDoc(BaseModel):
     state_note: str = Field("", max_length=1000, description="暫定である理由など")
     national_average: float | None = Field(None, description="公表された全国平均点 (総合得点)")
     averages_source: Source = Field(default_factory=Source, description="全国平均・達成率の出典")
-    categories: list[CategoryDoc]
+    categories: list[CategoryDoc] = Field(max_length=MAX_CATEGORIES)
 
     model_config = {
         "json_schema_extra": {
@@ -307,7 +313,7 @@ class TreeIn(BaseModel):
     """The whole tree of a framework (categories and items) replacing the current one."""
 
     version: int
-    categories: list[CategoryDoc]
+    categories: list[CategoryDoc] = Field(max_length=MAX_CATEGORIES)
     max_points: float | None = None
     drop_scored: bool = Field(
         False, description="true: 得点のある指標の削除を認める (その得点も削除)"
@@ -339,7 +345,9 @@ class CombinedView(BaseModel):
     sum_of_maxima: float | None = None
 
 
-class Problem(BaseModel):
+class ItemImportProblem(BaseModel):
+    """A problem of a row or column of the file (not a problem+json answer)."""
+
     loc: list[int | str]
     msg: str
 
@@ -389,5 +397,5 @@ class ItemImport(BaseModel):
     items: list[ItemPreview]
     categories: list[CategoryPreview]
     changes: ItemChanges
-    problems: list[Problem]
+    problems: list[ItemImportProblem]
     written: int

@@ -19,10 +19,12 @@ class Target(BaseModel):
         "qualitative: 年1回以上・増加・全62区市町村 など",
     )
     value: float | None = None
-    unit: str = ""
+    unit: str = Field("", max_length=40)
     start_fy: int | None = None
     end_fy: int | None = None
-    text: str = Field("", description="目標の表記 (例: 1,350人、年1回以上、全62区市町村)")
+    text: str = Field(
+        "", max_length=1000, description="目標の表記 (例: 1,350人、年1回以上、全62区市町村)"
+    )
 
     @model_validator(mode="after")
     def _numeric_needs_value(self) -> Target:
@@ -33,23 +35,31 @@ class Target(BaseModel):
         return self
 
 
+# The longest free text of a sheet (a cell of the 取組と目標 form).
+LONG = 10_000
+
+
 class YearRecord(BaseModel):
     fiscal_year: int = Field(ge=2000, le=2100)
-    actions: str = Field("", description="取組の実施内容・実績")
+    actions: str = Field("", max_length=LONG, description="取組の実施内容・実績")
     actual_value: float | None = Field(None, description="実績値 (入力した場合)")
     actual_source: str | None = Field(
-        None, description="実績値の出典キー (例: training.completers:全体研修・情報交換会:2019)"
+        None,
+        max_length=300,
+        description="実績値の出典キー (例: training.completers:全体研修・情報交換会:2019)",
     )
     self_evaluation: SelfEvaluation | None = None
-    next_steps: str = Field("", description="自己評価と今後の課題・対応策")
+    next_steps: str = Field("", max_length=LONG, description="自己評価と今後の課題・対応策")
 
 
 class SheetItem(BaseModel):
     code: str = Field(min_length=1, max_length=64, description="事項 (例: 1-事項1)")
     section: str = Field(
-        "", description="大項目 (例: 1 保険者による地域分析及び事業計画の策定等への支援)"
+        "",
+        max_length=300,
+        description="大項目 (例: 1 保険者による地域分析及び事業計画の策定等への支援)",
     )
-    title: str = Field(min_length=1, description="事項の内容")
+    title: str = Field(min_length=1, max_length=1000, description="事項の内容")
     theme: str | None = Field(
         None,
         max_length=40,
@@ -57,16 +67,17 @@ class SheetItem(BaseModel):
         "kyufu_tekiseika 給付適正化、ninchisho 認知症 など)。空なら未分類",
     )
     target: Target = Target()
-    current_issues: str = Field("", description="目標設定するに至った現状と課題")
-    vision: str = Field("", description="計画最終年度までに目指すべきビジョン")
+    current_issues: str = Field("", max_length=LONG, description="目標設定するに至った現状と課題")
+    vision: str = Field("", max_length=LONG, description="計画最終年度までに目指すべきビジョン")
     metric_source: str | None = Field(
         None,
+        max_length=300,
         description="目標に対する実績の出典キー "
         "(例: training.completers:全体研修・情報交換会:2018-2020)。"
         "値はゲートウェイが progress に渡す",
     )
-    reference: str = Field("", description="参考資料")
-    years: list[YearRecord] = []
+    reference: str = Field("", max_length=LONG, description="参考資料")
+    years: list[YearRecord] = Field([], max_length=101, description="年度ごとの記録 (2000〜2100)")
 
 
 class SheetIn(BaseModel):
@@ -74,7 +85,7 @@ class SheetIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     start_fy: int = Field(ge=2000, le=2100)
     end_fy: int = Field(ge=2000, le=2100)
-    items: list[SheetItem] = []
+    items: list[SheetItem] = Field([], max_length=200)
     published: bool | None = Field(
         None,
         description="公開 (他の区市町村が閲覧できる)。作成時に省略すると下書き、"

@@ -7,8 +7,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from services.indicators.rows import CELL, rows, text
+
 MEASURE_CODE = r"^[a-z][a-z0-9_]{1,63}$"
 FY_MIN, FY_MAX = 2000, 2100
+
+# A figure's source as a row of NationalIn documents it (the handler validates it as SourceRef).
+SOURCE_ROW = {
+    "type": "object",
+    "properties": {
+        "publisher": text(200),
+        "document": text(300),
+        "indicator": text(300),
+        "date": {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]},
+        "page": text(50),
+        "url": text(500),
+    },
+    "required": ["publisher", "document"],
+}
 
 # --- the catalogue -----------------------------------------------------------------------------
 
@@ -129,7 +145,13 @@ class CatalogueWritten(BaseModel):
 class ValuesIn(BaseModel):
     # Rows stay loose so that every bad row is reported by index, not only the first.
     values: list[Any] = Field(
-        description='[{"entity_code", "measure_code", "value"}]; value null は値の削除'
+        **rows(
+            '[{"entity_code", "measure_code", "value"}]; value null は値の削除。最大 60,000 行'
+            " (全国の区市町村 × 30 指標。それより大きい表はファイルの取込で)",
+            {"entity_code": CELL, "measure_code": text(64), "value": CELL},
+            ["entity_code", "measure_code", "value"],
+            60_000,
+        )
     )
     source: str = Field(default="", max_length=300, description="出典 (資料名・取得日)")
 
@@ -159,8 +181,18 @@ class Written(BaseModel):
 
 class NationalIn(BaseModel):
     figures: list[Any] = Field(
-        description='[{"measure_code", "value", "state": "暫定"|"確定", "source": {…}}]; '
-        "value null は削除"
+        **rows(
+            '[{"measure_code", "value", "state": "暫定"|"確定", "source": {…}}]; '
+            "value null は削除。最大 1,000 行",
+            {
+                "measure_code": text(64),
+                "value": CELL,
+                "state": {"enum": ["暫定", "確定"]},
+                "source": SOURCE_ROW,
+            },
+            ["measure_code", "value"],
+            1_000,
+        )
     )
 
     model_config = {

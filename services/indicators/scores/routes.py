@@ -21,6 +21,7 @@ from services.indicators.frameworks.models import Framework, Grant, State
 from services.indicators.frameworks.schemas import Source
 from services.indicators.frameworks.service import load_tree
 from services.indicators.results.exports import spreadsheet
+from services.indicators.rows import CELL, rows, text
 from services.indicators.scores import deduction, published, service
 from services.indicators.scores.models import DeductionRule
 from services.indicators.scores.schemas import (
@@ -36,9 +37,24 @@ Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 Staff = Annotated[Actor, Depends(staff_only)]
 
 
+MAX_SCORE_ROWS = 20_000
+
+
 class ScoresIn(BaseModel):
     # Rows stay loose here so that every bad row is reported by index (not only the first).
-    scores: list[Any]
+    scores: list[Any] = Field(
+        **rows(
+            "[{entity_code, item_code, points}]: 1 行 = 1 団体 × 1 指標。最大 20,000 行"
+            " (都道府県ひとつ分の表。全国の表はファイルの取込で)",
+            {
+                "entity_code": CELL,
+                "item_code": text(64),
+                "points": CELL,
+            },
+            ["entity_code", "item_code", "points"],
+            MAX_SCORE_ROWS,
+        )
+    )
 
     model_config = {
         "json_schema_extra": {

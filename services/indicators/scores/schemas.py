@@ -57,7 +57,9 @@ class SavedMapping(BaseModel):
     updated_at: datetime
 
 
-class Problem(BaseModel):
+class PublishedImportProblem(BaseModel):
+    """A problem of the file or its mapping (not a problem+json answer)."""
+
     loc: list[int | str]
     msg: str
 
@@ -86,5 +88,5 @@ class PublishedImport(BaseModel):
     unmatched_columns: list[str]
     items_without_column: list[str]
     cells: int
-    problems: list[Problem]
+    problems: list[PublishedImportProblem]
     written: int
