@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from gateway.templating import render
+from gateway.templating import path_for, render
 from gateway.views import dashboard as dashboard_view
 from gateway.views import profile as profile_view
 from gateway.views.context import Ctx
@@ -29,7 +29,7 @@ async def home(
     dir: Annotated[str, Query(max_length=4)] = "asc",
 ) -> HTMLResponse:
     filters = {"region_class": region_class, "medical_area": medical_area, "peer_type": peer_type}
-    base = request.url_for("home").path
+    base = path_for(request, "home")
     view = await dashboard_view.dashboard(
         ctx, filters=filters, sort=sort, descending=dir == "desc", base=base
     )

@@ -4,7 +4,7 @@ year's support case, training reach; filtered and sorted (``sort_rows`` is the r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from gateway.clients.support_cases import CASE_STATUSES
@@ -29,16 +29,40 @@ SORT_LABELS = {
 }
 
 
+class Flag(NamedTuple):
+    code: str
+    label: str
+    message: str
+
+
+class Cell(NamedTuple):
+    """A grant's two cells of a row, computed once (the template prints them as they are)."""
+
+    grant: str
+    label: str  # the grant's short name, for the score bar's title
+    scored: bool  # the municipality has a result in this grant
+    rate: float | None
+    pct: str  # "62.3" (score rate in percent, one decimal)
+    low: bool  # rate <= 0.3: the score bar in the warning colour
+    rank: int | None
+    rank_of: int | None
+
+
 @dataclass
 class Row:
-    """One municipality's line on the dashboard; None = that service did not answer."""
+    """One municipality's line on the dashboard; None = that service did not answer.
+    Read by the template as attributes (tuples and dataclasses, not dicts: a dict's keys are
+    found by Jinja only after a failed attribute lookup)."""
 
     m: Municipality
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
-    flags: list[dict[str, str]] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
     case: dict[str, Any] | None = None
     reached: bool | None = None
     low: bool = False  # a low_score_rate flag in any grant (set once while rows are built)
+    cells: list[Cell] = field(default_factory=list)
+    case_status: str | None = None
+    case_class: str = ""  # the status badge's CSS class (the status without "・")
 
 
 def _sort_value(row: Row, key: str) -> Any:
@@ -77,6 +101,15 @@ def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
     return [r for _, r in known] + [r for v, r in valued if v is None]
 
 
+class Header(NamedTuple):
+    key: str
+    label: str
+    cls: str
+    url: str
+    aria_sort: str
+    arrow: str  # " ▲" / " ▼" on the sorted column, else ""
+
+
 @dataclass
 class Dashboard:
     prefecture: Any
@@ -105,10 +138,29 @@ class Dashboard:
             return "none"
         return "descending" if self.descending else "ascending"
 
+    def headers(self) -> list[Header]:
+        """The table's column headings, each with its sort link (made once per page)."""
+        keys: list[tuple[str, str, str]] = [
+            (k, SORT_LABELS[k], "")
+            for k in ("code", "name", "region_class", "medical_area", "peer_type")
+        ]
+        for g in self.grants or []:
+            keys.append((f"score:{g['grant']}", f"{g['label']} 得点率", ""))
+            keys.append((f"rank:{g['grant']}", f"{g['label']} 区分内順位", "num"))
+        keys += [(k, SORT_LABELS[k], "") for k in ("flags", "case", "training")]
+        arrow = " ▼" if self.descending else " ▲"
+        return [
+            Header(
+                k, label, cls, self.sort_url(k), self.aria_sort(k), arrow if k == self.sort else ""
+            )
+            for k, label, cls in keys
+        ]
+
     def context(self) -> dict[str, Any]:
         """The template's names (one level deep: rows stay objects)."""
         ctx = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "descending"}
         return ctx | {
+            "headers": self.headers(),
             "dir": "desc" if self.descending else "asc",
             "sort_url": self.sort_url,
             "aria_sort": self.aria_sort,
@@ -142,15 +194,27 @@ def _grants_and_flags(view: Any, rows: dict[str, Row]) -> list[dict[str, Any]]:
             for f in e.get("flags", []):
                 code = f.get("code", "")
                 row.flags.append(
-                    {
-                        "code": code,
-                        "label": FLAG_LABELS.get(code, code),
-                        "message": f"{short}: {f.get('message', '')}",
-                    }
+                    Flag(code, FLAG_LABELS.get(code, code), f"{short}: {f.get('message', '')}")
                 )
                 if code == "low_score_rate":
                     row.low = True
+    for row in rows.values():
+        row.cells = [_cell(g, row.grants.get(g["grant"])) for g in grants]
     return grants
+
+
+def _cell(g: dict[str, Any], e: dict[str, Any] | None) -> Cell:
+    rate = e.get("score_rate") if e else None
+    return Cell(
+        grant=g["grant"],
+        label=g["label"],
+        scored=e is not None,
+        rate=rate,
+        pct="" if rate is None else f"{rate * 100:.1f}",
+        low=rate is not None and rate <= 0.3,
+        rank=e.get("peer_rank") if e else None,
+        rank_of=e.get("peer_rank_of") if e else None,
+    )
 
 
 def count_rows(rows: list[Row], parts: Any) -> dict[str, Any]:
@@ -207,6 +271,8 @@ async def dashboard(
     for case in sorted(parts.get("cases") or [], key=lambda c: c["id"]):  # newest case wins
         if (row := rows.get(case.get("municipality_code"))) is not None:
             row.case = case
+            row.case_status = case.get("status")
+            row.case_class = (row.case_status or "").replace("・", "")
     if (training := parts.get("training")) is not None:
         reached = set(training.stats.municipalities_reached)
         for code, row in rows.items():

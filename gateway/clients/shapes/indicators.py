@@ -915,7 +915,7 @@ class GroupAverage(TypedDict):
     mean_total: float | None
     mean_score_rate: float | None
     categories: list[CategoryMean]
-    items: list[ItemMean]
+    items: NotRequired[list[ItemMean]]
     group: str
 
 
@@ -1270,7 +1270,7 @@ class NationAverage(TypedDict):
     mean_total: float | None
     mean_score_rate: float | None
     categories: list[CategoryMean]
-    items: list[ItemMean]
+    items: NotRequired[list[ItemMean]]
     kind: str
     label: str
     insurers_in_country: int
@@ -1365,7 +1365,7 @@ class PrefectureAverage(TypedDict):
     mean_total: float | None
     mean_score_rate: float | None
     categories: list[CategoryMean]
-    items: list[ItemMean]
+    items: NotRequired[list[ItemMean]]
     code: str
 
 

@@ -10,6 +10,7 @@ role, and nothing in them changes with the date."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -24,6 +25,7 @@ GEN = ResultsGeneration.__table__  # type: ignore[attr-defined]
 MAX_ENTRIES = 256
 _entries: OrderedDict[tuple[str, str], tuple[int, bytes]] = OrderedDict()
 _adapters: dict[Any, TypeAdapter[Any]] = {}
+_computing: dict[tuple[str, str], asyncio.Lock] = {}
 
 
 async def generation(db: Any) -> int | None:
@@ -54,13 +56,27 @@ async def answer(request: Request, model: Any, produce: Callable[[], Awaitable[A
     if hit is not None and hit[0] == gen:
         _entries.move_to_end(key)
         return Response(hit[1], media_type="application/json")
-    body = _dump(model, await produce())
-    _entries[key] = (gen, body)
-    _entries.move_to_end(key)
-    while len(_entries) > MAX_ENTRIES:
-        _entries.popitem(last=False)
-    return Response(body, media_type="application/json")
+    # One computation per key at a time: twenty requests that miss together (a cold start,
+    # the first reads after an import) wait for the first one's answer instead of each
+    # computing it (hundreds of ms apiece, past the gateway's deadline).
+    lock = _computing.setdefault(key, asyncio.Lock())
+    try:
+        async with lock:
+            hit = _entries.get(key)
+            if hit is not None and hit[0] == gen:
+                _entries.move_to_end(key)
+                return Response(hit[1], media_type="application/json")
+            body = _dump(model, await produce())
+            _entries[key] = (gen, body)
+            _entries.move_to_end(key)
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+            return Response(body, media_type="application/json")
+    finally:
+        if not lock.locked() and _computing.get(key) is lock:
+            del _computing[key]
 
 
 def clear() -> None:
     _entries.clear()
+    _computing.clear()

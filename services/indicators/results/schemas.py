@@ -134,7 +134,10 @@ class AverageBlock(BaseModel):
     mean_total: float | None
     mean_score_rate: float | None
     categories: list[CategoryMean]
-    items: list[ItemMean]
+    items: list[ItemMean] = Field(
+        default_factory=list,
+        description="指標ごとの平均 (区市町村のページ用の回答 /views/municipalities では省く)",
+    )
 
 
 class PrefectureAverage(AverageBlock):

@@ -2,7 +2,8 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic_core import to_json
 
 from services.common.access import staff_only
 from services.common.actor import Actor
@@ -38,8 +39,8 @@ async def list_cases(
     municipality_code: str | None = None,
     status: CaseStatus | None = None,
     advisor: Annotated[int | None, Query(description="専門家ID")] = None,
-) -> list[CaseListItem]:
-    return await service.list_cases(
+) -> Response:
+    items = await service.list_cases(
         session,
         actor=actor,
         fiscal_year=fiscal_year,
@@ -47,6 +48,7 @@ async def list_cases(
         status=status,
         advisor=advisor,
     )
+    return Response(to_json(items), media_type="application/json")
 
 
 @router.post(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +18,6 @@ from services.support_cases.access import Need, load_case, visible_case_ids
 from services.support_cases.advisors.models import Advisor
 from services.support_cases.cases.models import (
     STATUS_ORDER,
-    AdvisorRef,
     CaseAdvisor,
     CaseCreate,
     CaseListItem,
@@ -322,66 +323,94 @@ async def transition(
     return await case_public(session, case)
 
 
+# The columns a list item reads: the case's own and its stored summary (one row each).
+_CASE_COLUMNS = (
+    SupportCase.id,
+    SupportCase.municipality_code,
+    SupportCase.theme,
+    SupportCase.status,
+    SupportCase.version,
+    SupportCase.fiscal_year,
+    SupportCase.round_id,
+    SupportCase.coordinator,
+    SupportCase.indicator_item_codes,
+)
+_SUMMARY_COLUMNS = (
+    CaseSummary.advisors,
+    CaseSummary.observers,
+    CaseSummary.visit_dates,
+    CaseSummary.advisor_hours,
+    CaseSummary.roadmap_items,
+    CaseSummary.roadmap_items_done,
+    CaseSummary.status_changed_at,
+)
+
+
+def _list_item(row: Any, today: date, reg: Any) -> dict[str, Any]:
+    """A list item's fields from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the
+    summary's columns are None when the case has no summary row yet); ``_ITEMS`` validates
+    a whole list in one call."""
+    (cid, code, theme, status, version, fy, round_id, coordinator, item_codes,
+     advisors, observers, visit_dates, hours, n_items, done, changed) = row  # fmt: skip
+    m = reg.get(code)
+    dates = [date.fromisoformat(d) for d in visit_dates or ()]
+    past = [d for d in dates if d <= today]
+    future = [d for d in dates if d > today]
+    n_items, done = n_items or 0, done or 0
+    return {
+        "id": cid,
+        "municipality_code": code,
+        "theme": theme,
+        "status": status,
+        "advisors": [
+            {"id": a["id"], "name": a["name"], "affiliation": a.get("affiliation") or ""}
+            for a in advisors or ()
+        ],
+        "visits_count": len(dates),
+        "version": version,
+        "municipality_name": m.name if m else code,
+        "region_class": m.region_class if m else None,
+        "fiscal_year": fy,
+        "round_id": round_id,
+        "coordinator": coordinator,
+        "observers": list(observers or ()),
+        "last_visit_date": max(past) if past else None,
+        "next_visit_date": min(future) if future else None,
+        "advisor_hours": round(float(hours or 0.0), 2),
+        "roadmap_items": n_items,
+        "roadmap_items_done": done,
+        "roadmap_progress": round(done / n_items, 4) if n_items else None,
+        "status_changed_at": changed,
+        "indicator_item_codes": list(item_codes or ()),
+    }
+
+
+_ITEMS: TypeAdapter[list[CaseListItem]] = TypeAdapter(list[CaseListItem])
+
+
+def _items_query(*where: Any) -> Any:
+    """Cases with their stored summaries, columns only (no ORM objects: a list of 200 cases
+    read as entities cost more than everything else of the request)."""
+    return (
+        select(*_CASE_COLUMNS, *_SUMMARY_COLUMNS)
+        .outerjoin(CaseSummary, col(CaseSummary.case_id) == SupportCase.id)
+        .where(*where)
+        .order_by(SupportCase.fiscal_year, SupportCase.municipality_code)
+    )
+
+
 async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[CaseListItem]:
-    """List read models for many cases: the case rows and their stored summaries, in one
-    query (services/support_cases/figures keeps the summaries on every write)."""
+    """List read models for cases already loaded (the case's summary stored by
+    services/support_cases/figures on every write)."""
     ids = [c.id for c in cases]
     if not ids:
         return []
-    summaries = {
-        row[0]: row
-        for row in (
-            await session.exec(
-                select(
-                    CaseSummary.case_id,
-                    CaseSummary.advisors,
-                    CaseSummary.observers,
-                    CaseSummary.visit_dates,
-                    CaseSummary.advisor_hours,
-                    CaseSummary.roadmap_items,
-                    CaseSummary.roadmap_items_done,
-                    CaseSummary.status_changed_at,
-                ).where(col(CaseSummary.case_id).in_(ids))
-            )
-        ).all()
-    }
-    today = today_jst()
-    reg = get_registry()
-    out = []
-    for c in cases:
-        m = reg.get(c.municipality_code)
-        _, advisors, observers, visit_dates, hours, n_items, done, changed = summaries.get(
-            c.id, (c.id, [], [], [], 0.0, 0, 0, None)
-        )
-        dates = [date.fromisoformat(d) for d in visit_dates]
-        past = [d for d in dates if d <= today]
-        future = [d for d in dates if d > today]
-        out.append(
-            CaseListItem(
-                id=c.id,  # type: ignore[arg-type]
-                municipality_code=c.municipality_code,
-                theme=c.theme,
-                status=c.status,
-                advisors=[AdvisorRef(**a) for a in advisors],
-                visits_count=len(dates),
-                version=c.version,
-                municipality_name=m.name if m else c.municipality_code,
-                region_class=m.region_class if m else None,
-                fiscal_year=c.fiscal_year,
-                round_id=c.round_id,
-                coordinator=c.coordinator,
-                observers=list(observers),
-                last_visit_date=max(past) if past else None,
-                next_visit_date=min(future) if future else None,
-                advisor_hours=round(float(hours), 2),
-                roadmap_items=n_items,
-                roadmap_items_done=done,
-                roadmap_progress=round(done / n_items, 4) if n_items else None,
-                status_changed_at=changed,
-                indicator_item_codes=list(c.indicator_item_codes or []),
-            )
-        )
-    return out
+    rows = (await session.exec(_items_query(col(SupportCase.id).in_(ids)))).all()
+    by_id = {row[0]: row for row in rows}
+    today, reg = today_jst(), get_registry()
+    return _ITEMS.validate_python(
+        [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+    )
 
 
 async def list_cases(
@@ -392,28 +421,32 @@ async def list_cases(
     municipality_code: str | None = None,
     status: CaseStatus | None = None,
     advisor: int | None = None,
-) -> list[CaseListItem]:
-    """Cases the actor may see, filtered by year, municipality, status and advisor."""
-    stmt = select(SupportCase).order_by(SupportCase.fiscal_year, SupportCase.municipality_code)
+) -> list[dict[str, Any]]:
+    """Cases the actor may see, filtered by year, municipality, status and advisor: one query
+    over the cases and their stored summaries. The items' fields as CaseListItem has them,
+    ready for JSON (routes send them with ``to_json``: validating a few hundred SQLModel
+    items cost more than the rest of the request)."""
+    where: list[Any] = []
     visible = await visible_case_ids(session, actor)
     if visible is not None:
         if not visible:
             return []
-        stmt = stmt.where(col(SupportCase.id).in_(visible))
+        where.append(col(SupportCase.id).in_(visible))
     if fiscal_year is not None:
-        stmt = stmt.where(SupportCase.fiscal_year == fiscal_year)
+        where.append(SupportCase.fiscal_year == fiscal_year)
     if municipality_code is not None:
-        stmt = stmt.where(SupportCase.municipality_code == municipality_code)
+        where.append(SupportCase.municipality_code == municipality_code)
     if status is not None:
-        stmt = stmt.where(SupportCase.status == status)
+        where.append(SupportCase.status == status)
     if advisor is not None:
-        stmt = stmt.where(
+        where.append(
             col(SupportCase.id).in_(
                 select(CaseAdvisor.case_id).where(CaseAdvisor.advisor_id == advisor)
             )
         )
-    cases = list((await session.exec(stmt)).all())
-    return await _list_items(session, cases)
+    rows = (await session.exec(_items_query(*where))).all()
+    today, reg = today_jst(), get_registry()
+    return [_list_item(row, today, reg) for row in rows]
 
 
 async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:

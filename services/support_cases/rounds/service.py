@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -83,16 +84,30 @@ async def update_round(
 def application_public(app: Application, fiscal_year: int, actor: Actor) -> ApplicationPublic:
     """The application as ``actor`` may read it: without the contact person's name, e-mail and
     phone unless ``sees_contact_details`` (advisors never read applications here)."""
-    m = get_registry().get(app.municipality_code)
+    return _public(app.model_dump(warnings=False), fiscal_year, actor)
+
+
+def _public(data: dict[str, Any], fiscal_year: int, actor: Actor) -> ApplicationPublic:
+    """``application_public`` from the application's columns."""
+    return ApplicationPublic.model_validate(public_fields(data, fiscal_year, actor))
+
+
+_PUBLIC_FIELDS = tuple(ApplicationPublic.model_fields)
+
+
+def public_fields(data: dict[str, Any], fiscal_year: int, actor: Actor) -> dict[str, Any]:
+    """ApplicationPublic's fields from the application's columns, as plain values."""
+    code = data["municipality_code"]
+    m = get_registry().get(code)
     data = {
-        **app.model_dump(warnings=False),
+        **data,
         "fiscal_year": fiscal_year,
-        "municipality_name": m.name if m else app.municipality_code,
+        "municipality_name": m.name if m else code,
         "region_class": m.region_class if m else None,
     }
-    if not sees_contact_details(actor, app.municipality_code):
+    if not sees_contact_details(actor, code):
         data.update(dict.fromkeys(CONTACT_FIELDS))
-    return ApplicationPublic.model_validate(data)
+    return {k: data[k] for k in _PUBLIC_FIELDS}
 
 
 def _check_window(rnd: SupportRound, today: date) -> None:
@@ -248,7 +263,9 @@ async def list_applications(
     if actor.role == Role.advisor:
         raise Forbidden("専門家は希望の一覧を閲覧できません")
     code = municipality_filter(actor, municipality_code)
-    stmt = select(Application, SupportRound.fiscal_year).join(
+    # The table's columns, not ORM entities (a round's list is a few hundred rows).
+    table = Application.__table__  # type: ignore[attr-defined]
+    stmt = select(table, col(SupportRound.fiscal_year).label("_fiscal_year")).join(
         SupportRound, col(SupportRound.id) == Application.round_id
     )
     if fiscal_year is not None:
@@ -258,7 +275,28 @@ async def list_applications(
     if status is not None:
         stmt = stmt.where(Application.status == status)
     stmt = stmt.order_by(SupportRound.fiscal_year, Application.municipality_code)
-    return [application_public(a, fy, actor) for a, fy in (await session.exec(stmt)).all()]
+    rows = (await session.exec(stmt)).mappings().all()
+    return [_public(dict(r), r["_fiscal_year"], actor) for r in rows]
+
+
+async def application_fields(
+    session: AsyncSession, *, actor: Actor, fiscal_year: int
+) -> list[dict[str, Any]]:
+    """``list_applications`` of a year as plain fields (for an answer serialised at once)."""
+    if actor.role == Role.advisor:
+        raise Forbidden("専門家は希望の一覧を閲覧できません")
+    code = municipality_filter(actor, None)
+    table = Application.__table__  # type: ignore[attr-defined]
+    stmt = (
+        select(table, col(SupportRound.fiscal_year).label("_fiscal_year"))
+        .join(SupportRound, col(SupportRound.id) == Application.round_id)
+        .where(SupportRound.fiscal_year == fiscal_year)
+        .order_by(Application.municipality_code)
+    )
+    if code is not None:
+        stmt = stmt.where(Application.municipality_code == code)
+    rows = (await session.exec(stmt)).mappings().all()
+    return [public_fields(dict(r), fiscal_year, actor) for r in rows]
 
 
 async def round_summary(session: AsyncSession, *, fiscal_year: int) -> RoundSummary:

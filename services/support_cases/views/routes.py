@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 from sqlmodel import col, select
 
 from services.common.actor import Role
@@ -68,15 +69,19 @@ async def round_view(
     applications = (
         None
         if actor.role == Role.advisor
-        else await rounds_service.list_applications(session, actor=actor, fiscal_year=fiscal_year)
+        else await rounds_service.application_fields(session, actor=actor, fiscal_year=fiscal_year)
     )
-    return {
+    summary = await rounds_service.summary_of(session, rnd) if rnd else None
+    # Serialised at once from plain fields: FastAPI validating a few hundred applications and
+    # cases as SQLModel objects against RoundView cost more than the rest of the request.
+    body = {
         "fiscal_year": fiscal_year,
-        "round": rnd,
-        "summary": await rounds_service.summary_of(session, rnd) if rnd else None,
+        "round": RoundPublic.model_validate(rnd).model_dump(mode="json") if rnd else None,
+        "summary": summary.model_dump(mode="json") if summary else None,
         "applications": applications,
         "cases": await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year),
     }
+    return Response(to_json(body), media_type="application/json")
 
 
 @router.get(
