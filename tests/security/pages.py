@@ -102,18 +102,36 @@ PAGES: dict[str, str] = {
     # the import wizard (wizard15): coordinators and admins; {kind} is the item-table import
     # (municipality staff only where the service lets them write their own rows: the centres'
     # evaluation answers, tests/gateway/test_import_wizard.py).
-    # Uploads are their owner's: {upload_id} is nobody's, so the allowed roles get 404.
+    # POST /imports/{kind} sends a file (PAGE_FILES). Uploads are their owner's: {upload_id}
+    # is an upload made by the acting role just before (by the admin for the roles that may
+    # upload nothing), so the allowed roles get their step and the municipality another's 404.
+    # The commit's upload was previewed first: the allowed roles write the items.
     "GET /imports/{kind}": "staff",
-    "POST /imports/{kind}": "staff; ok=422",  # no file sent: the form says to choose one
-    "GET /imports/u/{upload_id}": "staff; municipality=404; ok=404",
-    "POST /imports/u/{upload_id}/preview": "staff; municipality=404; ok=404",
-    "POST /imports/u/{upload_id}/commit": "staff; municipality=404; ok=404",
+    "POST /imports/{kind}": "staff; ok=303",
+    "GET /imports/u/{upload_id}": "staff; municipality=404; ok=200",
+    "POST /imports/u/{upload_id}/preview": "staff; municipality=404; ok=200",
+    "POST /imports/u/{upload_id}/commit": "staff; municipality=404; ok=200",
+}
+
+# The import wizard's item table (Shift_JIS CSV, as exported from Excel) and its mapping.
+IMPORT_ITEMS = (
+    "分野,番号,指標の内容,配点\n"
+    "Ⅰ,Ⅰ-1,計画の進捗を管理しているか,35\n"
+    "Ⅰ,Ⅰ-2,見える化システムで地域分析をしているか,100\n"
+).encode("cp932")
+IMPORT_MAPPING = {"col_0": "category", "col_1": "code", "col_2": "text", "col_3": "max_points"}
+
+# Files per action (multipart, sent with the form fields of PAGE_FORMS).
+PAGE_FILES: dict[str, dict[str, tuple[str, bytes]]] = {
+    "POST /imports/{kind}": {"file": ("items.csv", IMPORT_ITEMS)},
 }
 
 # Form fields per action; "{name}" is replaced by that demo value ("{role}" by the acting role,
 # so that each role's registration is a new one).
 PAGE_FORMS: dict[str, dict[str, Any]] = {
     "POST /imports/{kind}": {"framework_id": "{framework_id}"},
+    "POST /imports/u/{upload_id}/preview": IMPORT_MAPPING,
+    "POST /imports/u/{upload_id}/commit": {},
     "POST /admin/tokens": {"name": "マトリクス {role}", "expires_in_days": "1"},
     "POST /admin/tokens/{token_id}/revoke": {},
     "POST /admin/users": {
@@ -246,18 +264,6 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
 
 # Page actions whose allowed answer is not yet a success or 409 (found by the matrix; to fix):
 PAGES_NOT_YET_EXACT: dict[str, str] = {
-    "POST /imports/{kind}": (
-        "the matrix sends form fields, not files: the allowed roles get the form's 422 "
-        "(choose a file); the upload itself is tested in tests/gateway/test_import_wizard.py"
-    ),
-    "POST /imports/u/{upload_id}/preview": (
-        "an upload is its owner's: {upload_id} is nobody's, so the allowed roles get 404; "
-        "the steps with a real upload are tested in tests/gateway/test_import_wizard.py"
-    ),
-    "POST /imports/u/{upload_id}/commit": (
-        "as the preview: nobody's upload, 404 for the allowed roles (a real commit, a refused "
-        "one and another user's upload: tests/gateway/test_import_wizard.py)"
-    ),
     "POST /indicators/frameworks/{framework_id}/import": (
         "no file sent: every role, the read-only ones too, gets the page's 422 before the "
         "service is asked (the service refuses them once a file is sent)"

@@ -8,7 +8,9 @@ Outcome classes of a response: 403 → "403", 404 → "404", anything else that 
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 import json
 import os
 import re
@@ -37,7 +39,15 @@ from tests.security.matrix import (
     expected_of,
     parse,
 )
-from tests.security.pages import OPEN, PAGE_FORMS, PAGE_QUERIES, PAGES, PAGES_NOT_YET_EXACT
+from tests.security.pages import (
+    IMPORT_MAPPING,
+    OPEN,
+    PAGE_FILES,
+    PAGE_FORMS,
+    PAGE_QUERIES,
+    PAGES,
+    PAGES_NOT_YET_EXACT,
+)
 from tests.security.routes import api_routes
 
 FY = fiscal_year_of(date.today())
@@ -652,6 +662,25 @@ def _first_item(data: Any) -> str:
     return ""
 
 
+def _category_items(data: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The first category with scored items anywhere in a framework: its code and items (an
+    import replaces a category's items, so all of them keep its totals)."""
+    if isinstance(data, dict):
+        items = [i for i in data.get("items") or [] if isinstance(i, dict) and i.get("code")]
+        if items and data.get("code") and all(i.get("max_points") is not None for i in items):
+            return data["code"], items
+        children = [v for v in data.values() if isinstance(v, (dict, list))]
+    else:
+        children = list(data)
+    for child in children:
+        if isinstance(child, (dict, list)):
+            try:
+                return _category_items(child)
+            except LookupError:
+                continue
+    raise LookupError("no scored item in the framework")
+
+
 def _second_sibling(node: dict[str, Any]) -> int:
     """A node with an elder sibling (so "up" really moves it)."""
     children = node.get("children") or []
@@ -723,13 +752,54 @@ async def test_every_page_for_every_role(
             return {**base, **(await live_registration(demo["training"]))}
         if route.endswith("/reorder"):
             return {**base, "node_id": base["sibling_id"]}
+        if "{upload_id}" in route:
+            return {**base, "upload_id": await upload_for(route, role)}
         return base
+
+    async def upload_for(route: str, role: str) -> str:
+        """An upload of the acting role (of the admin for a role that may upload nothing),
+        made before the write's fingerprint; previewed first for the commit."""
+        method = route.split(" ", 1)[0]
+        allowed = expected_of(PAGES[route], role, method) not in ("403", "404")
+        owner = role if allowed else "admin"
+        c = clients[owner]
+        files = PAGE_FILES["POST /imports/{kind}"]
+        if route.endswith("/commit"):  # an item as it stands: the framework's totals still hold
+            async with demo["indicators"].client() as ind:
+                fw = await _get(ind, f"/api/v1/frameworks/{base['framework_id']}")
+            cat, items = _category_items(fw)
+            out = io.StringIO()
+            rows = [[cat, i["code"], i["text"], i["max_points"]] for i in items]
+            csv.writer(out).writerows([["分野", "番号", "指標の内容", "配点"], *rows])
+            files = {"file": ("items.csv", out.getvalue().encode("cp932"))}
+        r = await c.post(
+            f"/imports/{base['kind']}",
+            data={"framework_id": str(base["framework_id"])},
+            files=files,
+            headers={"Accept": "text/html"},
+        )
+        assert r.status_code == 303, (owner, r.status_code, r.text[:300])
+        upload_id = r.headers["location"].rsplit("/", 1)[1]
+        if route.endswith("/commit"):
+            preview = await c.post(
+                f"/imports/u/{upload_id}/preview",
+                data=IMPORT_MAPPING,
+                headers={"Accept": "text/html"},
+            )
+            assert preview.status_code == 200, (owner, preview.text[:300])
+        return upload_id
+
+    files_at = [
+        (re.compile(re.sub(r"\{[^}]+\}", "[^/]+", r.split(" ", 1)[1]) + "$"), r.split(" ", 1)[0], f)
+        for r, f in PAGE_FILES.items()
+    ]
 
     async def send(
         role: str, method: str, path: str, body: Any, query: dict[str, Any]
     ) -> httpx.Response:
+        files = next((f for rx, m, f in files_at if m == method and rx.match(path)), None)
         return await clients[role].request(
-            method, path, data=body, params=query, headers={"Accept": "text/html"}
+            method, path, data=body, files=files, params=query, headers={"Accept": "text/html"}
         )
 
     async def fingerprint() -> Any:
