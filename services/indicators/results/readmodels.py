@@ -420,8 +420,17 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
     _averages(conn, fw, cats, items, totals, cat_points, members, rate)
 
 
-def _rank_entities(conn: Connection, fid: int) -> None:
-    """National and prefecture ranks of every entity of the framework (a window UPDATE)."""
+def _rank_entities(conn: Connection, fid: int, *, changed_only: bool = False) -> None:
+    """National and prefecture ranks of every entity of the framework (a window UPDATE;
+    ``changed_only``: writing only the rows whose ranks move)."""
+    changed = (
+        " AND (result_entity.national_rank IS DISTINCT FROM r.nr"
+        " OR result_entity.national_rank_of IS DISTINCT FROM r.nn"
+        " OR result_entity.prefecture_rank IS DISTINCT FROM r.pr"
+        " OR result_entity.prefecture_rank_of IS DISTINCT FROM r.pn)"
+        if changed_only
+        else ""
+    )
     conn.execute(
         text(
             "UPDATE result_entity SET national_rank = r.nr, national_rank_of = r.nn, "
@@ -432,6 +441,7 @@ def _rank_entities(conn: Connection, fid: int) -> None:
             " COUNT(*) OVER (PARTITION BY prefecture) AS pn"
             " FROM result_entity WHERE framework_id = :f) AS r "
             "WHERE result_entity.framework_id = :f AND result_entity.entity_code = r.entity_code"
+            + changed
         ),
         {"f": fid},
     )
@@ -460,13 +470,35 @@ def _write_members(
         _rank_members(conn, fid, members)
 
 
-def _rank_members(conn: Connection, fid: int, sets: Iterable[str]) -> None:
-    """Each member's rank in its group, for these group sets (a window UPDATE)."""
+def _rank_members(
+    conn: Connection,
+    fid: int,
+    sets: Iterable[str],
+    groups: Iterable[tuple[str, str]] | None = None,
+) -> None:
+    """Each member's rank in its group, for these group sets (a window UPDATE); ``groups``:
+    only the members of these (set, group) pairs, and only the rows whose rank moves."""
     names = sorted(sets)
     if not names:
         return
     marks = ", ".join(f":s{i}" for i in range(len(names)))
     params: dict[str, Any] = {"f": fid, **{f"s{i}": n for i, n in enumerate(names)}}
+    which, changed = "", ""
+    if groups is not None:
+        pairs = sorted(set(groups)) or [("", "")]
+        which = (
+            " AND ("
+            + " OR ".join(
+                f"(m.group_set = :gs{i} AND m.group_name = :gn{i})" for i in range(len(pairs))
+            )
+            + ")"
+        )
+        for i, (gs, gn) in enumerate(pairs):
+            params[f"gs{i}"], params[f"gn{i}"] = gs, gn
+        changed = (
+            " AND (result_member.rank IS DISTINCT FROM r.rk"
+            " OR result_member.rank_of IS DISTINCT FROM r.n)"
+        )
     conn.execute(
         text(
             "UPDATE result_member SET rank = r.rk, rank_of = r.n FROM ("
@@ -475,9 +507,9 @@ def _rank_members(conn: Connection, fid: int, sets: Iterable[str]) -> None:
             " COUNT(*) OVER (PARTITION BY m.group_set, m.group_name) AS n"
             " FROM result_member m JOIN result_entity e"
             " ON e.framework_id = m.framework_id AND e.entity_code = m.entity_code"
-            f" WHERE m.framework_id = :f AND m.group_set IN ({marks})) AS r "
+            f" WHERE m.framework_id = :f AND m.group_set IN ({marks}){which}) AS r "
             "WHERE result_member.framework_id = :f AND result_member.group_set = r.group_set"
-            " AND result_member.entity_code = r.entity_code"
+            f" AND result_member.entity_code = r.entity_code{changed}"
         ),
         params,
     )
@@ -532,6 +564,7 @@ def _item_stats(
     base: bool = True,
     sets: Iterable[str] | None = None,
     groups: Iterable[tuple[str, str]] | None = None,
+    only_keys: Iterable[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """Per item, the sum of points and the count of full marks: by prefecture (``base``), and
     by (set, group, prefecture) for ``sets`` (None: every set but prefecture; ``groups``: only
@@ -539,8 +572,14 @@ def _item_stats(
     full = text(
         "CASE WHEN item.max_points > 0 AND score.points >= item.max_points THEN 1 ELSE 0 END"
     )
+    prefs = None if only_keys is None else sorted({p for p, g, _ in only_keys if p and not g})
+    direct: list[Any] = []  # (block key, item, sum, full marks)
+    if base and prefs is not None:
+        direct = _pref_stats(conn, fid, full.text, prefs)
     by_pref = (
-        conn.execute(
+        []
+        if prefs is not None
+        else conn.execute(
             text(
                 f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full.text}) "
                 "FROM score JOIN item ON item.id = score.item_id "
@@ -590,11 +629,43 @@ def _item_stats(
         for key in (("", "", ""), (pref, "", "")):
             sums[key][item_id] += float(s or 0)
             fulls[key][item_id] += int(n or 0)
+    for key, item_id, s, n in direct:
+        sums[key][item_id] += float(s or 0)
+        fulls[key][item_id] += int(n or 0)
     for gset, gname, pref, item_id, s, n in by_group:
         for key in (("", gset, gname), (pref, gset, gname)):
             sums[key][item_id] += float(s or 0)
             fulls[key][item_id] += int(n or 0)
     return sums, fulls
+
+
+def _pref_stats(conn: Connection, fid: int, full: str, prefs: list[str]) -> list[Any]:
+    """Rows (block key, item, sum, full marks) of the nation (one grouped query by item over
+    every cell) and of the prefectures ``prefs`` (their cells only)."""
+    nation = conn.execute(
+        text(
+            f"SELECT score.item_id, SUM(score.points), SUM({full}) "
+            "FROM score JOIN item ON item.id = score.item_id "
+            "WHERE score.framework_id = :f GROUP BY score.item_id"
+        ),
+        {"f": fid},
+    ).all()
+    out = [(("", "", ""), i, s, n) for i, s, n in nation]
+    if not prefs:
+        return out
+    marks = ", ".join(f":p{i}" for i in range(len(prefs)))
+    rows = conn.execute(
+        text(
+            f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full}) "
+            "FROM score JOIN item ON item.id = score.item_id "
+            "JOIN result_entity e ON e.framework_id = score.framework_id "
+            "AND e.entity_code = score.entity_code "
+            f"WHERE score.framework_id = :f AND e.prefecture IN ({marks}) "
+            "GROUP BY e.prefecture, score.item_id"
+        ),
+        {"f": fid, **{f"p{i}": p for i, p in enumerate(prefs)}},
+    ).all()
+    return out + [((p, "", ""), i, s, n) for p, i, s, n in rows]
 
 
 def _averages(
@@ -626,7 +697,7 @@ def _averages(
     if only is not None:
         blocks = {k: v for k, v in blocks.items() if k in only}
         groups = {(gset, gname) for _, gset, gname in only if gset}
-        sums, fulls = _item_stats(conn, fw.id, base=base, groups=groups)
+        sums, fulls = _item_stats(conn, fw.id, base=base, groups=groups, only_keys=only)
     else:
         sums, fulls = _item_stats(conn, fw.id, base=base, sets=None if base else members)
     cat_list = [(c.code, c.max_points) for c in cats]
@@ -742,14 +813,20 @@ def _refresh_some(
                 for code, total in totals.items()
             ],
         )
-    _rank_entities(conn, fid)
+    _rank_entities(conn, fid, changed_only=True)
     # memberships of the touched entities (the same as before for those already scored)
     _write_members(conn, fid, ctx.memberships(fw, list(totals)), rank=False)
-    sets = list(ctx.memberships(fw, []))
-    _rank_members(conn, fid, sets)
+    touched_members = ctx.memberships(fw, codes)
+    # ranks move only in the groups holding a touched entity
+    _rank_members(
+        conn,
+        fid,
+        list(touched_members),
+        groups={(s, g) for s, by in touched_members.items() for g in by.values()},
+    )
     # the averages of every block holding a touched entity (scored now or before)
     keys: set[tuple[str, str, str]] = set()
-    for s, by in ctx.memberships(fw, codes).items():
+    for s, by in touched_members.items():
         for c in codes:
             p = prefecture_of(c)
             keys |= {("", "", ""), (p, "", "")}
