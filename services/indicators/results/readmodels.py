@@ -4,7 +4,10 @@ it and every process and replica reads the same stored rows.
 
 What refreshes when:
 - score cells written (PUT, file import, published-results import, the derived prefecture
-  deduction): that framework — one set-based refresh per transaction, however many cells;
+  deduction): that framework — one set-based refresh per transaction, however many cells; a
+  write touching at most ``FEW_ENTITIES`` entities of a framework refreshes only those
+  entities' rows, the ranks that move (window UPDATEs) and the averages of the blocks holding
+  a touched entity (``refresh_entities``);
 - a framework's tree changed (tree PUT, item import, copy, patch): that framework;
 - a framework created or removed: the previous-year links of its grant and level;
 - a peer set created or changed: the user-defined group sets of every framework (their
