@@ -227,8 +227,9 @@ async def indicators_budgets(
     ctx: Ctx,
     edit: Annotated[str, Query(max_length=40)] = "",
     saved: Annotated[str | None, Query(pattern="^(budget|national|deduction)$")] = None,
+    rule: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    context = await view.budgets_context(ctx, edit=edit, saved=saved)
+    context = await view.budgets_context(ctx, edit=edit, saved=saved, rule=rule)
     return render(request, "indicators/budgets.html", context)
 
 

@@ -900,6 +900,7 @@ async def budgets_context(
     deduction_form: dict[str, str] | None = None,
     deduction_message: Any = None,
     saved: str | None = None,
+    rule: str = "",
 ) -> dict[str, Any]:
     """Budgets per grant × level × grant year with source, state and override; the national
     denominators of the frameworks' years (computed when the national data is loaded, else
@@ -949,6 +950,8 @@ async def budgets_context(
                 "source_page": src.get("page") or "",
                 "wording": chosen.get("wording") or "",
             }
+    deduction_rules = parts.get("deduction_rules") or []
+    rule_chosen, deduction_form = deduction_form_of(deduction_rules, rule, deduction_form)
     return authoring_base(
         budgets=budgets,
         bases=bases,
@@ -959,14 +962,52 @@ async def budgets_context(
         basis_form=basis_form or {"grant": "suishin", "level": "municipality"},
         budget_message=budget_message,
         basis_message=basis_message,
-        deduction_rules=parts.get("deduction_rules") or [],
-        deduction_form=deduction_form or {"grant": "suishin"},
+        deduction_rules=deduction_rules,
+        deduction_form=deduction_form,
         deduction_message=deduction_message,
+        rule_chosen=rule_chosen,
+        rule_reload=deduction_reload(deduction_rules, deduction_form, deduction_message),
         saved=saved,
         can_edit=is_staff_actor(ctx),
         is_admin=ctx.actor.role.value == "admin",
         unavailable=parts.unavailable + bases_parts.unavailable,
     )
+
+
+def deduction_form_of(
+    rules: list[dict[str, Any]], rule: str, form: dict[str, str] | None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """(the rule opened for a change (``rule`` = "grant:grant_fy"), the deduction form): the
+    typed form when a save was refused, else the opened rule with the version read, else an
+    empty form (a new rule: no version)."""
+    chosen = next((r for r in rules if f"{r['grant']}:{r['grant_fy']}" == rule), None)
+    if form is not None:
+        return chosen, form
+    if chosen is None:
+        return None, {"grant": "suishin"}
+    src = chosen.get("source") or {}
+    return chosen, {
+        "grant": chosen["grant"],
+        "grant_fy": str(chosen["grant_fy"]),
+        "version": str(chosen["version"]),
+        "item_code": chosen["item_code"],
+        "threshold": f"{chosen['threshold'] * 100:g}",
+        "points": f"{chosen['points']:g}",
+        "wording": chosen["wording"],
+        "state": chosen.get("state", "provisional"),
+        "source_document": src.get("document") or "",
+        "source_date": src.get("date") or "",
+        "source_page": src.get("page") or "",
+    }
+
+
+def deduction_reload(rules: list[dict[str, Any]], form: dict[str, str], message: Any) -> str | None:
+    """After a refused save of a year whose rule exists: "grant:grant_fy" of that rule, so the
+    page offers to open its current content (what was typed stays in the form)."""
+    if not message:
+        return None
+    key = f"{form.get('grant', '')}:{form.get('grant_fy', '').strip()}"
+    return key if any(f"{r['grant']}:{r['grant_fy']}" == key for r in rules) else None
 
 
 def _key(form: dict[str, str]) -> tuple[str, str, int | None, str | None]:
@@ -1065,6 +1106,10 @@ async def save_deduction_rule(ctx: ViewContext, form: dict[str, str]) -> Outcome
         "state": form.get("state") if form.get("state") in STATES else "provisional",
         "source": _source_of(form) or {"document": "", "date": None, "page": ""},
     }
+    # the version the form was read at (a stale one → 409 on the form); none for a new rule
+    version = _int(form.get("version", ""))
+    if version is not None:
+        body["version"] = version
     return await attempt(
         ctx.clients.indicators.put_deduction_rule(grant, year, body, actor=ctx.actor),  # type: ignore[arg-type]
         refusals=WRITE_REFUSALS,

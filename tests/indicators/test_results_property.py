@@ -396,6 +396,8 @@ async def _apply(c: Any, op: tuple[Any, ...], state: dict[str, Any]) -> str:
         return f"inputs {CODES[op[1]]} {op[2]}"
     if kind == "rule":
         fy = (2020, 2021)[op[1]]
+        rules = (await c.get("/api/v1/deduction-rules")).json()
+        version = next((x["version"] for x in rules if x["grant_fy"] == fy), None)
         r = await c.put(
             f"/api/v1/deduction-rules/suishin/{fy}",
             json={
@@ -404,6 +406,7 @@ async def _apply(c: Any, op: tuple[Any, ...], state: dict[str, Any]) -> str:
                 "points": -int(op[2] * 20),
                 "wording": "テストの規則",
                 "source": {"document": "テスト資料"},
+                "version": version,  # null creates the year's rule
             },
         )
         assert r.status_code == 200, r.text

@@ -358,7 +358,7 @@ EXACT: dict[str, dict[str, str]] = {
         "POST /api/v1/frameworks/{framework_id}/items/import": "ok=200",
         "POST /api/v1/frameworks/{framework_id}/published-results/import": "ok=200",
         "PUT /api/v1/frameworks/{framework_id}/published-results/mapping": "ok=200",
-        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": "ok=200",
+        "PUT /api/v1/deduction-rules/{grant}/{grant_fy}": "ok=409",
         "PUT /api/v1/budgets/{grant}/{level}/{grant_fy}": "ok=409",
         "PUT /api/v1/allocation/{grant}/{level}/{grant_fy}/national": "ok=409",
         "POST /api/v1/first-insured/{fiscal_year}/import": "ok=200",
@@ -615,6 +615,7 @@ WRITE_BODIES: dict[str, dict[str, Any]] = {
             "points": -10,
             "wording": "マトリクス",
             "source": {"document": "マトリクス"},
+            "version": STALE,
         },
         "POST /api/v1/first-insured/{fiscal_year}/import": Upload(
             {"file": ("fi.csv", "団体コード,第1号被保険者数\n132012,100\n", "cp932")}

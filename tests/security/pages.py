@@ -49,8 +49,9 @@ PAGES: dict[str, str] = {
     "GET /indicators/frameworks/{framework_id}/results": "all",
     "GET /indicators/frameworks/{framework_id}": "all",
     "GET /indicators": "all",
-    # framework authoring, budgets, national basis (issue #15): the writes are sent stale or
-    # for a year that exists (409, nothing changes); the read-only roles get the service's 403
+    # framework authoring, budgets, national basis, deduction rule (issue #15): the writes are
+    # sent stale or for a year that exists (409, nothing changes); the read-only roles get the
+    # service's 403
     "POST /indicators/frameworks/copy": "staff; ok=409",
     "GET /indicators/frameworks/{framework_id}/edit": "all",
     "POST /indicators/frameworks/{framework_id}/meta": "staff; ok=409",
@@ -58,8 +59,7 @@ PAGES: dict[str, str] = {
     "GET /indicators/budgets": "all",
     "POST /indicators/budgets": "staff; ok=409",
     "POST /indicators/budgets/national": "staff; ok=409",
-    # the deduction rule has no version: staff write the same FY2019 rule again (303)
-    "POST /indicators/budgets/deduction": "staff; ok=303",
+    "POST /indicators/budgets/deduction": "staff; ok=409",
     # a municipality's peer type (類型, issue #16): everybody reads (as GET /peer-types); the
     # write is sent stale (409, nothing changes), the read-only roles get the service's 403
     "GET /indicators/peer-types": "all",
@@ -170,6 +170,7 @@ PAGE_FORMS: dict[str, dict[str, Any]] = {
         "points": "-10",
         "wording": "マトリクス",
         "source_document": "マトリクス",
+        "version": str(STALE),
     },
     "POST /indicators/budgets/national": {
         "grant": "suishin",

@@ -609,6 +609,7 @@ class DeductionRuleIn(TypedDict):
     wording: str
     state: NotRequired[State]
     source: Source
+    version: NotRequired[int | None]
 
 
 class DeductionRuleOut(TypedDict):
@@ -621,6 +622,7 @@ class DeductionRuleOut(TypedDict):
     state: str
     state_label: str
     source: services__indicators__scores__schemas__SourceOut
+    version: int
 
 
 class DeductionTrigger(TypedDict):

@@ -33,14 +33,15 @@ DERIVED = Actor(id="derived", name="自動 (市町村の結果から導出)", ro
 DATA = Path(__file__).resolve().parent.parent / "data" / "deduction_rules.json"
 
 
-async def rule_for(session: AsyncSession, grant: str, grant_fy: int) -> DeductionRule | None:
-    return (
-        await session.exec(
-            select(DeductionRule).where(
-                DeductionRule.grant == grant, DeductionRule.grant_fy == grant_fy
-            )
-        )
-    ).first()
+async def rule_for(
+    session: AsyncSession, grant: str, grant_fy: int, *, for_update: bool = False
+) -> DeductionRule | None:
+    """The rule of a grant year (``for_update``: locked for a write on PostgreSQL, so that the
+    version check and the write are atomic against a concurrent save)."""
+    q = select(DeductionRule).where(
+        DeductionRule.grant == grant, DeductionRule.grant_fy == grant_fy
+    )
+    return (await session.exec(q.with_for_update() if for_update else q)).first()
 
 
 async def _pair(session: AsyncSession, fw: Framework) -> tuple[Framework | None, Framework | None]:
@@ -190,6 +191,7 @@ def rule_out(rule: DeductionRule) -> dict[str, Any]:
             "date": rule.source_date.isoformat() if rule.source_date else None,
             "page": rule.source_page,
         },
+        "version": rule.version,
     }
 
 

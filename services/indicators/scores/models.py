@@ -52,6 +52,7 @@ class DeductionRule(Base, table=True):  # type: ignore[call-arg]
     source_document: str = Field(default="", max_length=300)
     source_date: date | None = None
     source_page: str = Field(default="", max_length=60)
+    version: int = Field(default=1, description="版 (更新のたびに1増える; 古い版での更新は 409)")
 
 
 class DeductionTrigger(Base, table=True):  # type: ignore[call-arg]

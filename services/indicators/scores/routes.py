@@ -14,7 +14,9 @@ from services.common.access import staff_only
 from services.common.actor import Actor
 from services.common.audit import record_event
 from services.common.db import get_session
-from services.common.errors import Invalid
+from services.common.errors import Conflict, Invalid
+from services.common.inputs import NULL_CLEARS
+from services.common.models import check_version
 from services.common.openapi import file_answer
 from services.indicators.downloads import MEDIA
 from services.indicators.frameworks.models import Framework, Grant, State
@@ -150,6 +152,14 @@ class DeductionRuleIn(BaseModel):
     wording: str = Field(min_length=1, max_length=1000, description="資料の記載 (原文)")
     state: State = State.provisional
     source: Source
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="読んだ規則の版 (GET /deduction-rules の version)。その年度の規則が既に"
+        "あるときは必須 (古い版・版なしは 409、何も変わりません)。新しく登録するときは省略"
+        "するか null",
+        json_schema_extra=NULL_CLEARS,  # null here means "a new rule", not an empty version
+    )
 
 
 @router.get(
@@ -176,6 +186,12 @@ async def list_deduction_rules(session: Session) -> object:
     "/deduction-rules/{grant}/{grant_fy}",
     summary="都道府県の減点の規則を登録・更新 (その年度の結果に反映)",
     response_model=DeductionRuleOut,
+    responses={
+        409: {
+            "description": "その年度の規則は他の人が更新したか (古い version)、既にあるのに"
+            " version がありません: 読み込み直してから変更してください (problem+json)"
+        }
+    },
 )
 async def put_deduction_rule(
     grant: Grant,
@@ -189,11 +205,21 @@ async def put_deduction_rule(
             "減点の規則には出典 (資料名) が必要です",
             errors=[{"loc": ["source", "document"], "msg": "資料名を入力してください"}],
         )
-    rule = await deduction.rule_for(session, grant.value, grant_fy)
+    rule = await deduction.rule_for(session, grant.value, grant_fy, for_update=True)
     if rule is None:
         rule = DeductionRule(grant=grant.value, grant_fy=grant_fy, item_code="", threshold=0.3,
                              points=-1, wording="")  # fmt: skip
         session.add(rule)
+    else:
+        what = f"{grant_fy}年度の減点の規則"
+        if body.version is None:
+            raise Conflict(
+                f"{what}は既にあります (現在の版 {rule.version})。最新の内容を読み込み直し、"
+                "その版 (version) を添えて更新してください",
+                current_version=rule.version,
+            )
+        check_version(rule, body.version, what=what)  # type: ignore[arg-type]
+        rule.version += 1
     rule.item_code, rule.threshold, rule.points = body.item_code, body.threshold, body.points
     rule.wording, rule.state = body.wording, State(body.state).value
     rule.source_document, rule.source_date, rule.source_page = (

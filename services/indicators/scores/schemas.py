@@ -22,6 +22,7 @@ class DeductionRuleOut(BaseModel):
     state: str
     state_label: str
     source: SourceOut
+    version: int = Field(description="版: 更新するときはこの値を送る (古い版なら 409)")
 
 
 class Trigger(BaseModel):
