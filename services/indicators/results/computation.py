@@ -69,9 +69,9 @@ class Computed:
         return total / self.max_points if self.max_points else 0.0
 
 
-def leaf_sums_query(framework_id: int) -> Any:
+def leaf_sums_query(framework_id: int, entities: Iterable[str] | None = None) -> Any:
     """(entity, category id, points) per entity and leaf category: an alternatives group's
-    highest points count once."""
+    highest points count once (``entities``: only these entities' cells)."""
     group_key = func.coalesce(Item.alternatives, Item.code).label("g")
     inner = (
         select(
@@ -82,9 +82,10 @@ def leaf_sums_query(framework_id: int) -> Any:
         )
         .join(Item, Item.id == Score.item_id)
         .where(Score.framework_id == framework_id)
-        .group_by(Score.entity_code, Item.category_id, group_key)
-        .subquery()
     )
+    if entities is not None:
+        inner = inner.where(Score.entity_code.in_(sorted(entities)))  # type: ignore[attr-defined]
+    inner = inner.group_by(Score.entity_code, Item.category_id, group_key).subquery()
     return select(inner.c.entity_code, inner.c.category_id, func.sum(inner.c.p)).group_by(
         inner.c.entity_code, inner.c.category_id
     )

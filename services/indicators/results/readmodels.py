@@ -4,7 +4,10 @@ it and every process and replica reads the same stored rows.
 
 What refreshes when:
 - score cells written (PUT, file import, published-results import, the derived prefecture
-  deduction): that framework — one set-based refresh per transaction, however many cells;
+  deduction): that framework — one set-based refresh per transaction, however many cells; a
+  write touching at most ``FEW_ENTITIES`` entities of a framework refreshes only those
+  entities' rows, the ranks that move (window UPDATEs) and the averages of the blocks holding
+  a touched entity (``refresh_entities``);
 - a framework's tree changed (tree PUT, item import, copy, patch): that framework;
 - a framework created or removed: the previous-year links of its grant and level;
 - a peer set created or changed: the user-defined group sets of every framework (their
@@ -34,7 +37,8 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, insert, select, text, update
+from sqlalchemy import Connection, and_, delete, event, insert, or_, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -61,6 +65,9 @@ from services.indicators.scores.models import DeductionRule, Score
 ALL = "*"
 PEERS = "peers"  # the user-defined group sets of every framework
 PENDING = "indicators_results_pending"
+PENDING_CELLS = "indicators_results_pending_cells"  # framework id → entity codes whose cells moved
+CELLS = "cells"  # in PENDING: some frameworks have entries in PENDING_CELLS
+FEW_ENTITIES = 50  # a write touching more entities of a framework refreshes it whole
 LOCK_KEY = 0x696E6469_72657375  # "indi" "resu": one constant key for pg_advisory_xact_lock
 
 DEFAULT_LOW_THRESHOLD = 0.30
@@ -142,27 +149,47 @@ def mark(
     *framework_ids: int | None,
     every: bool = False,
     peers: bool = False,
+    entities: Iterable[str] | None = None,
 ) -> None:
     """Note, in the transaction, which frameworks' figures a write changed (``every``: all;
-    ``peers``: the user-defined group sets of every framework)."""
-    pending: set[Any] = _sync(session).info.setdefault(PENDING, set())
+    ``peers``: the user-defined group sets of every framework; ``entities``: only the cells of
+    these entities changed in ``framework_ids`` — a few of them are refreshed alone, see
+    ``refresh_entities``)."""
+    info = _sync(session).info
+    pending: set[Any] = info.setdefault(PENDING, set())
     if every:
         pending.add(ALL)
     if peers:
         pending.add(PEERS)
-    pending.update(f for f in framework_ids if f is not None)
+    ids = [f for f in framework_ids if f is not None]
+    if entities is None:
+        pending.update(ids)
+        return
+    codes = set(entities)
+    by_fw: dict[int, set[str]] = info.setdefault(PENDING_CELLS, {})
+    for f in ids:
+        if f in pending:
+            continue  # the whole framework is refreshed anyway
+        touched = by_fw.setdefault(f, set())
+        touched |= codes
+        if len(touched) > FEW_ENTITIES:
+            pending.add(f)
+            by_fw.pop(f)
+    pending.add(CELLS)
 
 
 @event.listens_for(Session, "after_flush")
 def _detect(session: Session, _ctx: Any) -> None:
     """ORM changes that move figures: cells, trees, frameworks, peer sets, allocation inputs."""
     for obj in chain(session.new, session.dirty, session.deleted):
-        if isinstance(obj, (Score, Category, Item)):
+        if isinstance(obj, Score):
+            mark(session, obj.framework_id, entities=[obj.entity_code])
+        elif isinstance(obj, (Category, Item)):
             mark(session, obj.framework_id)
         elif isinstance(obj, Framework):
             if obj in session.new or obj in session.deleted:
                 mark(session, every=True)
-            else:
+            elif _figures_may_move(obj):
                 mark(session, obj.id)
         elif isinstance(obj, (PeerSet, PeerMember)):
             mark(session, peers=True)
@@ -170,6 +197,16 @@ def _detect(session: Session, _ctx: Any) -> None:
             mark(session, every=True)
         elif isinstance(obj, DeductionRule):  # the flags of that year's municipal framework
             _sync(session).info.setdefault(PENDING, set()).add(("rule", obj.grant, obj.grant_fy))
+
+
+_BOOKKEEPING = frozenset({"updated_at", "updated_by", "version"})
+
+
+def _figures_may_move(fw: Framework) -> bool:
+    """A changed framework row: anything but its bookkeeping columns (a score write stamps
+    ``updated_at``; the cells themselves are marked on their own)."""
+    state = sa_inspect(fw)
+    return any(a.key not in _BOOKKEEPING and a.history.has_changes() for a in state.attrs)
 
 
 @event.listens_for(Session, "before_commit")
@@ -182,10 +219,12 @@ def _refresh_before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(PENDING_CELLS, None)
 
 
 def run_pending(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
+    cells: dict[int, set[str]] = session.info.pop(PENDING_CELLS, None) or {}
     if not pending:
         return
     conn = session.connection()
@@ -201,11 +240,14 @@ def run_pending(session: Session) -> None:
                 )
             ).scalars()
         )
+    few = {f: codes for f, codes in cells.items() if f not in ids}
     if ids:
         refresh(conn, ids)
+    if few:
+        refresh_entities(conn, few)
     if PEERS in pending:
         refresh_user_sets(conn, exclude=ids)
-    if not ids and PEERS not in pending:
+    if not ids and not few and PEERS not in pending:
         bump(conn)  # a rule without its framework: nothing stored moves, cached answers do
 
 
@@ -374,6 +416,24 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
             for code, total in totals.items()
         ],
     )
+    _rank_entities(conn, fid)
+    codes = list(totals)
+    members = ctx.memberships(fw, codes)
+    _write_members(conn, fid, members)
+    _averages(conn, fw, cats, items, totals, cat_points, members, rate)
+
+
+def _rank_entities(conn: Connection, fid: int, *, changed_only: bool = False) -> None:
+    """National and prefecture ranks of every entity of the framework (a window UPDATE;
+    ``changed_only``: writing only the rows whose ranks move)."""
+    changed = (
+        " AND (result_entity.national_rank IS DISTINCT FROM r.nr"
+        " OR result_entity.national_rank_of IS DISTINCT FROM r.nn"
+        " OR result_entity.prefecture_rank IS DISTINCT FROM r.pr"
+        " OR result_entity.prefecture_rank_of IS DISTINCT FROM r.pn)"
+        if changed_only
+        else ""
+    )
     conn.execute(
         text(
             "UPDATE result_entity SET national_rank = r.nr, national_rank_of = r.nn, "
@@ -384,36 +444,64 @@ def _refresh_framework(conn: Connection, fw: Any, prev_id: int | None, ctx: _Con
             " COUNT(*) OVER (PARTITION BY prefecture) AS pn"
             " FROM result_entity WHERE framework_id = :f) AS r "
             "WHERE result_entity.framework_id = :f AND result_entity.entity_code = r.entity_code"
+            + changed
         ),
         {"f": fid},
     )
-    codes = list(totals)
-    members = ctx.memberships(fw, codes)
-    _write_members(conn, fid, members)
-    _averages(conn, fw, cats, items, totals, cat_points, members, rate)
 
 
-def _write_members(conn: Connection, fid: int, members: dict[str, dict[str, str]]) -> None:
+def _write_members(
+    conn: Connection, fid: int, members: dict[str, dict[str, str]], *, rank: bool = True
+) -> None:
     """The memberships of these group sets, and each member's rank in its group."""
     if not members:
         return
-    conn.execute(
-        insert(RM),
-        [
-            {
-                "framework_id": fid,
-                "group_set": s,
-                "entity_code": c,
-                "group_name": g,
-                "prefecture": prefecture_of(c),
-            }
-            for s, by in members.items()
-            for c, g in by.items()
-        ],
-    )
-    names = sorted(members)
+    rows = [
+        {
+            "framework_id": fid,
+            "group_set": s,
+            "entity_code": c,
+            "group_name": g,
+            "prefecture": prefecture_of(c),
+        }
+        for s, by in members.items()
+        for c, g in by.items()
+    ]
+    if rows:
+        conn.execute(insert(RM), rows)
+    if rank:
+        _rank_members(conn, fid, members)
+
+
+def _rank_members(
+    conn: Connection,
+    fid: int,
+    sets: Iterable[str],
+    groups: Iterable[tuple[str, str]] | None = None,
+) -> None:
+    """Each member's rank in its group, for these group sets (a window UPDATE); ``groups``:
+    only the members of these (set, group) pairs, and only the rows whose rank moves."""
+    names = sorted(sets)
+    if not names:
+        return
     marks = ", ".join(f":s{i}" for i in range(len(names)))
     params: dict[str, Any] = {"f": fid, **{f"s{i}": n for i, n in enumerate(names)}}
+    which, changed = "", ""
+    if groups is not None:
+        pairs = sorted(set(groups)) or [("", "")]
+        which = (
+            " AND ("
+            + " OR ".join(
+                f"(m.group_set = :gs{i} AND m.group_name = :gn{i})" for i in range(len(pairs))
+            )
+            + ")"
+        )
+        for i, (gs, gn) in enumerate(pairs):
+            params[f"gs{i}"], params[f"gn{i}"] = gs, gn
+        changed = (
+            " AND (result_member.rank IS DISTINCT FROM r.rk"
+            " OR result_member.rank_of IS DISTINCT FROM r.n)"
+        )
     conn.execute(
         text(
             "UPDATE result_member SET rank = r.rk, rank_of = r.n FROM ("
@@ -422,9 +510,9 @@ def _write_members(conn: Connection, fid: int, members: dict[str, dict[str, str]
             " COUNT(*) OVER (PARTITION BY m.group_set, m.group_name) AS n"
             " FROM result_member m JOIN result_entity e"
             " ON e.framework_id = m.framework_id AND e.entity_code = m.entity_code"
-            f" WHERE m.framework_id = :f AND m.group_set IN ({marks})) AS r "
+            f" WHERE m.framework_id = :f AND m.group_set IN ({marks}){which}) AS r "
             "WHERE result_member.framework_id = :f AND result_member.group_set = r.group_set"
-            " AND result_member.entity_code = r.entity_code"
+            f" AND result_member.entity_code = r.entity_code{changed}"
         ),
         params,
     )
@@ -473,16 +561,28 @@ def refresh_user_sets(conn: Connection, *, exclude: Iterable[int] = ()) -> None:
 
 
 def _item_stats(
-    conn: Connection, fid: int, *, base: bool = True, sets: Iterable[str] | None = None
+    conn: Connection,
+    fid: int,
+    *,
+    base: bool = True,
+    sets: Iterable[str] | None = None,
+    groups: Iterable[tuple[str, str]] | None = None,
+    only_keys: Iterable[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """Per item, the sum of points and the count of full marks: by prefecture (``base``), and
-    by (set, group, prefecture) for ``sets`` (None: every set but prefecture) — grouped queries
-    over the cells."""
+    by (set, group, prefecture) for ``sets`` (None: every set but prefecture; ``groups``: only
+    these (set, group) pairs) — grouped queries over the cells."""
     full = text(
         "CASE WHEN item.max_points > 0 AND score.points >= item.max_points THEN 1 ELSE 0 END"
     )
+    prefs = None if only_keys is None else sorted({p for p, g, _ in only_keys if p and not g})
+    direct: list[Any] = []  # (block key, item, sum, full marks)
+    if base and prefs is not None:
+        direct = _pref_stats(conn, fid, full.text, prefs)
     by_pref = (
-        conn.execute(
+        []
+        if prefs is not None
+        else conn.execute(
             text(
                 f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full.text}) "
                 "FROM score JOIN item ON item.id = score.item_id "
@@ -504,6 +604,17 @@ def _item_stats(
             names = [""]  # no set: no row
         which = "m.group_set IN (" + ", ".join(f":s{i}" for i in range(len(names))) + ")"
         params.update({f"s{i}": n for i, n in enumerate(names)})
+    if groups is not None:
+        pairs = sorted(g for g in set(groups) if g[0] != "prefecture") or [("", "")]
+        which += (
+            " AND ("
+            + " OR ".join(
+                f"(m.group_set = :gs{i} AND m.group_name = :gn{i})" for i in range(len(pairs))
+            )
+            + ")"
+        )
+        for i, (gs, gn) in enumerate(pairs):
+            params[f"gs{i}"], params[f"gn{i}"] = gs, gn
     by_group = conn.execute(
         text(
             f"SELECT m.group_set, m.group_name, m.prefecture, score.item_id, SUM(score.points), "
@@ -521,11 +632,43 @@ def _item_stats(
         for key in (("", "", ""), (pref, "", "")):
             sums[key][item_id] += float(s or 0)
             fulls[key][item_id] += int(n or 0)
+    for key, item_id, s, n in direct:
+        sums[key][item_id] += float(s or 0)
+        fulls[key][item_id] += int(n or 0)
     for gset, gname, pref, item_id, s, n in by_group:
         for key in (("", gset, gname), (pref, gset, gname)):
             sums[key][item_id] += float(s or 0)
             fulls[key][item_id] += int(n or 0)
     return sums, fulls
+
+
+def _pref_stats(conn: Connection, fid: int, full: str, prefs: list[str]) -> list[Any]:
+    """Rows (block key, item, sum, full marks) of the nation (one grouped query by item over
+    every cell) and of the prefectures ``prefs`` (their cells only)."""
+    nation = conn.execute(
+        text(
+            f"SELECT score.item_id, SUM(score.points), SUM({full}) "
+            "FROM score JOIN item ON item.id = score.item_id "
+            "WHERE score.framework_id = :f GROUP BY score.item_id"
+        ),
+        {"f": fid},
+    ).all()
+    out = [(("", "", ""), i, s, n) for i, s, n in nation]
+    if not prefs:
+        return out
+    marks = ", ".join(f":p{i}" for i in range(len(prefs)))
+    rows = conn.execute(
+        text(
+            f"SELECT e.prefecture, score.item_id, SUM(score.points), SUM({full}) "
+            "FROM score JOIN item ON item.id = score.item_id "
+            "JOIN result_entity e ON e.framework_id = score.framework_id "
+            "AND e.entity_code = score.entity_code "
+            f"WHERE score.framework_id = :f AND e.prefecture IN ({marks}) "
+            "GROUP BY e.prefecture, score.item_id"
+        ),
+        {"f": fid, **{f"p{i}": p for i, p in enumerate(prefs)}},
+    ).all()
+    return out + [((p, "", ""), i, s, n) for p, i, s, n in rows]
 
 
 def _averages(
@@ -539,9 +682,10 @@ def _averages(
     rate: Any,
     *,
     base: bool = True,
+    only: set[tuple[str, str, str]] | None = None,
 ) -> None:
     """The averages of each block: the nation and each prefecture (``base``), and each group of
-    ``members``' sets, nationally and within each prefecture."""
+    ``members``' sets, nationally and within each prefecture (``only``: just these blocks)."""
     blocks: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for c in totals:
         p = prefecture_of(c)
@@ -553,7 +697,12 @@ def _averages(
                 continue
             blocks[("", s, by[c])].append(c)
             blocks[(p, s, by[c])].append(c)
-    sums, fulls = _item_stats(conn, fw.id, base=base, sets=None if base else members)
+    if only is not None:
+        blocks = {k: v for k, v in blocks.items() if k in only}
+        groups = {(gset, gname) for _, gset, gname in only if gset}
+        sums, fulls = _item_stats(conn, fw.id, base=base, groups=groups, only_keys=only)
+    else:
+        sums, fulls = _item_stats(conn, fw.id, base=base, sets=None if base else members)
     cat_list = [(c.code, c.max_points) for c in cats]
     item_list = [(it.id, it.code) for it in items]
     item_codes = [code for _, code in item_list]
@@ -597,6 +746,115 @@ def _averages(
         )
     if rows:
         conn.execute(insert(RA), rows)
+
+
+def refresh_entities(conn: Connection, touched: dict[int, set[str]]) -> None:
+    """After a score write touching a few entities of these frameworks (framework id → entity
+    codes): those entities' rows, everybody's ranks (window UPDATEs), and the averages of the
+    blocks that hold a touched entity; then the previous-year links of their grants and
+    levels. Every other stored row stays as it is (it does not move)."""
+    bump(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+    frameworks = conn.execute(
+        select(FW.c.id, FW.c.grant, FW.c.level, FW.c.grant_fy, FW.c.max_points)
+    ).all()
+    by_id = {f.id: f for f in frameworks}
+    wanted = sorted((by_id[f] for f in touched if f in by_id), key=lambda f: f.grant_fy)
+    if not wanted:
+        return
+    ctx = _Context.load(conn)
+    for fw in wanted:
+        prev = previous_of(fw, frameworks)
+        _refresh_some(conn, fw, prev.id if prev else None, ctx, touched[fw.id])  # type: ignore[attr-defined]
+    families = {(f.grant, f.level) for f in wanted}
+    for fw in sorted(frameworks, key=lambda f: f.grant_fy):
+        if (fw.grant, fw.level) in families:
+            prev = previous_of(fw, frameworks)
+            _relink(conn, fw, prev.id if prev else None, ctx)  # type: ignore[attr-defined]
+
+
+def _refresh_some(
+    conn: Connection, fw: Any, prev_id: int | None, ctx: _Context, touched: set[str]
+) -> None:
+    fid, codes = fw.id, sorted(touched)
+    conn.execute(delete(RE).where(RE.c.framework_id == fid, RE.c.entity_code.in_(codes)))
+    conn.execute(delete(RM).where(RM.c.framework_id == fid, RM.c.entity_code.in_(codes)))
+    cats, items, chains = _tree(conn, fid)
+    totals, cat_points = roll_up(conn.execute(leaf_sums_query(fid, codes)).all(), chains)  # type: ignore[arg-type]
+    max_points = fw.max_points
+
+    def rate(t: float) -> float:
+        return t / max_points if max_points else 0.0
+
+    prev: dict[str, float] = {}
+    if prev_id is not None and totals:
+        prev = dict(
+            conn.execute(  # type: ignore[arg-type]
+                select(RE.c.entity_code, RE.c.total).where(
+                    RE.c.framework_id == prev_id, RE.c.entity_code.in_(sorted(totals))
+                )
+            ).all()
+        )
+    if totals:
+        conn.execute(
+            insert(RE),
+            [
+                {
+                    "framework_id": fid,
+                    "entity_code": code,
+                    "prefecture": prefecture_of(code),
+                    "total": total,
+                    "rank_key": rank_key(total),
+                    "score_rate": rate(total),
+                    "previous_total": prev.get(code),
+                    "category_points": cat_points.get(code, {}),
+                    "flags": flags_for(
+                        fw.level, rate(total), total, prev.get(code), rule=ctx.rule(fw)
+                    ),
+                }
+                for code, total in totals.items()
+            ],
+        )
+    _rank_entities(conn, fid, changed_only=True)
+    # memberships of the touched entities (the same as before for those already scored)
+    _write_members(conn, fid, ctx.memberships(fw, list(totals)), rank=False)
+    touched_members = ctx.memberships(fw, codes)
+    # ranks move only in the groups holding a touched entity
+    _rank_members(
+        conn,
+        fid,
+        list(touched_members),
+        groups={(s, g) for s, by in touched_members.items() for g in by.values()},
+    )
+    # the averages of every block holding a touched entity (scored now or before)
+    keys: set[tuple[str, str, str]] = set()
+    for s, by in touched_members.items():
+        for c in codes:
+            p = prefecture_of(c)
+            keys |= {("", "", ""), (p, "", "")}
+            if s != "prefecture":
+                keys |= {("", s, by[c]), (p, s, by[c])}
+    conn.execute(
+        delete(RA).where(
+            RA.c.framework_id == fid,
+            or_(
+                *(
+                    and_(RA.c.prefecture == p, RA.c.group_set == gs, RA.c.group_name == gn)
+                    for p, gs, gn in sorted(keys)
+                )
+            ),
+        )
+    )
+    stored = conn.execute(
+        select(RE.c.entity_code, RE.c.total, RE.c.category_points).where(RE.c.framework_id == fid)
+    ).all()
+    if not stored:
+        return
+    all_totals = {code: total for code, total, _ in stored}
+    all_cats = {code: dict(points or {}) for code, _, points in stored}
+    members = ctx.memberships(fw, list(all_totals))
+    _averages(conn, fw, cats, items, all_totals, all_cats, members, rate, only=keys)
 
 
 def _relink(conn: Connection, fw: Any, prev_id: int | None, ctx: _Context) -> None:

@@ -96,7 +96,7 @@ async def upsert_cells(
     records = [(fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells]
     fw.updated_at = now
     # the results read models of this framework are refreshed before the transaction commits
-    readmodels.mark(session, fw_id)
+    readmodels.mark(session, fw_id, entities={c.entity_code for c in cells})
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
         await _copy_upsert(session, records)
