@@ -75,3 +75,33 @@ class TestRoundView:
             (2026, None),
         ]
         assert bad.status_code == 422
+
+
+class TestHandSerialisedAnswersKeepTheirContract:
+    """/cases and /views/rounds/{fy} are serialised by hand (FastAPI's validation of every
+    SQLModel cost more than the request): their answers must still be what the OpenAPI
+    document says (the declared response models), for every role that reads them."""
+
+    async def test_answers_validate_against_the_declared_models(self, support_cases):
+        from pydantic import TypeAdapter
+
+        from services.support_cases.cases.models import CaseListItem
+        from services.support_cases.views.routes import RoundView
+
+        async with support_cases.client() as c:
+            await make_round(c)
+            adv = await make_advisor(c)
+            case = await make_case(c, CITY, advisor_ids=[adv["id"]])
+            await add_visit(c, case["id"], adv["id"], hours=1.0)
+            await make_application(c, WARD)
+        cases = TypeAdapter(list[CaseListItem])
+        for role, municipality in (("coordinator", None), ("viewer", None), ("municipality", WARD)):
+            async with support_cases.client(role, municipality) as c:
+                listed = await c.get("/api/v1/cases", params={"fiscal_year": FY})
+                view = await c.get(f"/api/v1/views/rounds/{FY}")
+            assert listed.status_code == 200 and view.status_code == 200, role
+            cases.validate_python(listed.json())
+            RoundView.model_validate(view.json())
+        assert view.json()["applications"] and all(
+            a["municipality_code"] == WARD for a in view.json()["applications"]
+        )
