@@ -42,24 +42,34 @@ class Axe:
         self.violations: dict[str, list[dict[str, object]]] = {}
         self.checked: list[str] = []
         self._runs: list[asyncio.Task[None]] = []
+        # One axe run at a time per page: axe-core refuses a second run while one is on
+        # ("Axe is already running"), which a load during the final check could start.
+        self._one_at_a_time = asyncio.Lock()
         page.on("load", lambda _: self._runs.append(asyncio.ensure_future(self.check())))  # type: ignore[attr-defined]
 
     async def check(self) -> None:
         pg = self.page
-        url = pg.url  # type: ignore[attr-defined]
-        try:
-            found = await pg.evaluate(AXE_RUN, WCAG_AA)  # type: ignore[attr-defined]
-        except Exception as exc:  # the page navigated on while axe ran: its next load is checked
-            if "context was destroyed" in str(exc) or "navigat" in str(exc) or "closed" in str(exc):
-                return
-            raise
+        async with self._one_at_a_time:
+            url = pg.url  # type: ignore[attr-defined]
+            found = await self._run(pg)
+        if found is None:
+            return
         self.checked.append(url)
         if found:
             self.violations.setdefault(url, []).extend(found)
 
+    async def _run(self, pg: object) -> list[dict[str, object]] | None:
+        """The page's violations (None: the page went away while axe ran)."""
+        try:
+            return await pg.evaluate(AXE_RUN, WCAG_AA)  # type: ignore[attr-defined]
+        except Exception as exc:  # the page navigated on while axe ran: its next load is checked
+            if "context was destroyed" in str(exc) or "navigat" in str(exc) or "closed" in str(exc):
+                return None
+            raise
+
     async def finish(self) -> None:
-        await self.check()
         await asyncio.gather(*self._runs, return_exceptions=False)
+        await self.check()  # the last page, at rest
 
 
 def _skip_reason() -> str | None:
