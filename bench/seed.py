@@ -209,6 +209,11 @@ async def training(
         async with db.session(write=True) as s:
             await rebuild_async(s)
             await s.commit()
+        # Written past the service: its ETags must not stand for the rows before
+        # (services/common/conditional.py).
+        from services.common.conditional import bump
+
+        await bump(db.engine)
     finally:
         await db.dispose()
     log(f"training: {programs} programs, {len(sids)} sessions, {per * len(sids):,} registrations")

@@ -21,7 +21,9 @@ async def load_service(service: str) -> str | None:
         if exc.name == f"services.{service}.demo":
             return None
         raise
-    db = Database(settings_of(service).database_url)
+    tables = importlib.import_module(f"services.{service}.tables")
+    # With the counter behind the service's ETags: a running service's callers see the load.
+    db = Database(settings_of(service).database_url, data_version=tables.data_version)
     try:
         async with db.session(write=True) as session:
             result = await module.load(session)

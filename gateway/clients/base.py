@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from typing import Any
 
 import httpx
@@ -111,6 +112,41 @@ def _problem_of(resp: httpx.Response) -> dict[str, Any]:
     return problem if isinstance(problem, dict) else {}
 
 
+class KeptAnswers:
+    """The service answers a client was given with an ETag, by URL and actor: least recently
+    used first out, bounded in count and bytes. A cache in front of the services' stored rows,
+    never the truth: every use asks the service whether the answer still holds."""
+
+    def __init__(self, max_entries: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.hits = 0
+        self._items: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> tuple[str, bytes] | None:
+        return self._items.get(key)
+
+    def hit(self, key: tuple[str, str]) -> None:
+        self.hits += 1
+        self._items.move_to_end(key)
+
+    def put(self, key: tuple[str, str], etag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 8:
+            return
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.bytes -= len(old[1])
+        self._items[key] = (etag, body)
+        self.bytes += len(body)
+        while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.bytes -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class ServiceClient:
     """Base for the per-service clients. One shared ``httpx.AsyncClient`` per service."""
 
@@ -128,6 +164,7 @@ class ServiceClient:
         self.signer = signer
         self.breaker = breaker or CircuitBreaker()
         self.calls = 0  # requests sent (tests check there is no N+1)
+        self.answers = KeptAnswers()
         # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
         self.deadline = http.timeout.read or 2.0
         # A write waits longer than a read: a read past its deadline leaves a part of a page
@@ -140,13 +177,19 @@ class ServiceClient:
         self._direct = transport if isinstance(transport, GatewayTransport) else None
         self._base = str(http.base_url)
 
-    def _headers(self, actor: Actor | None) -> dict[str, str]:
+    def _actor(self, actor: Actor | None) -> Actor:
         """The acting user: the one passed, else the request's (set by authentication).
         A data call with neither is a programming error, not a reason to act as staff."""
         actor = actor or current_actor.get()
         if actor is None:
             raise ServiceError(self.service, "利用者が特定できないため呼び出せません")
+        return actor
+
+    def _headers(self, actor: Actor | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+        actor = self._actor(actor)
         headers = {"Authorization": f"Bearer {self.signer.token_for(actor)}"}
+        if extra:
+            headers.update(extra)
         rid = current_request_id()
         if rid:
             headers[REQUEST_ID_HEADER] = rid
@@ -164,6 +207,7 @@ class ServiceClient:
         files: Any = None,
         expect: tuple[int, ...] = (200,),
         bound: float | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """``bound``: a longer bound for this call only (file imports: the service reads
         the whole file); otherwise the client's deadline for a read and its write deadline
@@ -183,7 +227,9 @@ class ServiceClient:
                 async with asyncio.timeout(bound or self.deadline):
                     if self._direct is not None and direct:
                         resp = await self._direct.get(
-                            self._url(path, params), self._headers(actor), bound or self.deadline
+                            self._url(path, params),
+                            self._headers(actor, headers),
+                            bound or self.deadline,
                         )
                     else:
                         resp = await self.http.request(
@@ -193,7 +239,7 @@ class ServiceClient:
                             json=json,
                             content=content,
                             files=files,
-                            headers=self._headers(actor),
+                            headers=self._headers(actor, headers),
                             timeout=bound if bound else httpx.USE_CLIENT_DEFAULT,
                         )
             except _RETRYABLE as exc:
@@ -230,10 +276,38 @@ class ServiceClient:
                 url += ("&" if "?" in url else "?") + query
         return url
 
-    async def get_json(self, path: str, **kw: Any) -> Any:
-        # pydantic-core's JSON parser: several times faster than the json module on the
-        # large answers of the view endpoints (the same Python values come out).
-        return from_json((await self.request("GET", path, **kw)).content)
+    async def get_json(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+        **kw: Any,
+    ) -> Any:
+        """The service's JSON answer, parsed. Conditional: an answer the service gave before
+        with an ETag is asked for again with If-None-Match, and a 304 (nothing it rests on has
+        changed: services/common/conditional.py) reuses the kept body instead of the service
+        building it again. The body is parsed anew each time (callers may change what they
+        get). pydantic-core's parser: several times faster than the json module's."""
+        key = (self._url(path, params), self._actor(actor).model_dump_json())
+        kept = self.answers.get(key)
+        resp = await self.request(
+            "GET",
+            path,
+            params=params,
+            actor=actor,
+            expect=(200, 304) if kept else (200,),
+            headers={"If-None-Match": kept[0]} if kept else None,
+            **kw,
+        )
+        if resp.status_code == 304 and kept:
+            self.answers.hit(key)
+            return from_json(kept[1])
+        body = resp.content
+        etag = resp.headers.get("etag")
+        if etag:
+            self.answers.put(key, etag, body)
+        return from_json(body)
 
     async def open_stream(
         self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None

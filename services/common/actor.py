@@ -9,6 +9,7 @@ import hmac
 import json
 import time
 from enum import StrEnum
+from typing import Any
 
 from fastapi import Request
 from pydantic import BaseModel, Field
@@ -112,7 +113,18 @@ def verify_token(secret: str, token: str, *, now: float | None = None, leeway: i
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return _bearer(request.headers.get("authorization"))
+
+
+def bearer_token_of(scope: Any) -> str | None:
+    """The bearer token of an ASGI scope (middleware, before a Request exists)."""
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            return _bearer(value.decode("latin-1"))
+    return None
+
+
+def _bearer(header: str | None) -> str | None:
     if not header:
         return None
     scheme, _, value = header.partition(" ")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Table
 
 from services.common.actor import get_actor
+from services.common.conditional import ConditionalGetMiddleware, bump_quietly
 from services.common.db import Database
 from services.common.errors import install_error_handlers
 from services.common.health import database_check, health_router, migration_heads
@@ -32,6 +33,7 @@ def create_service_app(
     on_startup: Callable[[FastAPI], object] | None = None,
     version: str = "0.1.0",
     audit: Table | None = None,
+    data_version: Table | None = None,
 ) -> FastAPI:
     """A JSON service: every router under /api/v1 requires a valid actor token."""
     configure_logging(
@@ -45,7 +47,11 @@ def create_service_app(
             pool_size=settings.db_pool_size,
             echo=settings.db_echo,
             audit=audit,
+            data_version=data_version,
         )
+        if data_version is not None:
+            # What migrations and scripts wrote while the service was down (conditional.py).
+            await bump_quietly(app.state.db.engine, data_version.name)
         app.state.migration_heads = migration_heads(settings.service_name)
         if on_startup is not None:
             result = on_startup(app)
@@ -59,6 +65,9 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    if data_version is not None:
+        # Inside the observability middleware: a 304 is logged and counted like any answer.
+        app.add_middleware(ConditionalGetMiddleware, table=data_version)
     install_observability(app, settings.service_name)
     app.include_router(health_router({"database": database_check}))
     routers = list(api_routers)

@@ -85,17 +85,24 @@ class Database:
         pool_size: int = 10,
         echo: bool = False,
         audit: Table | None = None,
+        data_version: Table | None = None,
     ) -> None:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size, echo=echo)
         sync_session_class: type[Session] = Session
+        if audit is not None or data_version is not None:
+            # A Session subclass per database, so that its listeners stay with this service.
+            sync_session_class = type("ServiceSession", (Session,), {})
         if audit is not None:
             from services.common.audit import install_audit
 
-            # A Session subclass per database, so that audit listeners stay with this service.
-            sync_session_class = type("AuditedSession", (Session,), {})
             install_audit(sync_session_class, audit)
+        if data_version is not None:
+            from services.common.conditional import install_versioning
+
+            install_versioning(self.engine, sync_session_class, data_version)
         self.audit = audit
+        self.data_version = data_version
         self.sessionmaker = async_sessionmaker(
             self.engine,
             class_=AsyncSession,

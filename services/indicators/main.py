@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         audit=tables.audit,
+        data_version=tables.data_version,
         title="Bansō 評価指標サービス",
         description="交付金の評価指標の体系、得点、比較、配分シミュレーション、取組と目標、地域分析、"
         "地域包括支援センターの事業評価",

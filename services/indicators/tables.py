@@ -1,6 +1,7 @@
 """Every table of the indicators service, imported so that its metadata is complete."""
 
 from services.common.audit import audit_table
+from services.common.conditional import data_version_table
 from services.indicators.allocation import models as allocation  # noqa: F401
 from services.indicators.base import Base
 from services.indicators.centres import models as centres  # noqa: F401
@@ -14,5 +15,8 @@ from services.indicators.scores import models as scores  # noqa: F401
 
 # The append-only audit trail of every write in this service (services/common/audit.py).
 audit = audit_table(Base.metadata)
+
+# The counter of committed writes behind the ETags of its reads (services/common/conditional.py).
+data_version = data_version_table(Base.metadata)
 
 metadata = Base.metadata

@@ -20,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         audit=tables.audit,
+        data_version=tables.data_version,
         title="Bansō 伴走型支援サービス",
         description="伴走型支援: 希望、選定、ヒアリング、ロジックツリー、ロードマップ、報告書",
         api_routers=[

@@ -1,6 +1,7 @@
 """Every table of the support_cases service, imported so that its metadata is complete."""
 
 from services.common.audit import audit_table
+from services.common.conditional import data_version_table
 from services.support_cases.advisors import models as advisors  # noqa: F401
 from services.support_cases.base import Base
 from services.support_cases.cases import models as cases  # noqa: F401
@@ -13,5 +14,8 @@ from services.support_cases.visits import models as visits  # noqa: F401
 
 # The append-only audit trail of every write in this service (services/common/audit.py).
 audit = audit_table(Base.metadata)
+
+# The counter of committed writes behind the ETags of its reads (services/common/conditional.py).
+data_version = data_version_table(Base.metadata)
 
 metadata = Base.metadata

@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         audit=tables.audit,
+        data_version=tables.data_version,
         on_startup=_startup,
         title="Bansō 研修サービス",
         description="研修の計画、申込とキャンセル待ち、出欠、目標と到達状況、工程表",
