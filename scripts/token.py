@@ -35,13 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.role == "municipality" and not args.municipality:
         print("error: ROLE=municipality には MUNICIPALITY=<コード> が必要です", file=sys.stderr)
         return 2
-    actor = Actor(
-        id=args.id or f"ops-{args.role}",
-        name=args.name or f"運用 ({args.role})",
-        role=Role(args.role),
-        municipality_code=args.municipality,
-        advised=tuple(c.strip() for c in args.advised.split(",") if c.strip()),
-    )
+    try:
+        actor = Actor(
+            id=args.id or f"ops-{args.role}",
+            name=args.name or f"運用 ({args.role})",
+            role=Role(args.role),
+            municipality_code=args.municipality,
+            advised=tuple(c.strip() for c in args.advised.split(",") if c.strip()),
+        )
+    except ValueError:
+        print(
+            "error: --advised は 6桁の地方公共団体コードをカンマ区切りで指定してください",
+            file=sys.stderr,
+        )
+        return 2
     print(mint_token(CommonSettings().token_secret, actor, ttl_seconds=args.ttl))
     return 0
 
