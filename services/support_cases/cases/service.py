@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -323,37 +322,41 @@ async def transition(
     return await case_public(session, case)
 
 
-# The columns a list item reads: the case's own and its stored summary (one row each).
+# The columns a list item reads: the case's own and its stored summary (one row each), as
+# table columns: a statement of plain columns runs as Core, without the ORM's result layer.
+_SC = SupportCase.__table__  # type: ignore[attr-defined]
+_CSUM = CaseSummary.__table__  # type: ignore[attr-defined]
 _CASE_COLUMNS = (
-    SupportCase.id,
-    SupportCase.municipality_code,
-    SupportCase.theme,
-    SupportCase.status,
-    SupportCase.version,
-    SupportCase.fiscal_year,
-    SupportCase.round_id,
-    SupportCase.coordinator,
-    SupportCase.indicator_item_codes,
+    _SC.c.id,
+    _SC.c.municipality_code,
+    _SC.c.theme,
+    _SC.c.status,
+    _SC.c.version,
+    _SC.c.fiscal_year,
+    _SC.c.round_id,
+    _SC.c.coordinator,
+    _SC.c.indicator_item_codes,
 )
 _SUMMARY_COLUMNS = (
-    CaseSummary.advisors,
-    CaseSummary.observers,
-    CaseSummary.visit_dates,
-    CaseSummary.advisor_hours,
-    CaseSummary.roadmap_items,
-    CaseSummary.roadmap_items_done,
-    CaseSummary.status_changed_at,
+    _CSUM.c.advisors,
+    _CSUM.c.observers,
+    _CSUM.c.visit_dates,
+    _CSUM.c.advisor_hours,
+    _CSUM.c.roadmap_items,
+    _CSUM.c.roadmap_items_done,
+    _CSUM.c.status_changed_at,
 )
 
 
-def _list_item(row: Any, today: date, reg: Any) -> dict[str, Any]:
+def _list_item(row: Any, today: str, reg: Any) -> dict[str, Any]:
     """A list item's fields from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the
-    summary's columns are None when the case has no summary row yet); ``_ITEMS`` validates
-    a whole list in one call."""
+    summary's columns are None when the case has no summary row yet), ready for JSON.
+    ``today`` is an ISO date: the stored visit dates are ISO dates too, compared as text
+    (sent as they are: the same JSON as the dates)."""
     (cid, code, theme, status, version, fy, round_id, coordinator, item_codes,
      advisors, observers, visit_dates, hours, n_items, done, changed) = row  # fmt: skip
     m = reg.get(code)
-    dates = [date.fromisoformat(d) for d in visit_dates or ()]
+    dates = visit_dates or ()
     past = [d for d in dates if d <= today]
     future = [d for d in dates if d > today]
     n_items, done = n_items or 0, done or 0
@@ -393,10 +396,16 @@ def _items_query(*where: Any) -> Any:
     read as entities cost more than everything else of the request)."""
     return (
         select(*_CASE_COLUMNS, *_SUMMARY_COLUMNS)
-        .outerjoin(CaseSummary, col(CaseSummary.case_id) == SupportCase.id)
+        .select_from(_SC.outerjoin(_CSUM, _CSUM.c.case_id == _SC.c.id))
         .where(*where)
-        .order_by(SupportCase.fiscal_year, SupportCase.municipality_code)
+        .order_by(_SC.c.fiscal_year, _SC.c.municipality_code)
     )
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    """The rows of a Core statement, on the session's connection (and transaction)."""
+    conn = await session.connection()
+    return list((await conn.execute(stmt)).all())
 
 
 async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[CaseListItem]:
@@ -405,9 +414,9 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
     ids = [c.id for c in cases]
     if not ids:
         return []
-    rows = (await session.exec(_items_query(col(SupportCase.id).in_(ids)))).all()
+    rows = await _rows(session, _items_query(_SC.c.id.in_(ids)))
     by_id = {row[0]: row for row in rows}
-    today, reg = today_jst(), get_registry()
+    today, reg = today_jst().isoformat(), get_registry()
     return _ITEMS.validate_python(
         [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
     )
@@ -431,21 +440,18 @@ async def list_cases(
     if visible is not None:
         if not visible:
             return []
-        where.append(col(SupportCase.id).in_(visible))
+        where.append(_SC.c.id.in_(sorted(visible)))
     if fiscal_year is not None:
-        where.append(SupportCase.fiscal_year == fiscal_year)
+        where.append(_SC.c.fiscal_year == fiscal_year)
     if municipality_code is not None:
-        where.append(SupportCase.municipality_code == municipality_code)
+        where.append(_SC.c.municipality_code == municipality_code)
     if status is not None:
-        where.append(SupportCase.status == status)
+        where.append(_SC.c.status == status.value)
     if advisor is not None:
-        where.append(
-            col(SupportCase.id).in_(
-                select(CaseAdvisor.case_id).where(CaseAdvisor.advisor_id == advisor)
-            )
-        )
-    rows = (await session.exec(_items_query(*where))).all()
-    today, reg = today_jst(), get_registry()
+        ca = CaseAdvisor.__table__  # type: ignore[attr-defined]
+        where.append(_SC.c.id.in_(select(ca.c.case_id).where(ca.c.advisor_id == advisor)))
+    rows = await _rows(session, _items_query(*where))
+    today, reg = today_jst().isoformat(), get_registry()
     return [_list_item(row, today, reg) for row in rows]
 
 

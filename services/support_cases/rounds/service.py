@@ -279,23 +279,24 @@ async def list_applications(
     return [_public(dict(r), r["_fiscal_year"], actor) for r in rows]
 
 
+_APP = Application.__table__  # type: ignore[attr-defined]
+_APP_COLUMNS = tuple(_APP.c[k] for k in _PUBLIC_FIELDS if k in _APP.c)
+
+
 async def application_fields(
-    session: AsyncSession, *, actor: Actor, fiscal_year: int
+    session: AsyncSession, *, actor: Actor, round_id: int, fiscal_year: int
 ) -> list[dict[str, Any]]:
-    """``list_applications`` of a year as plain fields (for an answer serialised at once)."""
+    """``list_applications`` of a round as plain fields (for an answer serialised at once):
+    one Core statement of the columns ApplicationPublic shows."""
     if actor.role == Role.advisor:
         raise Forbidden("専門家は希望の一覧を閲覧できません")
     code = municipality_filter(actor, None)
-    table = Application.__table__  # type: ignore[attr-defined]
-    stmt = (
-        select(table, col(SupportRound.fiscal_year).label("_fiscal_year"))
-        .join(SupportRound, col(SupportRound.id) == Application.round_id)
-        .where(SupportRound.fiscal_year == fiscal_year)
-        .order_by(Application.municipality_code)
-    )
+    stmt = select(*_APP_COLUMNS).where(_APP.c.round_id == round_id)
     if code is not None:
-        stmt = stmt.where(Application.municipality_code == code)
-    rows = (await session.exec(stmt)).mappings().all()
+        stmt = stmt.where(_APP.c.municipality_code == code)
+    stmt = stmt.order_by(_APP.c.municipality_code)
+    conn = await session.connection()
+    rows = (await conn.execute(stmt)).mappings().all()
     return [public_fields(dict(r), fiscal_year, actor) for r in rows]
 
 

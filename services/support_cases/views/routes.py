@@ -14,13 +14,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 from pydantic_core import to_json
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
 
 from services.common.actor import Role
 from services.common.errors import Invalid
 from services.support_cases.cases import service as cases_service
 from services.support_cases.cases.models import CaseListItem
 from services.support_cases.deps import CurrentActor, Session
+from services.support_cases.figures.models import RoundFigures
 from services.support_cases.rounds import service as rounds_service
 from services.support_cases.rounds.models import (
     ApplicationPublic,
@@ -63,25 +66,69 @@ async def round_view(
     actor: CurrentActor,
     fiscal_year: Annotated[int, Path(ge=2018, le=2100)],
 ) -> Any:
-    rnd = (
-        await session.exec(select(SupportRound).where(SupportRound.fiscal_year == fiscal_year))
-    ).first()
+    # The round with its stored figures (one row), the applications and the cases (one
+    # statement each, table columns, no ORM objects), serialised at once from plain fields:
+    # FastAPI validating a few hundred applications and cases as SQLModel objects against
+    # RoundView cost more than the rest of the request.
+    conn = await session.connection()
+    row = (await conn.execute(_ROUND_QUERY.where(_R.c.fiscal_year == fiscal_year))).first()
+    rnd, summary = _round_fields(row) if row else (None, None)
     applications = (
         None
         if actor.role == Role.advisor
-        else await rounds_service.application_fields(session, actor=actor, fiscal_year=fiscal_year)
+        else []
+        if rnd is None
+        else await rounds_service.application_fields(
+            session, actor=actor, round_id=rnd["id"], fiscal_year=fiscal_year
+        )
     )
-    summary = await rounds_service.summary_of(session, rnd) if rnd else None
-    # Serialised at once from plain fields: FastAPI validating a few hundred applications and
-    # cases as SQLModel objects against RoundView cost more than the rest of the request.
     body = {
         "fiscal_year": fiscal_year,
-        "round": RoundPublic.model_validate(rnd).model_dump(mode="json") if rnd else None,
-        "summary": summary.model_dump(mode="json") if summary else None,
+        "round": rnd,
+        "summary": summary,
         "applications": applications,
         "cases": await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year),
     }
     return Response(to_json(body), media_type="application/json")
+
+
+_R = SupportRound.__table__  # type: ignore[attr-defined]
+_RF = RoundFigures.__table__  # type: ignore[attr-defined]
+_ROUND_COLUMNS = tuple(_R.c[k] for k in RoundPublic.model_fields)
+_FIGURE_COLUMNS = (
+    _RF.c.applications,
+    _RF.c.applications_by_status,
+    _RF.c.selected_by_region_class,
+    _RF.c.cases_by_status,
+    _RF.c.advisor_dispatches,
+    _RF.c.advisor_hours,
+)
+_ROUND_QUERY = select(*_ROUND_COLUMNS, *_FIGURE_COLUMNS).select_from(
+    _R.outerjoin(_RF, _RF.c.round_id == _R.c.id)
+)
+
+
+def _round_fields(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """RoundPublic's and RoundSummary's fields (as rounds_service.summary_of makes them) from
+    one row of ``_ROUND_QUERY`` (the figures are None when the round has none stored yet)."""
+    n = len(_ROUND_COLUMNS)
+    rnd = dict(zip(RoundPublic.model_fields, row[:n], strict=True))
+    apps, by_status, selected, cases, dispatches, hours = (
+        row[n:] if row[n] is not None else (0, {}, {}, {}, 0, 0.0)
+    )
+    summary = {
+        "fiscal_year": rnd["fiscal_year"],
+        "applications": apps,
+        "selected_by_region_class": selected,
+        "cases_by_status": cases,
+        "advisor_dispatches": dispatches,
+        "advisor_hours": round(float(hours), 2),
+        "applications_by_status": by_status,
+        "targets_by_region_class": rnd["targets_by_region_class"],
+        "advisor_days_budget": rnd["advisor_days_budget"],
+        "cases": sum(cases.values()),
+    }
+    return rnd, summary
 
 
 @router.get(
@@ -102,7 +149,9 @@ async def round_summaries(
     rounds = {
         r.fiscal_year: r
         for r in (
-            await session.exec(select(SupportRound).where(col(SupportRound.fiscal_year).in_(years)))
+            await session.exec(
+                sqlmodel_select(SupportRound).where(col(SupportRound.fiscal_year).in_(years))
+            )
         ).all()
     }
     return {
