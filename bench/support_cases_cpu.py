@@ -97,8 +97,7 @@ async def main() -> int:
         db = Path(args.keep) if args.keep else Path(tempfile.mkdtemp()) / "bench.db"
         seeded = db.exists()
         url = f"sqlite+aiosqlite:///{db}"
-    if not seeded:
-        await asyncio.to_thread(migrate.upgrade, "support_cases", url)
+    await asyncio.to_thread(migrate.upgrade, "support_cases", url)
     settings = Settings(
         database_url=url,
         common=CommonSettings(env="test", token_secret=SECRET, log_level="WARNING"),

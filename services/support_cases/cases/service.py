@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import to_json
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +31,8 @@ from services.support_cases.cases.models import (
     TransitionRequest,
 )
 from services.support_cases.deps import today_jst
-from services.support_cases.figures.models import CaseSummary
+from services.support_cases.figures.items import case_json, list_item
+from services.support_cases.figures.models import CaseItem, CaseSummary
 from services.support_cases.figures.service import keep
 from services.support_cases.reports.models import ReportLessons
 from services.support_cases.roadmaps.models import Initiative, ItemStatus, RoadmapItem
@@ -164,7 +166,7 @@ async def create_case(session: AsyncSession, *, actor: Actor, body: CaseCreate) 
         )
     )
     await session.flush()
-    await keep(session, cases=[case.id])  # type: ignore[list-item]
+    await keep(session, cases=[case.id], applications=[app.id])  # type: ignore[list-item]
     return await case_public(session, case)
 
 
@@ -348,46 +350,6 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _list_item(row: Any, today: str, reg: Any) -> dict[str, Any]:
-    """A list item's fields from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the
-    summary's columns are None when the case has no summary row yet), ready for JSON.
-    ``today`` is an ISO date: the stored visit dates are ISO dates too, compared as text
-    (sent as they are: the same JSON as the dates)."""
-    (cid, code, theme, status, version, fy, round_id, coordinator, item_codes,
-     advisors, observers, visit_dates, hours, n_items, done, changed) = row  # fmt: skip
-    m = reg.get(code)
-    dates = visit_dates or ()
-    past = [d for d in dates if d <= today]
-    future = [d for d in dates if d > today]
-    n_items, done = n_items or 0, done or 0
-    return {
-        "id": cid,
-        "municipality_code": code,
-        "theme": theme,
-        "status": status,
-        "advisors": [
-            {"id": a["id"], "name": a["name"], "affiliation": a.get("affiliation") or ""}
-            for a in advisors or ()
-        ],
-        "visits_count": len(dates),
-        "version": version,
-        "municipality_name": m.name if m else code,
-        "region_class": m.region_class if m else None,
-        "fiscal_year": fy,
-        "round_id": round_id,
-        "coordinator": coordinator,
-        "observers": list(observers or ()),
-        "last_visit_date": max(past) if past else None,
-        "next_visit_date": min(future) if future else None,
-        "advisor_hours": round(float(hours or 0.0), 2),
-        "roadmap_items": n_items,
-        "roadmap_items_done": done,
-        "roadmap_progress": round(done / n_items, 4) if n_items else None,
-        "status_changed_at": changed,
-        "indicator_item_codes": list(item_codes or ()),
-    }
-
-
 _ITEMS: TypeAdapter[list[CaseListItem]] = TypeAdapter(list[CaseListItem])
 
 
@@ -418,8 +380,11 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
     by_id = {row[0]: row for row in rows}
     today, reg = today_jst().isoformat(), get_registry()
     return _ITEMS.validate_python(
-        [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+        [list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
     )
+
+
+_CI = CaseItem.__table__  # type: ignore[attr-defined]
 
 
 async def list_cases(
@@ -430,16 +395,16 @@ async def list_cases(
     municipality_code: str | None = None,
     status: CaseStatus | None = None,
     advisor: int | None = None,
-) -> list[dict[str, Any]]:
-    """Cases the actor may see, filtered by year, municipality, status and advisor: one query
-    over the cases and their stored summaries. The items' fields as CaseListItem has them,
-    ready for JSON (routes send them with ``to_json``: validating a few hundred SQLModel
-    items cost more than the rest of the request)."""
+) -> str:
+    """Cases the actor may see, filtered by year, municipality, status and advisor, as the
+    JSON array of their list items (CaseListItem): one query over the cases and their stored
+    items (figures.items), joined as they are with their day-dependent fields put in. A case
+    without a stored item is built from its columns and summary."""
     where: list[Any] = []
     visible = await visible_case_ids(session, actor)
     if visible is not None:
         if not visible:
-            return []
+            return "[]"
         where.append(_SC.c.id.in_(sorted(visible)))
     if fiscal_year is not None:
         where.append(_SC.c.fiscal_year == fiscal_year)
@@ -450,9 +415,28 @@ async def list_cases(
     if advisor is not None:
         ca = CaseAdvisor.__table__  # type: ignore[attr-defined]
         where.append(_SC.c.id.in_(select(ca.c.case_id).where(ca.c.advisor_id == advisor)))
-    rows = await _rows(session, _items_query(*where))
-    today, reg = today_jst().isoformat(), get_registry()
-    return [_list_item(row, today, reg) for row in rows]
+    rows = await _rows(
+        session,
+        select(_SC.c.id, _CI.c.head, _CI.c.tail, _CI.c.visit_dates)
+        .select_from(_SC.outerjoin(_CI, _CI.c.case_id == _SC.c.id))
+        .where(*where)
+        .order_by(_SC.c.fiscal_year, _SC.c.municipality_code),
+    )
+    today = today_jst().isoformat()
+    missing = [r[0] for r in rows if r[1] is None]
+    built: dict[int, str] = {}
+    if missing:
+        reg = get_registry()
+        for row in await _rows(session, _items_query(_SC.c.id.in_(missing))):
+            built[row[0]] = to_json(list_item(row, today, reg)).decode()
+    return (
+        "["
+        + ",".join(
+            built[cid] if head is None else case_json(head, tail, dates, today)
+            for cid, head, tail, dates in rows
+        )
+        + "]"
+    )
 
 
 async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:

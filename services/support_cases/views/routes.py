@@ -74,22 +74,21 @@ async def round_view(
     row = (await conn.execute(_ROUND_QUERY.where(_R.c.fiscal_year == fiscal_year))).first()
     rnd, summary = _round_fields(row) if row else (None, None)
     applications = (
-        None
+        "null"
         if actor.role == Role.advisor
-        else []
+        else "[]"
         if rnd is None
-        else await rounds_service.application_fields(
+        else await rounds_service.applications_json(
             session, actor=actor, round_id=rnd["id"], fiscal_year=fiscal_year
         )
     )
-    body = {
-        "fiscal_year": fiscal_year,
-        "round": rnd,
-        "summary": summary,
-        "applications": applications,
-        "cases": await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year),
-    }
-    return Response(to_json(body), media_type="application/json")
+    cases = await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year)
+    # The parts already JSON (the stored items, joined) go in as they are.
+    head = to_json({"fiscal_year": fiscal_year, "round": rnd, "summary": summary})
+    body = b"".join(
+        (head[:-1], b',"applications":', applications.encode(), b',"cases":', cases.encode(), b"}")
+    )
+    return Response(body, media_type="application/json")
 
 
 _R = SupportRound.__table__  # type: ignore[attr-defined]
