@@ -1,4 +1,4 @@
-"""case and application items: the JSON of a case's list item (in two parts around its
+"""round, case and application items: the JSON of a round and its summary, of a case's list item (in two parts around its
 day-dependent visit fields) and of an application (with and without contact data), kept on
 every write, so that the lists and the round view join stored rows; filled from the records
 already there.
@@ -31,6 +31,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_id"),
     )
     op.create_table(
+        "round_item",
+        sa.Column("round_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Text(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("round_id"),
+    )
+    op.create_table(
         "application_item",
         sa.Column("application_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -57,3 +65,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_application_item_round_id"))
     op.drop_table("application_item")
     op.drop_table("case_item")
+    op.drop_table("round_item")

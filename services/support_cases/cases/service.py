@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import to_json
-from sqlalchemy import func
+from pydantic_core import from_json, to_json
+from sqlalchemy import Text, cast, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -385,6 +385,60 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
 
 
 _CI = CaseItem.__table__  # type: ignore[attr-defined]
+# A case's stored item: id, the JSON before and after its day fields, its visit dates (as
+# JSON text, so that the columns can join other text in a UNION).
+CASE_ITEM_COLUMNS = (_SC.c.id, _CI.c.head, _CI.c.tail, cast(_CI.c.visit_dates, Text))
+CASES_WITH_ITEMS = _SC.outerjoin(_CI, _CI.c.case_id == _SC.c.id)
+
+
+async def case_filter(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    fiscal_year: int | None = None,
+    municipality_code: str | None = None,
+    status: CaseStatus | None = None,
+    advisor: int | None = None,
+) -> list[Any] | None:
+    """The conditions on support_case of the cases the actor may see, filtered by year,
+    municipality, status and advisor (None: the actor may see none)."""
+    where: list[Any] = []
+    visible = await visible_case_ids(session, actor)
+    if visible is not None:
+        if not visible:
+            return None
+        where.append(_SC.c.id.in_(sorted(visible)))
+    if fiscal_year is not None:
+        where.append(_SC.c.fiscal_year == fiscal_year)
+    if municipality_code is not None:
+        where.append(_SC.c.municipality_code == municipality_code)
+    if status is not None:
+        where.append(_SC.c.status == status.value)
+    if advisor is not None:
+        ca = CaseAdvisor.__table__  # type: ignore[attr-defined]
+        where.append(_SC.c.id.in_(select(ca.c.case_id).where(ca.c.advisor_id == advisor)))
+    return where
+
+
+async def cases_json(session: AsyncSession, rows: list[Any]) -> str:
+    """The JSON array of the list items of ``rows`` of ``CASE_ITEM_COLUMNS``: the stored
+    items joined as they are, with their day-dependent fields put in; a case without a stored
+    item is built from its columns and summary."""
+    today = today_jst().isoformat()
+    missing = [r[0] for r in rows if r[1] is None]
+    built: dict[int, str] = {}
+    if missing:
+        reg = get_registry()
+        for row in await _rows(session, _items_query(_SC.c.id.in_(missing))):
+            built[row[0]] = to_json(list_item(row, today, reg)).decode()
+    return (
+        "["
+        + ",".join(
+            built[cid] if head is None else case_json(head, tail, from_json(dates), today)
+            for cid, head, tail, dates in rows
+        )
+        + "]"
+    )
 
 
 async def list_cases(
@@ -398,45 +452,25 @@ async def list_cases(
 ) -> str:
     """Cases the actor may see, filtered by year, municipality, status and advisor, as the
     JSON array of their list items (CaseListItem): one query over the cases and their stored
-    items (figures.items), joined as they are with their day-dependent fields put in. A case
-    without a stored item is built from its columns and summary."""
-    where: list[Any] = []
-    visible = await visible_case_ids(session, actor)
-    if visible is not None:
-        if not visible:
-            return "[]"
-        where.append(_SC.c.id.in_(sorted(visible)))
-    if fiscal_year is not None:
-        where.append(_SC.c.fiscal_year == fiscal_year)
-    if municipality_code is not None:
-        where.append(_SC.c.municipality_code == municipality_code)
-    if status is not None:
-        where.append(_SC.c.status == status.value)
-    if advisor is not None:
-        ca = CaseAdvisor.__table__  # type: ignore[attr-defined]
-        where.append(_SC.c.id.in_(select(ca.c.case_id).where(ca.c.advisor_id == advisor)))
+    items (figures.items)."""
+    where = await case_filter(
+        session,
+        actor=actor,
+        fiscal_year=fiscal_year,
+        municipality_code=municipality_code,
+        status=status,
+        advisor=advisor,
+    )
+    if where is None:
+        return "[]"
     rows = await _rows(
         session,
-        select(_SC.c.id, _CI.c.head, _CI.c.tail, _CI.c.visit_dates)
-        .select_from(_SC.outerjoin(_CI, _CI.c.case_id == _SC.c.id))
+        select(*CASE_ITEM_COLUMNS)
+        .select_from(CASES_WITH_ITEMS)
         .where(*where)
         .order_by(_SC.c.fiscal_year, _SC.c.municipality_code),
     )
-    today = today_jst().isoformat()
-    missing = [r[0] for r in rows if r[1] is None]
-    built: dict[int, str] = {}
-    if missing:
-        reg = get_registry()
-        for row in await _rows(session, _items_query(_SC.c.id.in_(missing))):
-            built[row[0]] = to_json(list_item(row, today, reg)).decode()
-    return (
-        "["
-        + ",".join(
-            built[cid] if head is None else case_json(head, tail, dates, today)
-            for cid, head, tail, dates in rows
-        )
-        + "]"
-    )
+    return await cases_json(session, rows)
 
 
 async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:

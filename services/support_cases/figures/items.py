@@ -12,9 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic_core import to_json
+from sqlalchemy import select
 
 from services.common.registry import get_registry
-from services.support_cases.rounds.models import CONTACT_FIELDS, ApplicationPublic
+from services.support_cases.figures.models import RoundFigures
+from services.support_cases.rounds.models import (
+    CONTACT_FIELDS,
+    ApplicationPublic,
+    RoundPublic,
+    SupportRound,
+)
 
 # Fields of a list item before and after the two that depend on the day.
 _DAY_FIELDS = ("last_visit_date", "next_visit_date")
@@ -114,3 +121,47 @@ def application_parts(data: dict[str, Any], fiscal_year: int) -> tuple[str, str]
         to_json(application_fields(data, fiscal_year, contact=True)).decode(),
         to_json(application_fields(data, fiscal_year, contact=False)).decode(),
     )
+
+
+_R = SupportRound.__table__  # type: ignore[attr-defined]
+_RF = RoundFigures.__table__  # type: ignore[attr-defined]
+_ROUND_COLUMNS = tuple(_R.c[k] for k in RoundPublic.model_fields)
+# A round with its stored figures (outer join: None when it has none yet).
+ROUND_QUERY = select(
+    *_ROUND_COLUMNS,
+    _RF.c.applications,
+    _RF.c.applications_by_status,
+    _RF.c.selected_by_region_class,
+    _RF.c.cases_by_status,
+    _RF.c.advisor_dispatches,
+    _RF.c.advisor_hours,
+).select_from(_R.outerjoin(_RF, _RF.c.round_id == _R.c.id))
+
+
+def round_fields(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """RoundPublic's and RoundSummary's fields (as rounds.service.summary_of makes them) from
+    one row of ``ROUND_QUERY``."""
+    n = len(_ROUND_COLUMNS)
+    rnd = dict(zip(RoundPublic.model_fields, row[:n], strict=True))
+    apps, by_status, selected, cases, dispatches, hours = (
+        row[n:] if row[n] is not None else (0, {}, {}, {}, 0, 0.0)
+    )
+    summary = {
+        "fiscal_year": rnd["fiscal_year"],
+        "applications": apps,
+        "selected_by_region_class": selected,
+        "cases_by_status": cases,
+        "advisor_dispatches": dispatches,
+        "advisor_hours": round(float(hours), 2),
+        "applications_by_status": by_status,
+        "targets_by_region_class": rnd["targets_by_region_class"],
+        "advisor_days_budget": rnd["advisor_days_budget"],
+        "cases": sum(cases.values()),
+    }
+    return rnd, summary
+
+
+def round_parts(row: Any) -> tuple[str, str]:
+    """The stored JSON of a round and of its summary, from one row of ``ROUND_QUERY``."""
+    rnd, summary = round_fields(row)
+    return to_json(rnd).decode(), to_json(summary).decode()

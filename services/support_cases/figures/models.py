@@ -9,6 +9,8 @@
 - ``case_item``: a case's list item (GET /cases) as JSON text, in two parts around its last
   and next visit dates (which depend on the day it is read: computed at read time from the
   kept visit dates), so that a list is the stored parts joined.
+- ``round_item``: a round as RoundPublic answers it and its summary (RoundSummary), as JSON
+  text, made with the round figures.
 - ``application_item``: an application as ApplicationPublic answers it, as JSON text, with
   and without the contact person's data (who may see it depends on the reader).
 """
@@ -80,3 +82,12 @@ class ApplicationItem(Base, table=True):  # type: ignore[call-arg]
     version: int = Field(description="the application's version the JSON was made from")
     full: str = Field(sa_column=Column(Text, nullable=False), description="with contact data")
     redacted: str = Field(sa_column=Column(Text, nullable=False), description="contact data null")
+
+
+class RoundItem(Base, table=True):  # type: ignore[call-arg]
+    __tablename__ = "round_item"
+
+    round_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(description="the round's version the JSON was made from")
+    round: str = Field(sa_column=Column(Text, nullable=False), description="RoundPublic")
+    summary: str = Field(sa_column=Column(Text, nullable=False), description="RoundSummary")

@@ -30,12 +30,18 @@ from services.support_cases.cases.models import (
     CaseTransition,
     SupportCase,
 )
-from services.support_cases.figures.items import application_parts, case_parts
+from services.support_cases.figures.items import (
+    ROUND_QUERY,
+    application_parts,
+    case_parts,
+    round_parts,
+)
 from services.support_cases.figures.models import (
     ApplicationItem,
     CaseItem,
     CaseSummary,
     RoundFigures,
+    RoundItem,
 )
 from services.support_cases.roadmaps.models import ItemStatus, RoadmapItem
 from services.support_cases.rounds.models import Application, ApplicationStatus, SupportRound
@@ -49,6 +55,8 @@ RF = RoundFigures.__table__  # type: ignore[attr-defined]
 CI = CaseItem.__table__  # type: ignore[attr-defined]
 AI = ApplicationItem.__table__  # type: ignore[attr-defined]
 APP = Application.__table__  # type: ignore[attr-defined]
+RI = RoundItem.__table__  # type: ignore[attr-defined]
+ROUNDS = SupportRound.__table__  # type: ignore[attr-defined]
 
 
 def _lock(conn: Connection) -> None:
@@ -229,6 +237,17 @@ def _store_application_items(conn: Connection, app_ids: list[int]) -> None:
         conn.execute(insert(AI), items)
 
 
+def _store_round_items(conn: Connection, round_ids: list[int]) -> None:
+    """The JSON of rounds and of their summaries, after their figures were stored."""
+    items = []
+    for row in conn.execute(ROUND_QUERY.where(ROUNDS.c.id.in_(round_ids))).all():
+        rnd, summary = round_parts(row)
+        items.append({"round_id": row.id, "version": row.version, "round": rnd, "summary": summary})
+    conn.execute(delete(RI).where(RI.c.round_id.in_(round_ids)))
+    if items:
+        conn.execute(insert(RI), items)
+
+
 def refresh(
     conn: Connection,
     *,
@@ -263,6 +282,7 @@ def refresh(
     conn.execute(delete(RF).where(RF.c.round_id.in_(sorted(round_ids))))
     if existing:
         conn.execute(insert(RF), [_round_row(conn, rid) for rid in sorted(existing)])
+    _store_round_items(conn, sorted(round_ids))
 
 
 def rebuild(conn: Connection) -> None:
@@ -281,10 +301,13 @@ def rebuild(conn: Connection) -> None:
 
 
 def rebuild_items(conn: Connection) -> None:
-    """Every case and application item from scratch (in the migration that creates them)."""
+    """Every round, case and application item from scratch (in the migration that creates them)."""
     _lock(conn)
     conn.execute(delete(CI))
     conn.execute(delete(AI))
+    rounds = list(conn.execute(select(ROUNDS.c.id).order_by(ROUNDS.c.id)).scalars())
+    if rounds:
+        _store_round_items(conn, rounds)
     ids = list(conn.execute(select(SupportCase.id).order_by(SupportCase.id)).scalars())
     for start in range(0, len(ids), 500):
         rows = _case_rows(conn, ids[start : start + 500])

@@ -79,6 +79,7 @@ async def update_round(
         raise Invalid("テーマを都が定める場合 (fixed) は themes を1つ以上指定してください")
     stamp_updated(rnd, actor)
     await session.flush()
+    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
     return rnd
 
 
@@ -274,36 +275,38 @@ _AI = ApplicationItem.__table__  # type: ignore[attr-defined]
 _APP_COLUMNS = tuple(_APP.c[k] for k in PUBLIC_FIELDS if k in _APP.c)
 
 
-async def applications_json(
-    session: AsyncSession, *, actor: Actor, round_id: int, fiscal_year: int
-) -> str:
-    """``list_applications`` of a round as a JSON array, joined from the applications' stored
-    JSON (figures.items; with or without the contact person's data, as the actor may see it):
-    one statement. An application without its stored JSON (or with one of an older version)
-    is built from its columns."""
+# An application with its stored JSON: id, municipality, version, the version the JSON was
+# made from, the JSON with and without the contact person's data.
+APPLICATION_ITEM_COLUMNS = (
+    _APP.c.id,
+    _APP.c.municipality_code,
+    _APP.c.version,
+    _AI.c.version,
+    _AI.c.full,
+    _AI.c.redacted,
+)
+APPLICATIONS_WITH_ITEMS = _APP.outerjoin(_AI, _AI.c.application_id == _APP.c.id)
+
+
+def application_filter(actor: Actor) -> list[Any]:
+    """The conditions on application of those the actor may read (advisors: 403)."""
     if actor.role == Role.advisor:
         raise Forbidden("専門家は希望の一覧を閲覧できません")
     code = municipality_filter(actor, None)
-    stmt = (
-        select(
-            _APP.c.id,
-            _APP.c.municipality_code,
-            _APP.c.version,
-            _AI.c.version,
-            _AI.c.full,
-            _AI.c.redacted,
-        )  # fmt: skip
-        .select_from(_APP.outerjoin(_AI, _AI.c.application_id == _APP.c.id))
-        .where(_APP.c.round_id == round_id)
-    )
-    if code is not None:
-        stmt = stmt.where(_APP.c.municipality_code == code)
-    stmt = stmt.order_by(_APP.c.municipality_code)
-    conn = await session.connection()
-    rows = (await conn.execute(stmt)).all()
+    return [] if code is None else [_APP.c.municipality_code == code]
+
+
+async def applications_json(
+    session: AsyncSession, rows: list[Any], *, actor: Actor, fiscal_year: int
+) -> str:
+    """The JSON array of the applications of ``rows`` of ``APPLICATION_ITEM_COLUMNS``, as
+    ``list_applications`` answers them: the stored JSON (figures.items; with or without the
+    contact person's data, as the actor may see it) joined as it is. An application without
+    its stored JSON, or with one of an older version, is built from its columns."""
     stale = [r[0] for r in rows if r[3] != r[2]]
     built: dict[int, str] = {}
     if stale:
+        conn = await session.connection()
         for r in (await conn.execute(select(*_APP_COLUMNS).where(_APP.c.id.in_(stale)))).mappings():
             built[r["id"]] = to_json(public_fields(dict(r), fiscal_year, actor)).decode()
     parts = [

@@ -13,19 +13,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
-from pydantic_core import to_json
-from sqlalchemy import select
+from sqlalchemy import literal_column, null, select, union_all
 from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
 
 from services.common.actor import Role
 from services.common.errors import Invalid
 from services.support_cases.cases import service as cases_service
-from services.support_cases.cases.models import CaseListItem
+from services.support_cases.cases.models import CaseListItem, SupportCase
 from services.support_cases.deps import CurrentActor, Session
-from services.support_cases.figures.models import RoundFigures
+from services.support_cases.figures.items import ROUND_QUERY, round_parts
+from services.support_cases.figures.models import RoundItem
 from services.support_cases.rounds import service as rounds_service
 from services.support_cases.rounds.models import (
+    Application,
     ApplicationPublic,
     RoundPublic,
     RoundSummary,
@@ -66,68 +67,82 @@ async def round_view(
     actor: CurrentActor,
     fiscal_year: Annotated[int, Path(ge=2018, le=2100)],
 ) -> Any:
-    # The round with its stored figures (one row), the applications and the cases (one
-    # statement each, table columns, no ORM objects), serialised at once from plain fields:
-    # FastAPI validating a few hundred applications and cases as SQLModel objects against
-    # RoundView cost more than the rest of the request.
+    # One statement: the round's, the applications' and the cases' JSON as the writes stored
+    # it (figures.items), joined as it is; what is missing or older than its record is built
+    # from the records. (FastAPI validating a few hundred applications and cases against
+    # RoundView cost more than the rest of the request; reading them as columns, and
+    # serialising them on every read, cost as much again.)
+    parts = [
+        select(
+            literal_column("0").label("kind"),
+            literal_column("''").label("code"),
+            _R.c.id,
+            _R.c.version,
+            _RI.c.version,
+            _RI.c.round,
+            _RI.c.summary,
+            null(),
+        )
+        .select_from(_R.outerjoin(_RI, _RI.c.round_id == _R.c.id))
+        .where(_R.c.fiscal_year == fiscal_year)
+    ]
+    if actor.role != Role.advisor:
+        parts.append(
+            select(
+                literal_column("1"),
+                _APP.c.municipality_code,
+                *rounds_service.APPLICATION_ITEM_COLUMNS[:1],
+                *rounds_service.APPLICATION_ITEM_COLUMNS[2:],
+                null(),
+            )
+            .select_from(
+                rounds_service.APPLICATIONS_WITH_ITEMS.join(_R, _R.c.id == _APP.c.round_id)
+            )
+            .where(_R.c.fiscal_year == fiscal_year, *rounds_service.application_filter(actor))
+        )
+    where = await cases_service.case_filter(session, actor=actor, fiscal_year=fiscal_year)
+    if where is not None:
+        cid, head, tail, dates = cases_service.CASE_ITEM_COLUMNS
+        parts.append(
+            select(
+                literal_column("2"), _SC.c.municipality_code, cid, null(), null(), head, tail, dates
+            )  # fmt: skip
+            .select_from(cases_service.CASES_WITH_ITEMS)
+            .where(*where)
+        )
+    stmt = union_all(*parts)
+    stmt = stmt.order_by(stmt.selected_columns[0], stmt.selected_columns[1])
     conn = await session.connection()
-    row = (await conn.execute(_ROUND_QUERY.where(_R.c.fiscal_year == fiscal_year))).first()
-    rnd, summary = _round_fields(row) if row else (None, None)
+    rows = (await conn.execute(stmt)).all()
+    rnd = [r for r in rows if r[0] == 0]
+    apps = [(r[2], r[1], r[3], r[4], r[5], r[6]) for r in rows if r[0] == 1]
+    case_rows = [(r[2], r[5], r[6], r[7]) for r in rows if r[0] == 2]
+    if not rnd:
+        round_part = summary_part = "null"
+    elif rnd[0][5] is None or rnd[0][3] != rnd[0][4]:  # no stored JSON yet, or an older one
+        stored = (await conn.execute(ROUND_QUERY.where(_R.c.id == rnd[0][2]))).one()
+        round_part, summary_part = round_parts(stored)
+    else:
+        round_part, summary_part = rnd[0][5], rnd[0][6]
     applications = (
         "null"
         if actor.role == Role.advisor
-        else "[]"
-        if rnd is None
         else await rounds_service.applications_json(
-            session, actor=actor, round_id=rnd["id"], fiscal_year=fiscal_year
+            session, apps, actor=actor, fiscal_year=fiscal_year
         )
     )
-    cases = await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year)
-    # The parts already JSON (the stored items, joined) go in as they are.
-    head = to_json({"fiscal_year": fiscal_year, "round": rnd, "summary": summary})
-    body = b"".join(
-        (head[:-1], b',"applications":', applications.encode(), b',"cases":', cases.encode(), b"}")
+    cases = await cases_service.cases_json(session, case_rows)
+    body = (
+        f'{{"fiscal_year":{fiscal_year},"round":{round_part},"summary":{summary_part},'
+        f'"applications":{applications},"cases":{cases}}}'
     )
-    return Response(body, media_type="application/json")
+    return Response(body.encode(), media_type="application/json")
 
 
 _R = SupportRound.__table__  # type: ignore[attr-defined]
-_RF = RoundFigures.__table__  # type: ignore[attr-defined]
-_ROUND_COLUMNS = tuple(_R.c[k] for k in RoundPublic.model_fields)
-_FIGURE_COLUMNS = (
-    _RF.c.applications,
-    _RF.c.applications_by_status,
-    _RF.c.selected_by_region_class,
-    _RF.c.cases_by_status,
-    _RF.c.advisor_dispatches,
-    _RF.c.advisor_hours,
-)
-_ROUND_QUERY = select(*_ROUND_COLUMNS, *_FIGURE_COLUMNS).select_from(
-    _R.outerjoin(_RF, _RF.c.round_id == _R.c.id)
-)
-
-
-def _round_fields(row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """RoundPublic's and RoundSummary's fields (as rounds_service.summary_of makes them) from
-    one row of ``_ROUND_QUERY`` (the figures are None when the round has none stored yet)."""
-    n = len(_ROUND_COLUMNS)
-    rnd = dict(zip(RoundPublic.model_fields, row[:n], strict=True))
-    apps, by_status, selected, cases, dispatches, hours = (
-        row[n:] if row[n] is not None else (0, {}, {}, {}, 0, 0.0)
-    )
-    summary = {
-        "fiscal_year": rnd["fiscal_year"],
-        "applications": apps,
-        "selected_by_region_class": selected,
-        "cases_by_status": cases,
-        "advisor_dispatches": dispatches,
-        "advisor_hours": round(float(hours), 2),
-        "applications_by_status": by_status,
-        "targets_by_region_class": rnd["targets_by_region_class"],
-        "advisor_days_budget": rnd["advisor_days_budget"],
-        "cases": sum(cases.values()),
-    }
-    return rnd, summary
+_RI = RoundItem.__table__  # type: ignore[attr-defined]
+_APP = Application.__table__  # type: ignore[attr-defined]
+_SC = SupportCase.__table__  # type: ignore[attr-defined]
 
 
 @router.get(
