@@ -83,7 +83,11 @@ async def main() -> int:
     ap.add_argument("-n", type=int, default=300, help="calls per endpoint")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--cases", type=int, default=200)
-    ap.add_argument("--keep", help="SQLite file to keep the seeded data in (reused when there)")
+    ap.add_argument(
+        "--keep",
+        help="SQLite file to keep the seeded data in (reused when there); with DATABASE_URL: "
+        "any value keeps the PostgreSQL database (created, seeded and reused when there)",
+    )
     ap.add_argument("paths", nargs="*", help="calls to measure (default: the views' calls)")
     args = ap.parse_args()
     pg = os.environ.get("DATABASE_URL")
@@ -92,7 +96,10 @@ async def main() -> int:
         from tests import dbs
 
         url = pg
-        await asyncio.to_thread(dbs.create_databases, {"support_cases": url})
+        if args.keep:
+            seeded = await _has_rounds(url)
+        if not seeded:
+            await asyncio.to_thread(dbs.create_databases, {"support_cases": url})
     else:
         db = Path(args.keep) if args.keep else Path(tempfile.mkdtemp()) / "bench.db"
         seeded = db.exists()
@@ -135,11 +142,26 @@ async def main() -> int:
             if prof:
                 pstats.Stats(prof).sort_stats("tottime").print_stats(25)
                 pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
-    if pg:
+    if pg and not args.keep:
         from tests import dbs
 
         await asyncio.to_thread(dbs.drop_databases, {"support_cases": url})
     return 0
+
+
+async def _has_rounds(url: str) -> bool:
+    """Whether the PostgreSQL database is there with rounds in it (seeded before)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool((await conn.execute(text("SELECT count(*) FROM support_round"))).scalar())
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":
