@@ -31,6 +31,7 @@ from services.support_cases.cases.models import (
     SupportCase,
 )
 from services.support_cases.figures.items import (
+    PUBLIC_FIELDS,
     ROUND_QUERY,
     application_parts,
     case_parts,
@@ -174,8 +175,8 @@ def _round_row(conn: Connection, round_id: int) -> dict[str, Any]:
     }
 
 
-def _store_case_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """The list items' JSON of the cases whose summary ``rows`` were just computed."""
+def case_items(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``case_item`` rows of the cases whose summary ``rows`` were just computed."""
     ids = [r["case_id"] for r in rows]
     cases = {
         r[0]: r
@@ -203,15 +204,19 @@ def _store_case_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
         items.append(
             {"case_id": r["case_id"], "head": head, "tail": tail, "visit_dates": r["visit_dates"]}
         )
-    conn.execute(delete(CI).where(CI.c.case_id.in_(ids)))
+    return items
+
+
+def _store_case_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    items = case_items(conn, rows)
+    conn.execute(delete(CI).where(CI.c.case_id.in_([r["case_id"] for r in rows])))
     if items:
         conn.execute(insert(CI), items)
 
 
-def _store_application_items(conn: Connection, app_ids: list[int]) -> None:
-    """The JSON of applications as ApplicationPublic answers them (with and without contact)."""
-    from services.support_cases.figures.items import PUBLIC_FIELDS
-
+def application_items(conn: Connection, app_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``application_item`` rows of these applications: their JSON as ApplicationPublic
+    answers them, with and without the contact person's data."""
     columns = [APP.c[k] for k in PUBLIC_FIELDS if k in APP.c]
     rows = conn.execute(
         select(*columns, SupportRound.fiscal_year)
@@ -232,17 +237,27 @@ def _store_application_items(conn: Connection, app_ids: list[int]) -> None:
                 "redacted": redacted,
             }
         )
+    return items
+
+
+def _store_application_items(conn: Connection, app_ids: list[int]) -> None:
+    items = application_items(conn, app_ids)
     conn.execute(delete(AI).where(AI.c.application_id.in_(app_ids)))
     if items:
         conn.execute(insert(AI), items)
 
 
-def _store_round_items(conn: Connection, round_ids: list[int]) -> None:
-    """The JSON of rounds and of their summaries, after their figures were stored."""
+def round_items(conn: Connection, round_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``round_item`` rows of these rounds (after their figures were stored)."""
     items = []
     for row in conn.execute(ROUND_QUERY.where(ROUNDS.c.id.in_(round_ids))).all():
         rnd, summary = round_parts(row)
         items.append({"round_id": row.id, "version": row.version, "round": rnd, "summary": summary})
+    return items
+
+
+def _store_round_items(conn: Connection, round_ids: list[int]) -> None:
+    items = round_items(conn, round_ids)
     conn.execute(delete(RI).where(RI.c.round_id.in_(round_ids)))
     if items:
         conn.execute(insert(RI), items)
