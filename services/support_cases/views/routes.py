@@ -1,5 +1,6 @@
 """One call per gateway view: everything a round's views need from this service in one
-request, from the stored case summaries and round figures.
+request, from the stored JSON of the round, its applications and the cases (figures.items)
+and the stored round figures.
 
 - the grant report (cases and round summary), the support candidates (applications and the
   round's targets) and the support round page (applications, round, cases):
