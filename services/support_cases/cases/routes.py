@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic_core import to_json
 
 from services.common.access import staff_only
 from services.common.actor import Actor
@@ -50,7 +49,7 @@ async def list_cases(
         status=status,
         advisor=advisor,
     )
-    return Response(to_json(items), media_type="application/json")
+    return Response(items.encode(), media_type="application/json")
 
 
 @router.get(
