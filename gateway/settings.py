@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     password_memory_kib: int = Field(65536, ge=8)
     password_parallelism: int = Field(4, ge=1)
     api_token_default_days: int = Field(90, ge=1, le=730)
+    # An advisor's assigned municipalities (support_cases), signed into their service tokens
+    # so that training shows them those municipalities' participants' contacts: read once per
+    # user and kept this long (an assignment made or removed shows after at most this).
+    advised_cache_seconds: float = Field(
+        45.0, ge=0, le=300, description="専門家の担当区市町村を保持する秒数 (0 なら毎回読む)"
+    )
     common: CommonSettings = Field(default_factory=CommonSettings)
 
     @model_validator(mode="after")

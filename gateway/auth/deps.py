@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from gateway.actions import is_page
 from gateway.auth import service
+from gateway.auth.advised import with_advised
 from gateway.auth.models import User
 from gateway.templating import render, templates
 from services.common.actor import Actor, Role, bearer_token
@@ -134,6 +135,9 @@ async def check_csrf(request: Request, auth: Auth) -> None:
 async def authenticate(request: Request) -> None:
     """App-wide dependency: sets ``request.state.auth`` and ``request.state.actor``."""
     auth = await _resolve(request)
+    if auth is not None and auth.actor.role == Role.advisor:
+        # the municipalities of the advisor's cases, signed into every service token
+        auth.actor = await with_advised(request.app, auth.actor)
     request.state.auth = auth
     request.state.actor = auth.actor if auth else None
     # The service clients read the acting user from here when a handler passes none, so a

@@ -40,10 +40,10 @@ class TokenSigner:
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self.secret = secret
         self.ttl = ttl_seconds
-        self._cache: dict[tuple[str, str, str, str | None], tuple[float, str]] = {}
+        self._cache: dict[tuple[str, str, str, str | None, tuple[str, ...]], tuple[float, str]] = {}
 
     def token_for(self, actor: Actor) -> str:
-        key = (actor.id, actor.name, actor.role.value, actor.municipality_code)
+        key = (actor.id, actor.name, actor.role.value, actor.municipality_code, actor.advised)
         now = time.time()
         hit = self._cache.get(key)
         if hit and hit[0] > now:

@@ -90,6 +90,12 @@ class SupportCasesClient(ServiceClient):
         params = {k: v for k, v in filters.items() if v is not None} or None
         return await self.get_json("/api/v1/cases", params=params, actor=actor)
 
+    async def advised_municipalities(
+        self, *, actor: Actor | None = None
+    ) -> shapes.AdvisedMunicipalities:
+        """The acting advisor's assigned cases (all but 中止) and their municipality codes."""
+        return await self.get_json("/api/v1/advised-municipalities", actor=actor)
+
     async def applications(
         self, *, actor: Actor | None = None, **filters: Any
     ) -> list[shapes.ApplicationPublic]:

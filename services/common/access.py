@@ -76,8 +76,9 @@ def sees_contact_details(
 
     Coordinators and admins: yes. Municipality staff: for their own municipality only.
     Advisors: for the municipalities whose support case they are assigned to (``advised``:
-    the service that knows the assignments passes them; a service that does not know them
-    passes nothing, and the advisor gets no contact data there). Viewers and API clients: never.
+    a service that does not know the assignments passes ``actor.advised``, the codes the
+    gateway signed into the advisor's token from support_cases; passing nothing shows an
+    advisor no contact data). Viewers and API clients: never.
     The record itself stays readable under the usual rules; only these fields are left out.
     """
     if actor.role in STAFF:

@@ -9,14 +9,20 @@ import hmac
 import json
 import time
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.common.errors import Unauthorized
 
 TOKEN_PREFIX = "bn1"
+
+# At most this many advised municipalities ride in a token (Tokyo has 62 区市町村); the
+# gateway sends no more, a token with more is refused.
+MAX_ADVISED = 64
+
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
 class Role(StrEnum):
@@ -29,12 +35,19 @@ class Role(StrEnum):
 
 
 class Actor(BaseModel):
-    """Who is acting. ``municipality_code`` is set for municipality staff only."""
+    """Who is acting. ``municipality_code`` is set for municipality staff only; ``advised``
+    for advisors only: the municipality codes of the support cases they are assigned to
+    (the gateway reads them from support_cases; the token carries them signed, as ``adv``)."""
 
     id: str = Field(min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=200)
     role: Role
     municipality_code: str | None = Field(None, pattern=r"^\d{6}$")
+    advised: tuple[MunicipalityCode, ...] = Field(
+        default=(),
+        max_length=MAX_ADVISED,
+        description="専門家 (advisor) が担当する支援事例の区市町村コード (連絡先の閲覧範囲)",
+    )
 
     @property
     def label(self) -> str:
@@ -62,9 +75,11 @@ def _unb64(text: str) -> bytes:
 def mint_token(
     secret: str, actor: Actor, *, ttl_seconds: int = 300, now: float | None = None
 ) -> str:
-    """Sign ``actor`` for ``ttl_seconds``: ``bn1.<payload>.<hmac-sha256>``."""
+    """Sign ``actor`` for ``ttl_seconds``: ``bn1.<payload>.<hmac-sha256>``. An advisor's
+    advised municipalities go in as ``adv`` (sorted, only when there are any: a token without
+    the claim means none, as the tokens minted before the claim existed)."""
     issued = int(now if now is not None else time.time())
-    payload = {
+    payload: dict[str, object] = {
         "sub": actor.id,
         "name": actor.name,
         "role": actor.role.value,
@@ -72,6 +87,10 @@ def mint_token(
         "iat": issued,
         "exp": issued + ttl_seconds,
     }
+    if actor.advised and actor.role == Role.advisor:
+        if len(actor.advised) > MAX_ADVISED:
+            raise ValueError(f"advised: at most {MAX_ADVISED} municipalities")
+        payload["adv"] = sorted(set(actor.advised))
     body = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
     signing_input = f"{TOKEN_PREFIX}.{body}".encode()
     sig = _b64(hmac.new(secret.encode(), signing_input, hashlib.sha256).digest())
@@ -101,14 +120,18 @@ def verify_token(secret: str, token: str, *, now: float | None = None, leeway: i
         raise Unauthorized("トークンの有効期限が切れています")
     if iat > t + leeway:
         raise Unauthorized("トークンの発行時刻が未来です")
+    advised = payload.get("adv") or ()
+    if not isinstance(advised, list | tuple) or (advised and payload.get("role") != "advisor"):
+        raise Unauthorized("トークンの担当区市町村 (adv) が正しくありません")
     try:
         return Actor(
             id=payload["sub"],
             name=payload["name"],
             role=payload["role"],
             municipality_code=payload.get("muni"),
+            advised=tuple(advised),
         )
-    except (KeyError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise Unauthorized("トークンの内容が正しくありません") from exc
 
 

@@ -42,6 +42,26 @@ async def advisor_id_of(session: AsyncSession, actor: Actor) -> int | None:
     return row
 
 
+async def advised_municipalities(
+    session: AsyncSession, actor: Actor
+) -> tuple[int | None, list[int], list[str]]:
+    """The advisor record of an advisor actor, the cases they are assigned to (all but 中止)
+    and those cases' municipality codes (sorted, unique): the circle whose personal data an
+    advisor may see (services.common.access.sees_contact_details). Nothing for other roles."""
+    adv = await advisor_id_of(session, actor)
+    if adv is None:
+        return None, [], []
+    rows = (
+        await session.exec(
+            select(SupportCase.id, SupportCase.municipality_code)
+            .join(CaseAdvisor, CaseAdvisor.case_id == SupportCase.id)  # type: ignore[arg-type]
+            .where(CaseAdvisor.advisor_id == adv, SupportCase.status != CaseStatus.cancelled)
+            .order_by(SupportCase.id)
+        )
+    ).all()
+    return adv, [i for i, _ in rows if i is not None], sorted({c for _, c in rows})
+
+
 async def visible_case_ids(session: AsyncSession, actor: Actor) -> set[int] | None:
     """The ids of the cases the actor may see; None means all of them."""
     if is_staff(actor) or actor.role in READ_ONLY:

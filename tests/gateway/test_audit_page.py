@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common import clock
 from services.common.actor import Actor, get_actor
 from services.common.app import create_service_app
 from services.common.audit import audit_table
@@ -131,7 +131,7 @@ class TestAuditPage:
         assert "title : 初版 → 改訂版" in newest
         assert "テスト coordinator (u-coordinator)" in oldest and "作成" in oldest
         assert "title : — → 初版" in oldest and f"Memo {memo['id']}" in oldest
-        today = date.today()
+        today = clock.today()  # Tokyo: after 15:00 UTC it is already tomorrow there
         assert f"{today.month}月{today.day}日" in newest, "the time is a Japanese date"
 
     async def test_filters_reach_every_service(
@@ -147,7 +147,7 @@ class TestAuditPage:
         r = await gw.get("/admin/audit", params={"actor_id": "u-admin"})
         rows = [row for row in _rows(r.text) if "研修" in row]
         assert len(rows) == 1 and "二件目" in rows[0]
-        today = date.today().isoformat()
+        today = clock.today()  # Tokyo: after 15:00 UTC it is already tomorrow there.isoformat()
         r = await gw.get("/admin/audit", params={"since": today, "until": today})
         assert len([row for row in _rows(r.text) if "研修" in row]) == 2
         r = await gw.get("/admin/audit", params={"until": "2020-03-31"})

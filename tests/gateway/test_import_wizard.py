@@ -625,11 +625,18 @@ class TestExpiry:
             fid = (await shipped(c))["suishin-municipality-2023"]
         uid = await upload(gateway, "items", "items.csv", ITEMS_SJIS, framework_id=fid)
         assert (await gateway.get(f"/imports/u/{uid}", headers=HTML)).status_code == 200
-        # two hours later (moved on the row: the login session has its own, shorter, idle limit)
+        # two hours later (moved on the row: the login session has its own, shorter, idle limit;
+        # both instants move, the database keeps expiry after creation)
         async with gateway.app.state.db.engine.begin() as conn:
             await conn.execute(
-                text("UPDATE import_upload SET expires_at = :at WHERE id = :id"),
-                {"at": clock.now() - timedelta(minutes=1), "id": uid},
+                text(
+                    "UPDATE import_upload SET created_at = :made, expires_at = :at WHERE id = :id"
+                ),
+                {
+                    "made": clock.now() - timedelta(hours=2, minutes=1),
+                    "at": clock.now() - timedelta(minutes=1),
+                    "id": uid,
+                },
             )
         gone = await gateway.get(f"/imports/u/{uid}", headers=HTML)
         assert gone.status_code == 404 and "期限" in gone.text

@@ -162,3 +162,48 @@ class TestExport:
         ]
         assert back.json() == {"written": 3}
         assert after == before
+
+
+class TestNationalImport:
+    async def test_an_import_of_more_cells_than_one_batch_writes_every_cell(self, indicators):
+        """Every municipality × 12 items (20,892 cells): more than one batch of the SQLite
+        upsert (20,000 rows, built one batch at a time), all written with their points."""
+        from services.common.registry import get_registry
+
+        codes = sorted(get_registry().municipalities)
+        items = [f"i{n:02d}" for n in range(12)]
+        doc = {
+            "code": "test-nation",
+            "name": "全国テスト体系",
+            "grant": "suishin",
+            "level": "municipality",
+            "grant_fy": 2020,
+            "evaluation_fy": 2019,
+            "max_points": 120,
+            "categories": [
+                {
+                    "code": "A",
+                    "name": "区分A",
+                    "max_points": 120,
+                    "items": [{"code": i, "text": f"指標{i}", "max_points": 10} for i in items],
+                }
+            ],
+        }
+        lines = ["entity_code," + ",".join(items)]
+        expected = {}
+        for k, code in enumerate(codes):
+            points = [(k + n) % 11 for n in range(len(items))]
+            lines.append(code + "," + ",".join(map(str, points)))
+            expected.update({(code, i): p for i, p in zip(items, points, strict=True)})
+        async with indicators.client() as c:
+            r = await c.post("/api/v1/frameworks", json=doc)
+            assert r.status_code == 201, r.text
+            fid = r.json()["id"]
+            r = await c.post(
+                f"/api/v1/frameworks/{fid}/scores/import",
+                files={"file": ("nation.csv", "\n".join(lines).encode())},
+            )
+            written = await cells(c, fid)
+        assert r.status_code == 200, r.text
+        assert r.json() == {"written": len(codes) * 12} and len(codes) * 12 > 20_000
+        assert {(e, i): p for e, i, p in written} == expected

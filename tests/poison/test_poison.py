@@ -2,7 +2,10 @@
 document, gets each control character, a 10,000-character string, emoji, combining marks and
 half-width katakana. Each write answers 2xx or 422 (a control character always 422, naming the
 field); afterwards every read and export that answered 2xx before the poisoning still answers
-2xx. Runs on SQLite and, in the PostgreSQL pass, on PostgreSQL.
+2xx, and every record a poisoned write stored (at the ids the writes answered, not fixed ones)
+is read and exported: its own read, its parent's and its list answer 2xx, what hangs under it
+(an export, its scores, a survey summary) 2xx or 404, nothing 5xx. Runs on SQLite and, in the
+PostgreSQL pass, on PostgreSQL.
 
 The writes start from the demo data: a PATCH sends the record's current version and the one
 poisoned field (PATCH semantics: the rest stays); a POST or PUT starts from the operation's
@@ -479,9 +482,12 @@ async def read_all(c: httpx.AsyncClient, doc: dict[str, Any]) -> dict[str, int]:
 
 
 async def poison(
-    service, c: httpx.AsyncClient, without_base: list[str]
+    service, c: httpx.AsyncClient, without_base: list[str], records: set[str] | None = None
 ) -> tuple[int, int, list[str], list[str]]:
+    """Poison every write; the URL of each record a poisoned write stored goes to ``records``."""
     doc = (await c.get("/openapi.json")).json()
+    gets = _gets(doc)
+    records = set() if records is None else records
     poisoned = skipped = 0
     failures: list[str] = []
     seen_ok: list[str] = []
@@ -531,6 +537,7 @@ async def poison(
                         )
                     elif r.status_code < 300:
                         seen_ok.append(f"{method.upper()} {url} {name}={label}")
+                        records.add(await _record_url(c, gets, method, url, r))
                         body = _next_version(method, body, r)
             nested = NESTED.get(f"{method.upper()} {path}")
             if nested is None:
@@ -556,8 +563,134 @@ async def poison(
                     )
                 elif r.status_code < 300:
                     seen_ok.append(f"{method.upper()} {url} {name}[…]={label}")
+                    records.add(await _record_url(c, gets, method, url, r))
                     body = _next_version(method, body, r)
     return poisoned, skipped, failures, seen_ok
+
+
+def _rx(template: str, op: dict[str, Any]) -> re.Pattern[str]:
+    """A path template as a pattern: each parameter one segment, digits where it is an
+    integer (so that /regional/imports is no /regional/{fiscal_year})."""
+    integers = {
+        p["name"]
+        for p in op.get("parameters", [])
+        if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+    }
+    parts = PARAM.split(template)  # literal, name, literal, name, ..., literal
+    return re.compile(
+        "".join(
+            re.escape(p) if i % 2 == 0 else (r"-?\d+" if p in integers else "[^/]+")
+            for i, p in enumerate(parts)
+        )
+        + "$"
+    )
+
+
+def _gets(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every GET operation of the API: path template → operation."""
+    return {
+        path: item["get"]
+        for path, item in doc["paths"].items()
+        if path.startswith("/api/") and "get" in item
+    }
+
+
+async def _record_url(
+    c: httpx.AsyncClient, gets: dict[str, dict[str, Any]], method: str, url: str, r: httpx.Response
+) -> str:
+    """Where the record a successful write stored is read. A PUT or PATCH wrote at its URL. A
+    POST answered the new record's id: read where a GET answers that same id, under the URL
+    written to or under a shorter part of it (a copy: /frameworks/{id}/copy answers a framework
+    of /frameworks/{id}); else the nearest GET at the URL written to or a part of it that holds
+    the id (a list, a case's tree); else the URL written to (read through what hangs under it
+    and under its parents: a survey answer in its session's summary)."""
+    data = r.json() if r.content and "json" in r.headers.get("content-type", "") else None
+    ident = data.get("id") if isinstance(data, dict) else None
+    if method != "post" or ident is None:
+        return url
+    segments = url.split("/")
+    for keep in range(len(segments), 2, -1):
+        candidate = "/".join([*segments[:keep], str(ident)])
+        if not any(_rx(t, op).match(candidate) for t, op in gets.items()):
+            continue
+        read = await c.get(candidate)
+        if read.status_code == 200 and isinstance(read.json(), dict):
+            if read.json().get("id") == ident:
+                return candidate
+    for keep in range(len(segments), 2, -1):
+        at = "/".join(segments[:keep])
+        if not any(_rx(t, op).match(at) for t, op in gets.items()):
+            continue
+        read = await c.get(at)
+        if read.status_code == 200 and _holds(read.json(), ident):
+            return at
+    return url  # no GET shows it by id (a survey answer): the reads under the URL and its parents
+
+
+def _holds(data: Any, ident: Any) -> bool:
+    """Whether a read answer holds a record of that id (anywhere in it)."""
+    if isinstance(data, dict):
+        return data.get("id") == ident or any(_holds(v, ident) for v in data.values())
+    if isinstance(data, list):
+        return any(_holds(v, ident) for v in data)
+    return False
+
+
+def record_reads(
+    doc: dict[str, Any], records: set[str]
+) -> list[tuple[str, str, dict[str, Any], bool]]:
+    """Every read and export of the written records: (record, URL, query, whole) for each GET
+    at the record's URL or at a part of it (its parent record, its list: ``whole``), and each
+    GET under it or under its parents (its export, its scores, …; integer parameters match
+    digits only); the rest of the path and the required query parameters from VALUES (a read
+    that needs anything else is left out)."""
+    out = []
+    for template, op in _gets(doc).items():
+        query = [
+            p["name"] for p in op.get("parameters", []) if p.get("required") and p["in"] == "query"
+        ]
+        if any(q not in VALUES for q in query):
+            continue
+        segments = template.split("/")
+        for keep in range(len(segments), 2, -1):
+            head, rest = "/".join(segments[:keep]), "/".join(segments[keep:])
+            if any(n not in VALUES for n in PARAM.findall(rest)):
+                continue
+            rx = _rx(head, op)
+            for record in sorted(records):
+                parts = record.split("/")
+                for upto in range(len(parts), 2, -1):
+                    at = "/".join(parts[:upto])
+                    if not rx.match(at) or (rest and not PARAM.search(head)):
+                        continue
+                    combos: list[dict[str, Any]] = [{}]
+                    for name in [*PARAM.findall(rest), *query]:
+                        combos = [{**c, name: v} for c in combos for v in VALUES[name]]
+                    for combo in combos:
+                        tail = PARAM.sub(lambda m, combo=combo: str(combo[m.group(1)]), rest)
+                        url = at + ("/" + tail if tail else "")
+                        out.append((record, url, {n: combo[n] for n in query}, not rest))
+    return out
+
+
+async def read_records(
+    c: httpx.AsyncClient, doc: dict[str, Any], records: set[str]
+) -> tuple[int, list[str]]:
+    """Read and export every record the poisoned writes stored: none answers 5xx; the record
+    itself, its parent and its list answer 2xx; what hangs under it (an export, its scores, a
+    year's evaluation) answers 2xx or 404 (nothing of that kind for it yet). A record without
+    any read fails. Returns the number of reads and what went wrong."""
+    reads = record_reads(doc, records)
+    failures = [f"{r}: no read of it" for r in sorted(set(records) - {x for x, *_ in reads})]
+    done: set[tuple[str, str]] = set()
+    for _, url, params, whole in reads:
+        if (url, str(params)) in done:  # a parent or a list read for several records
+            continue
+        done.add((url, str(params)))
+        r = await c.get(url, params=params)
+        if r.status_code >= 500 or r.status_code >= 300 and (whole or r.status_code != 404):
+            failures.append(f"GET {url} {params or ''}: {r.status_code} {r.text[:160]}")
+    return len(done), failures
 
 
 def _next_version(method: str, body: dict[str, Any], r: httpx.Response) -> dict[str, Any]:
@@ -615,8 +748,10 @@ async def test_poison_every_text_field(name: str, demo) -> None:  # type: ignore
         doc = (await c.get("/openapi.json")).json()
         before = await read_all(c, doc)
         without_base: list[str] = []
-        poisoned, skipped, failures, seen_ok = await poison(service, c, without_base)
+        records: set[str] = set()
+        poisoned, skipped, failures, seen_ok = await poison(service, c, without_base, records)
         after = await read_all(c, doc)
+        record_count, record_failures = await read_records(c, doc, records)
     broken = [
         f"GET {u}: {before[u]} → {after.get(u)}"
         for u in before
@@ -627,9 +762,12 @@ async def test_poison_every_text_field(name: str, demo) -> None:  # type: ignore
     print(
         f"{name}: {poisoned} write operations poisoned, {skipped} without a usable base, "
         f"{len(seen_ok)} allowed values stored, {len(before)} reads checked "
-        f"({readable} answered 2xx before)"
+        f"({readable} answered 2xx before), {len(records)} records written read and exported "
+        f"at {record_count} URLs"
     )
     assert poisoned >= 3, (poisoned, skipped)
     assert not without_base, without_base  # every write with a text field has its base
     assert not failures, "\n".join(failures[:40])
     assert not broken and not errors, "\n".join((broken + errors)[:40])
+    assert records, "no poisoned write stored a record"
+    assert not record_failures, "\n".join(record_failures[:40])

@@ -222,6 +222,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "PATCH /api/v1/advisors/{advisor_id}": "staff",
         # the case of 八王子市: its municipality and its advisor read it
         "GET /api/v1/cases": READ,
+        # the acting advisor's assigned municipalities (the gateway signs them into the token);
+        # every other role reads an empty list
+        "GET /api/v1/advised-municipalities": READ,
         "POST /api/v1/cases": "staff",
         "GET /api/v1/cases/{case_id}": READ_OWN,
         "PATCH /api/v1/cases/{case_id}": "staff",

@@ -1,10 +1,11 @@
 """Privacy rules (README, roles table), enforced in the services themselves:
 
 - personal data — an applicant's contact person (name, e-mail, phone) in support_cases, a
-  training participant's e-mail address — is visible only to coordinators, admins and the
-  municipality it belongs to (and advisors of that municipality's case where the service knows
-  the assignments); viewers, API clients and advisors elsewhere get the records without it,
-  in the JSON and in the exports (CSV, XLSX);
+  training participant's e-mail address — is visible only to coordinators, admins, the
+  municipality it belongs to and advisors of that municipality's case (training: by the
+  municipalities the gateway signs into the advisor's token, see
+  tests/training/test_contact_details.py); viewers, API clients and advisors elsewhere get the
+  records without it, in the JSON and in the exports (CSV, XLSX);
 - published indicator scores of every municipality are readable by every signed-in role.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -166,6 +168,67 @@ async def test_a_viewer_sees_the_participants_page_without_emails(
         f"/training/sessions/{session_id}", headers={"Accept": "text/html"}
     )
     assert page.status_code == 200 and ".example.lg.jp" in page.text
+
+
+async def _session_of_own_and_others(h: ServiceHarness) -> tuple[int, set[str]]:
+    """A demo session with live registrations of 八王子市 and of other municipalities: its id
+    and all the municipalities registered."""
+    async with h.client() as c:
+        regs = (await c.get("/api/v1/registrations")).json()
+    by_session: dict[int, set[str]] = {}
+    for r in regs:
+        if r["status"] != "cancelled":
+            by_session.setdefault(r["session_id"], set()).add(r["municipality_code"])
+    return next((s, c) for s, c in by_session.items() if OWN in c and len(c) > 1)
+
+
+def _shown(text: str) -> set[str]:
+    """The municipalities whose participants' e-mail addresses (demo: …@<code>.example.lg.jp)
+    appear in ``text``."""
+    return set(re.findall(r"@(\d{6})\.example\.lg\.jp", text))
+
+
+async def test_the_advisor_of_a_case_sees_its_participants_contacts_through_the_gateway(
+    demo: dict[str, ServiceHarness], gateway_factory: GatewayFactory
+) -> None:
+    """The matrix's advisor (assigned to 八王子市's case in support_cases) logs in: the gateway
+    signs 八王子市 into their service tokens, and training shows them the e-mail addresses of
+    八王子市's participants and of no other municipality, on the page and in the participants
+    export; the advisor of another municipality's case sees none of 八王子市's."""
+    from tests.conftest import gateway_user, log_in
+    from tests.security.test_matrix import service_params
+
+    session_id, registered = await _session_of_own_and_others(demo["training"])
+    support = await service_params("support_cases", demo["support_cases"])
+    async with demo["support_cases"].client() as c:
+        cases = (await c.get("/api/v1/cases")).json()
+        own_case_advisors = {
+            a["id"] for case in cases if case["municipality_code"] == OWN for a in case["advisors"]
+        }
+        # an advisor of another case only (demo: 世田谷区's)
+        other_id, other_code = next(
+            (a["id"], case["municipality_code"])
+            for case in cases
+            for a in case["advisors"]
+            if a["id"] not in own_case_advisors
+        )
+        other_login = (await c.get(f"/api/v1/advisors/{other_id}")).json()["actor_id"]
+    seen: dict[str, tuple[str, str]] = {}
+    for login in (support["advisor_actor_id"], other_login):
+        client = await gateway_factory(role=None)
+        await gateway_user(client.app, "advisor", login=login)
+        assert (await log_in(client, login)).status_code == 303
+        page = await client.get(f"/training/sessions/{session_id}", headers={"Accept": "text/html"})
+        assert page.status_code == 200, page.text[:300]
+        export = await client.get(f"/training/sessions/{session_id}/files/participants.csv")
+        assert export.status_code == 200, export.text[:300]
+        seen[login] = (page.text, export.content.decode("utf-8-sig"))
+    for text in seen[support["advisor_actor_id"]]:
+        assert _shown(text) == {OWN}, _shown(text)
+    page, export = seen[other_login]
+    assert "（非表示）" in page
+    for text in (page, export):
+        assert _shown(text) == ({other_code} & registered), (other_code, _shown(text))
 
 
 async def test_published_scores_of_every_municipality_are_readable_by_every_role(

@@ -24,6 +24,7 @@ from services.support_cases.cases.models import (
     CaseTransition,
     SupportCase,
 )
+from services.support_cases.figures import service as figures
 from services.support_cases.figures.models import CaseSummary, RoundFigures
 from services.support_cases.roadmaps.models import RoadmapItem
 from services.support_cases.rounds.models import Application, SupportRound
@@ -172,11 +173,39 @@ async def stored(engine: Any) -> tuple[dict[int, tuple], dict[int, tuple]]:
     return cs, rf
 
 
+def _items_from_scratch(conn: Any) -> list[dict[Any, dict[str, Any]]]:
+    """The stored JSON items (case_item, application_item, round_item) computed anew from the
+    records (the round items from the round figures, checked on their own)."""
+    case_ids = list(conn.execute(select(SupportCase.id)).scalars())
+    app_ids = list(conn.execute(select(Application.id)).scalars())
+    round_ids = list(conn.execute(select(SupportRound.id)).scalars())
+    rows = figures._case_rows(conn, case_ids) if case_ids else []
+    return [
+        {r["case_id"]: r for r in (figures.case_items(conn, rows) if rows else [])},
+        {r["application_id"]: r for r in figures.application_items(conn, app_ids)},
+        {r["round_id"]: r for r in figures.round_items(conn, round_ids)},
+    ]
+
+
+async def check_items(engine: Any, step: str) -> None:
+    async with engine.connect() as conn:
+        expected = await conn.run_sync(_items_from_scratch)
+        got = [
+            {r[0]: dict(r._mapping) for r in (await conn.execute(select(t))).all()}
+            for t in (figures.CI, figures.AI, figures.RI)
+        ]
+    for name, g, e in zip(
+        ("case_item", "application_item", "round_item"), got, expected, strict=True
+    ):
+        assert g == e, f"{name} after {step}"
+
+
 async def check(h: Any, c: Any, step: str) -> None:
     exp_cases, exp_rounds = await from_scratch(h.db.engine)
     got_cases, got_rounds = await stored(h.db.engine)
     assert got_cases == exp_cases, f"case_summary after {step}"
     assert got_rounds == exp_rounds, f"round_figures after {step}"
+    await check_items(h.db.engine, step)
     listed = {x["id"]: x for x in (await c.get("/api/v1/cases")).json()}
     for cid, row in exp_cases.items():
         item = listed[cid]

@@ -7,6 +7,7 @@ from tests.support_cases.factories import (
     FY,
     NEIGHBOUR,
     TODAY,
+    TOWN,
     WARD,
     add_node,
     add_visit,
@@ -136,3 +137,42 @@ class TestReadOnlyRoles:
         async with support_cases.client(role="") as anon:
             r = await anon.get("/api/v1/cases")
         assert r.status_code == 401
+
+
+class TestAdvisedMunicipalities:
+    """GET /api/v1/advised-municipalities: what the gateway signs into an advisor's token."""
+
+    async def test_an_advisor_gets_the_municipalities_of_their_cases(
+        self, support_cases, cases
+    ) -> None:
+        async with support_cases.client("advisor") as c:
+            body = await ok(await c.get("/api/v1/advised-municipalities"))
+        assert body == {
+            "advisor_id": cases["mine"]["id"],
+            "case_ids": [cases["city"]["id"]],
+            "municipality_codes": [CITY],  # not the observer's, not the other advisor's case
+        }
+
+    async def test_a_second_case_adds_its_municipality_and_a_cancelled_one_drops_it(
+        self, support_cases, cases
+    ) -> None:
+        async with support_cases.client() as c:
+            town = await make_case(c, TOWN, advisor_ids=[cases["mine"]["id"]])
+        async with support_cases.client("advisor") as c:
+            body = await ok(await c.get("/api/v1/advised-municipalities"))
+        assert body["municipality_codes"] == sorted([CITY, TOWN])
+        assert body["case_ids"] == sorted([cases["city"]["id"], town["id"]])
+        async with support_cases.client() as c:
+            await ok(await advance(c, town["id"], "中止", "担当者の異動で継続が困難"))
+        async with support_cases.client("advisor") as c:
+            body = await ok(await c.get("/api/v1/advised-municipalities"))
+        assert body["municipality_codes"] == [CITY]
+
+    @pytest.mark.parametrize(
+        "role, municipality",
+        [("coordinator", None), ("admin", None), ("municipality", CITY), ("viewer", None)],
+    )
+    async def test_other_roles_get_nothing(self, support_cases, cases, role, municipality) -> None:
+        async with support_cases.client(role, municipality) as c:
+            body = await ok(await c.get("/api/v1/advised-municipalities"))
+        assert body == {"advisor_id": None, "case_ids": [], "municipality_codes": []}

@@ -41,12 +41,13 @@ class AcrossRow(TypedDict):
 
 
 class Actor(TypedDict):
-    "Who is acting. ``municipality_code`` is set for municipality staff only."
+    "Who is acting. ``municipality_code`` is set for municipality staff only; ``advised``"
 
     id: str
     name: str
     role: Role
     municipality_code: NotRequired[str | None]
+    advised: NotRequired[list[str]]
 
 
 class AllocationRow(TypedDict):

@@ -9,12 +9,21 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 
 class Actor(TypedDict):
-    "Who is acting. ``municipality_code`` is set for municipality staff only."
+    "Who is acting. ``municipality_code`` is set for municipality staff only; ``advised``"
 
     id: str
     name: str
     role: Role
     municipality_code: NotRequired[str | None]
+    advised: NotRequired[list[str]]
+
+
+class AdvisedMunicipalities(TypedDict):
+    "The acting advisor's assigned cases (all but 中止) and their municipalities."
+
+    advisor_id: NotRequired[int | None]
+    case_ids: NotRequired[list[int]]
+    municipality_codes: NotRequired[list[str]]
 
 
 class AdvisorCreate(TypedDict):
@@ -622,6 +631,7 @@ class YearSummary(TypedDict):
 
 # Each JSON operation's answer (2xx), as the annotation a client method declares.
 RESPONSES: dict[str, str] = {
+    "GET /api/v1/advised-municipalities": "AdvisedMunicipalities",
     "GET /api/v1/advisors": "list[AdvisorPublic]",
     "POST /api/v1/advisors": "AdvisorPublic",
     "GET /api/v1/advisors/{advisor_id}": "AdvisorPublic",

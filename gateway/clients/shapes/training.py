@@ -9,12 +9,13 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
 
 class Actor(TypedDict):
-    "Who is acting. ``municipality_code`` is set for municipality staff only."
+    "Who is acting. ``municipality_code`` is set for municipality staff only; ``advised``"
 
     id: str
     name: str
     role: Role
     municipality_code: NotRequired[str | None]
+    advised: NotRequired[list[str]]
 
 
 class AttendanceBulk(TypedDict):

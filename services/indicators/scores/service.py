@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -93,26 +95,33 @@ async def upsert_cells(
     fw = tree.framework
     # Plain locals: ORM attribute reads per cell cost a noticeable part of a bulk import.
     fw_id, ev_fy, gr_fy, now, who = fw.id, fw.evaluation_fy, fw.grant_fy, utcnow(), actor.label
-    records = [(fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells]
     fw.updated_at = now
     # the results read models of this framework are refreshed before the transaction commits
     readmodels.mark(session, fw_id, entities={c.entity_code for c in cells})
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
     if dialect == "postgresql":
+        records = [
+            (fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells
+        ]
         await _copy_upsert(session, records)
     else:
-        await _sqlite_upsert(session, records)
+        # The rows one batch at a time (_sqlite_upsert): a national import's 174,100 rows
+        # built at once, as tuples and then as parameter dicts, were most of the process's
+        # peak memory.
+        await _sqlite_upsert(
+            session,
+            ((fw_id, c.entity_code, c.item_id, c.points, ev_fy, gr_fy, now, who) for c in cells),
+        )
     if fw.level == Level.municipality:
         # the prefecture's deduction item follows the municipal results (compute on write)
         from services.indicators.scores.deduction import refresh
 
         await refresh(session, fw)
-    return len(records)
+    return len(cells)
 
 
-async def _sqlite_upsert(session: AsyncSession, records: list[tuple[Any, ...]]) -> None:
+async def _sqlite_upsert(session: AsyncSession, records: Iterable[tuple[Any, ...]]) -> None:
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
-    values = [dict(zip(COLUMNS, r, strict=True)) for r in records]
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = Score.__table__  # type: ignore[attr-defined]
     stmt = insert(table)
@@ -126,9 +135,11 @@ async def _sqlite_upsert(session: AsyncSession, records: list[tuple[Any, ...]]) 
             "updated_by": stmt.excluded.updated_by,
         },
     )
-    batch = 20_000
-    for start in range(0, len(values), batch):
-        await (await session.connection()).execute(stmt, values[start : start + batch])
+    # The parameter dicts one batch at a time (see upsert_cells).
+    rows = iter(records)
+    while values := [dict(zip(COLUMNS, r, strict=True)) for r in islice(rows, 20_000)]:
+        await (await session.connection()).execute(stmt, values)
+        del values
 
 
 COLUMNS = (

@@ -188,6 +188,18 @@ class CaseListItem(SQLModel):
     indicator_item_codes: list[str] = []
 
 
+class AdvisedMunicipalities(SQLModel):
+    """The acting advisor's assigned cases (all but 中止) and their municipalities."""
+
+    advisor_id: int | None = Field(
+        default=None, description="専門家ID (利用者が専門家として登録されていなければ null)"
+    )
+    case_ids: list[int] = Field(default_factory=list, description="担当する支援事例 (中止を除く)")
+    municipality_codes: list[str] = Field(
+        default_factory=list, description="担当する支援事例の区市町村コード (重複なし、昇順)"
+    )
+
+
 class CasePublic(CaseListItem):
     background: str
     results: str

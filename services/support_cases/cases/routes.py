@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic_core import to_json
 
 from services.common.access import staff_only
 from services.common.actor import Actor
+from services.support_cases.access import advised_municipalities
 from services.support_cases.cases import service
 from services.support_cases.cases.models import (
+    AdvisedMunicipalities,
     CaseCreate,
     CaseListItem,
     CasePublic,
@@ -48,7 +49,25 @@ async def list_cases(
         status=status,
         advisor=advisor,
     )
-    return Response(to_json(items), media_type="application/json")
+    return Response(items.encode(), media_type="application/json")
+
+
+@router.get(
+    "/advised-municipalities",
+    response_model=AdvisedMunicipalities,
+    summary="専門家が担当する支援事例の区市町村 (連絡先の閲覧範囲)",
+    description=(
+        "利用者が専門家 (advisor) なら、割り当てられた支援事例 (中止を除く) とその区市町村"
+        "コードを返す。ゲートウェイはこれをサービス呼び出しのトークンに署名して載せ、"
+        "研修サービスは担当区市町村の受講者の連絡先だけを専門家に見せる。"
+        "専門家以外の利用者には空の一覧を返す。"
+    ),
+)
+async def list_advised_municipalities(
+    session: Session, actor: CurrentActor
+) -> AdvisedMunicipalities:
+    adv, case_ids, codes = await advised_municipalities(session, actor)
+    return AdvisedMunicipalities(advisor_id=adv, case_ids=case_ids, municipality_codes=codes)
 
 
 @router.post(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func
+from pydantic_core import from_json, to_json
+from sqlalchemy import Text, cast, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,7 +31,8 @@ from services.support_cases.cases.models import (
     TransitionRequest,
 )
 from services.support_cases.deps import today_jst
-from services.support_cases.figures.models import CaseSummary
+from services.support_cases.figures.items import case_json, list_item
+from services.support_cases.figures.models import CaseItem, CaseSummary
 from services.support_cases.figures.service import keep
 from services.support_cases.reports.models import ReportLessons
 from services.support_cases.roadmaps.models import Initiative, ItemStatus, RoadmapItem
@@ -165,7 +166,7 @@ async def create_case(session: AsyncSession, *, actor: Actor, body: CaseCreate) 
         )
     )
     await session.flush()
-    await keep(session, cases=[case.id])  # type: ignore[list-item]
+    await keep(session, cases=[case.id], applications=[app.id])  # type: ignore[list-item]
     return await case_public(session, case)
 
 
@@ -323,66 +324,30 @@ async def transition(
     return await case_public(session, case)
 
 
-# The columns a list item reads: the case's own and its stored summary (one row each).
+# The columns a list item reads: the case's own and its stored summary (one row each), as
+# table columns: a statement of plain columns runs as Core, without the ORM's result layer.
+_SC = SupportCase.__table__  # type: ignore[attr-defined]
+_CSUM = CaseSummary.__table__  # type: ignore[attr-defined]
 _CASE_COLUMNS = (
-    SupportCase.id,
-    SupportCase.municipality_code,
-    SupportCase.theme,
-    SupportCase.status,
-    SupportCase.version,
-    SupportCase.fiscal_year,
-    SupportCase.round_id,
-    SupportCase.coordinator,
-    SupportCase.indicator_item_codes,
+    _SC.c.id,
+    _SC.c.municipality_code,
+    _SC.c.theme,
+    _SC.c.status,
+    _SC.c.version,
+    _SC.c.fiscal_year,
+    _SC.c.round_id,
+    _SC.c.coordinator,
+    _SC.c.indicator_item_codes,
 )
 _SUMMARY_COLUMNS = (
-    CaseSummary.advisors,
-    CaseSummary.observers,
-    CaseSummary.visit_dates,
-    CaseSummary.advisor_hours,
-    CaseSummary.roadmap_items,
-    CaseSummary.roadmap_items_done,
-    CaseSummary.status_changed_at,
+    _CSUM.c.advisors,
+    _CSUM.c.observers,
+    _CSUM.c.visit_dates,
+    _CSUM.c.advisor_hours,
+    _CSUM.c.roadmap_items,
+    _CSUM.c.roadmap_items_done,
+    _CSUM.c.status_changed_at,
 )
-
-
-def _list_item(row: Any, today: date, reg: Any) -> dict[str, Any]:
-    """A list item's fields from one row of ``_CASE_COLUMNS + _SUMMARY_COLUMNS`` (the
-    summary's columns are None when the case has no summary row yet); ``_ITEMS`` validates
-    a whole list in one call."""
-    (cid, code, theme, status, version, fy, round_id, coordinator, item_codes,
-     advisors, observers, visit_dates, hours, n_items, done, changed) = row  # fmt: skip
-    m = reg.get(code)
-    dates = [date.fromisoformat(d) for d in visit_dates or ()]
-    past = [d for d in dates if d <= today]
-    future = [d for d in dates if d > today]
-    n_items, done = n_items or 0, done or 0
-    return {
-        "id": cid,
-        "municipality_code": code,
-        "theme": theme,
-        "status": status,
-        "advisors": [
-            {"id": a["id"], "name": a["name"], "affiliation": a.get("affiliation") or ""}
-            for a in advisors or ()
-        ],
-        "visits_count": len(dates),
-        "version": version,
-        "municipality_name": m.name if m else code,
-        "region_class": m.region_class if m else None,
-        "fiscal_year": fy,
-        "round_id": round_id,
-        "coordinator": coordinator,
-        "observers": list(observers or ()),
-        "last_visit_date": max(past) if past else None,
-        "next_visit_date": min(future) if future else None,
-        "advisor_hours": round(float(hours or 0.0), 2),
-        "roadmap_items": n_items,
-        "roadmap_items_done": done,
-        "roadmap_progress": round(done / n_items, 4) if n_items else None,
-        "status_changed_at": changed,
-        "indicator_item_codes": list(item_codes or ()),
-    }
 
 
 _ITEMS: TypeAdapter[list[CaseListItem]] = TypeAdapter(list[CaseListItem])
@@ -393,10 +358,16 @@ def _items_query(*where: Any) -> Any:
     read as entities cost more than everything else of the request)."""
     return (
         select(*_CASE_COLUMNS, *_SUMMARY_COLUMNS)
-        .outerjoin(CaseSummary, col(CaseSummary.case_id) == SupportCase.id)
+        .select_from(_SC.outerjoin(_CSUM, _CSUM.c.case_id == _SC.c.id))
         .where(*where)
-        .order_by(SupportCase.fiscal_year, SupportCase.municipality_code)
+        .order_by(_SC.c.fiscal_year, _SC.c.municipality_code)
     )
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    """The rows of a Core statement, on the session's connection (and transaction)."""
+    conn = await session.connection()
+    return list((await conn.execute(stmt)).all())
 
 
 async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[CaseListItem]:
@@ -405,11 +376,68 @@ async def _list_items(session: AsyncSession, cases: list[SupportCase]) -> list[C
     ids = [c.id for c in cases]
     if not ids:
         return []
-    rows = (await session.exec(_items_query(col(SupportCase.id).in_(ids)))).all()
+    rows = await _rows(session, _items_query(_SC.c.id.in_(ids)))
     by_id = {row[0]: row for row in rows}
-    today, reg = today_jst(), get_registry()
+    today, reg = today_jst().isoformat(), get_registry()
     return _ITEMS.validate_python(
-        [_list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+        [list_item(by_id[c.id], today, reg) for c in cases if c.id in by_id]
+    )
+
+
+_CI = CaseItem.__table__  # type: ignore[attr-defined]
+# A case's stored item: id, the JSON before and after its day fields, its visit dates (as
+# JSON text, so that the columns can join other text in a UNION).
+CASE_ITEM_COLUMNS = (_SC.c.id, _CI.c.head, _CI.c.tail, cast(_CI.c.visit_dates, Text))
+CASES_WITH_ITEMS = _SC.outerjoin(_CI, _CI.c.case_id == _SC.c.id)
+
+
+async def case_filter(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    fiscal_year: int | None = None,
+    municipality_code: str | None = None,
+    status: CaseStatus | None = None,
+    advisor: int | None = None,
+) -> list[Any] | None:
+    """The conditions on support_case of the cases the actor may see, filtered by year,
+    municipality, status and advisor (None: the actor may see none)."""
+    where: list[Any] = []
+    visible = await visible_case_ids(session, actor)
+    if visible is not None:
+        if not visible:
+            return None
+        where.append(_SC.c.id.in_(sorted(visible)))
+    if fiscal_year is not None:
+        where.append(_SC.c.fiscal_year == fiscal_year)
+    if municipality_code is not None:
+        where.append(_SC.c.municipality_code == municipality_code)
+    if status is not None:
+        where.append(_SC.c.status == status.value)
+    if advisor is not None:
+        ca = CaseAdvisor.__table__  # type: ignore[attr-defined]
+        where.append(_SC.c.id.in_(select(ca.c.case_id).where(ca.c.advisor_id == advisor)))
+    return where
+
+
+async def cases_json(session: AsyncSession, rows: list[Any]) -> str:
+    """The JSON array of the list items of ``rows`` of ``CASE_ITEM_COLUMNS``: the stored
+    items joined as they are, with their day-dependent fields put in; a case without a stored
+    item is built from its columns and summary."""
+    today = today_jst().isoformat()
+    missing = [r[0] for r in rows if r[1] is None]
+    built: dict[int, str] = {}
+    if missing:
+        reg = get_registry()
+        for row in await _rows(session, _items_query(_SC.c.id.in_(missing))):
+            built[row[0]] = to_json(list_item(row, today, reg)).decode()
+    return (
+        "["
+        + ",".join(
+            built[cid] if head is None else case_json(head, tail, from_json(dates), today)
+            for cid, head, tail, dates in rows
+        )
+        + "]"
     )
 
 
@@ -421,32 +449,28 @@ async def list_cases(
     municipality_code: str | None = None,
     status: CaseStatus | None = None,
     advisor: int | None = None,
-) -> list[dict[str, Any]]:
-    """Cases the actor may see, filtered by year, municipality, status and advisor: one query
-    over the cases and their stored summaries. The items' fields as CaseListItem has them,
-    ready for JSON (routes send them with ``to_json``: validating a few hundred SQLModel
-    items cost more than the rest of the request)."""
-    where: list[Any] = []
-    visible = await visible_case_ids(session, actor)
-    if visible is not None:
-        if not visible:
-            return []
-        where.append(col(SupportCase.id).in_(visible))
-    if fiscal_year is not None:
-        where.append(SupportCase.fiscal_year == fiscal_year)
-    if municipality_code is not None:
-        where.append(SupportCase.municipality_code == municipality_code)
-    if status is not None:
-        where.append(SupportCase.status == status)
-    if advisor is not None:
-        where.append(
-            col(SupportCase.id).in_(
-                select(CaseAdvisor.case_id).where(CaseAdvisor.advisor_id == advisor)
-            )
-        )
-    rows = (await session.exec(_items_query(*where))).all()
-    today, reg = today_jst(), get_registry()
-    return [_list_item(row, today, reg) for row in rows]
+) -> str:
+    """Cases the actor may see, filtered by year, municipality, status and advisor, as the
+    JSON array of their list items (CaseListItem): one query over the cases and their stored
+    items (figures.items)."""
+    where = await case_filter(
+        session,
+        actor=actor,
+        fiscal_year=fiscal_year,
+        municipality_code=municipality_code,
+        status=status,
+        advisor=advisor,
+    )
+    if where is None:
+        return "[]"
+    rows = await _rows(
+        session,
+        select(*CASE_ITEM_COLUMNS)
+        .select_from(CASES_WITH_ITEMS)
+        .where(*where)
+        .order_by(_SC.c.fiscal_year, _SC.c.municipality_code),
+    )
+    return await cases_json(session, rows)
 
 
 async def case_public(session: AsyncSession, case: SupportCase) -> CasePublic:

@@ -30,7 +30,20 @@ from services.support_cases.cases.models import (
     CaseTransition,
     SupportCase,
 )
-from services.support_cases.figures.models import CaseSummary, RoundFigures
+from services.support_cases.figures.items import (
+    PUBLIC_FIELDS,
+    ROUND_QUERY,
+    application_parts,
+    case_parts,
+    round_parts,
+)
+from services.support_cases.figures.models import (
+    ApplicationItem,
+    CaseItem,
+    CaseSummary,
+    RoundFigures,
+    RoundItem,
+)
 from services.support_cases.roadmaps.models import ItemStatus, RoadmapItem
 from services.support_cases.rounds.models import Application, ApplicationStatus, SupportRound
 from services.support_cases.visits.models import Visit, VisitAdvisor
@@ -40,6 +53,11 @@ LOCK_KEY = 0x73757070_6F727466
 
 CS = CaseSummary.__table__  # type: ignore[attr-defined]
 RF = RoundFigures.__table__  # type: ignore[attr-defined]
+CI = CaseItem.__table__  # type: ignore[attr-defined]
+AI = ApplicationItem.__table__  # type: ignore[attr-defined]
+APP = Application.__table__  # type: ignore[attr-defined]
+RI = RoundItem.__table__  # type: ignore[attr-defined]
+ROUNDS = SupportRound.__table__  # type: ignore[attr-defined]
 
 
 def _lock(conn: Connection) -> None:
@@ -157,19 +175,120 @@ def _round_row(conn: Connection, round_id: int) -> dict[str, Any]:
     }
 
 
-def refresh(conn: Connection, *, cases: Iterable[int] = (), rounds: Iterable[int] = ()) -> None:
-    """Recompute the summaries of ``cases`` and the figures of their rounds and ``rounds``."""
+def case_items(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``case_item`` rows of the cases whose summary ``rows`` were just computed."""
+    ids = [r["case_id"] for r in rows]
+    cases = {
+        r[0]: r
+        for r in conn.execute(
+            select(
+                SupportCase.id,
+                SupportCase.municipality_code,
+                SupportCase.theme,
+                SupportCase.status,
+                SupportCase.version,
+                SupportCase.fiscal_year,
+                SupportCase.round_id,
+                SupportCase.coordinator,
+                SupportCase.indicator_item_codes,
+            ).where(col(SupportCase.id).in_(ids))
+        ).all()
+    }
+    items = []
+    for r in rows:
+        head, tail = case_parts(
+            (*cases[r["case_id"]], r["advisors"], r["observers"], r["visit_dates"],
+             r["advisor_hours"], r["roadmap_items"], r["roadmap_items_done"],
+             r["status_changed_at"])
+        )  # fmt: skip
+        items.append(
+            {"case_id": r["case_id"], "head": head, "tail": tail, "visit_dates": r["visit_dates"]}
+        )
+    return items
+
+
+def _store_case_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    items = case_items(conn, rows)
+    conn.execute(delete(CI).where(CI.c.case_id.in_([r["case_id"] for r in rows])))
+    if items:
+        conn.execute(insert(CI), items)
+
+
+def application_items(conn: Connection, app_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``application_item`` rows of these applications: their JSON as ApplicationPublic
+    answers them, with and without the contact person's data."""
+    columns = [APP.c[k] for k in PUBLIC_FIELDS if k in APP.c]
+    rows = conn.execute(
+        select(*columns, SupportRound.fiscal_year)
+        .join(SupportRound, col(SupportRound.id) == APP.c.round_id)
+        .where(APP.c.id.in_(app_ids))
+    ).all()
+    items = []
+    for row in rows:
+        data = dict(zip([c.name for c in columns], row[:-1], strict=True))
+        full, redacted = application_parts(data, row[-1])
+        items.append(
+            {
+                "application_id": data["id"],
+                "round_id": data["round_id"],
+                "municipality_code": data["municipality_code"],
+                "version": data["version"],
+                "full": full,
+                "redacted": redacted,
+            }
+        )
+    return items
+
+
+def _store_application_items(conn: Connection, app_ids: list[int]) -> None:
+    items = application_items(conn, app_ids)
+    conn.execute(delete(AI).where(AI.c.application_id.in_(app_ids)))
+    if items:
+        conn.execute(insert(AI), items)
+
+
+def round_items(conn: Connection, round_ids: list[int]) -> list[dict[str, Any]]:
+    """The ``round_item`` rows of these rounds (after their figures were stored)."""
+    items = []
+    for row in conn.execute(ROUND_QUERY.where(ROUNDS.c.id.in_(round_ids))).all():
+        rnd, summary = round_parts(row)
+        items.append({"round_id": row.id, "version": row.version, "round": rnd, "summary": summary})
+    return items
+
+
+def _store_round_items(conn: Connection, round_ids: list[int]) -> None:
+    items = round_items(conn, round_ids)
+    conn.execute(delete(RI).where(RI.c.round_id.in_(round_ids)))
+    if items:
+        conn.execute(insert(RI), items)
+
+
+def refresh(
+    conn: Connection,
+    *,
+    cases: Iterable[int] = (),
+    rounds: Iterable[int] = (),
+    applications: Iterable[int] = (),
+) -> None:
+    """Recompute the summaries and items of ``cases``, the items of ``applications``, and the
+    figures of the cases' rounds and of ``rounds``."""
     case_ids = sorted(set(cases))
     round_ids = set(rounds)
-    if not case_ids and not round_ids:
+    app_ids = sorted(set(applications))
+    if not case_ids and not round_ids and not app_ids:
         return
     _lock(conn)
+    if app_ids:
+        _store_application_items(conn, app_ids)
     if case_ids:
         rows = _case_rows(conn, case_ids)
         conn.execute(delete(CS).where(CS.c.case_id.in_(case_ids)))
         if rows:
             conn.execute(insert(CS), rows)
+            _store_case_items(conn, rows)
         round_ids |= {int(r["round_id"]) for r in rows}
+    if not round_ids:
+        return
     existing = set(
         conn.execute(
             select(SupportRound.id).where(col(SupportRound.id).in_(sorted(round_ids)))
@@ -178,6 +297,7 @@ def refresh(conn: Connection, *, cases: Iterable[int] = (), rounds: Iterable[int
     conn.execute(delete(RF).where(RF.c.round_id.in_(sorted(round_ids))))
     if existing:
         conn.execute(insert(RF), [_round_row(conn, rid) for rid in sorted(existing)])
+    _store_round_items(conn, sorted(round_ids))
 
 
 def rebuild(conn: Connection) -> None:
@@ -195,11 +315,36 @@ def rebuild(conn: Connection) -> None:
         conn.execute(insert(RF), [_round_row(conn, rid) for rid in rounds])
 
 
+def rebuild_items(conn: Connection) -> None:
+    """Every round, case and application item from scratch (in the migration that creates them)."""
+    _lock(conn)
+    conn.execute(delete(CI))
+    conn.execute(delete(AI))
+    rounds = list(conn.execute(select(ROUNDS.c.id).order_by(ROUNDS.c.id)).scalars())
+    if rounds:
+        _store_round_items(conn, rounds)
+    ids = list(conn.execute(select(SupportCase.id).order_by(SupportCase.id)).scalars())
+    for start in range(0, len(ids), 500):
+        rows = _case_rows(conn, ids[start : start + 500])
+        if rows:
+            _store_case_items(conn, rows)
+    ids = list(conn.execute(select(APP.c.id).order_by(APP.c.id)).scalars())
+    for start in range(0, len(ids), 500):
+        _store_application_items(conn, ids[start : start + 500])
+
+
 async def keep(
-    session: AsyncSession, *, cases: Iterable[int] = (), rounds: Iterable[int] = ()
+    session: AsyncSession,
+    *,
+    cases: Iterable[int] = (),
+    rounds: Iterable[int] = (),
+    applications: Iterable[int] = (),
 ) -> None:
     """``refresh`` from a request's session, after flushing its pending changes."""
     case_ids = [int(c) for c in cases]
     round_ids = [int(r) for r in rounds]
+    app_ids = [int(a) for a in applications]
     await session.flush()
-    await session.run_sync(lambda s: refresh(s.connection(), cases=case_ids, rounds=round_ids))
+    await session.run_sync(
+        lambda s: refresh(s.connection(), cases=case_ids, rounds=round_ids, applications=app_ids)
+    )

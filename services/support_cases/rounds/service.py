@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic_core import to_json
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,10 +21,10 @@ from services.common.models import (
 )
 from services.common.registry import get_registry
 from services.support_cases.cases.models import SupportCase
-from services.support_cases.figures.models import RoundFigures
+from services.support_cases.figures.items import PUBLIC_FIELDS, application_fields
+from services.support_cases.figures.models import ApplicationItem, RoundFigures
 from services.support_cases.figures.service import keep
 from services.support_cases.rounds.models import (
-    CONTACT_FIELDS,
     Application,
     ApplicationCreate,
     ApplicationDecision,
@@ -78,6 +79,7 @@ async def update_round(
         raise Invalid("テーマを都が定める場合 (fixed) は themes を1つ以上指定してください")
     stamp_updated(rnd, actor)
     await session.flush()
+    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
     return rnd
 
 
@@ -92,22 +94,10 @@ def _public(data: dict[str, Any], fiscal_year: int, actor: Actor) -> Application
     return ApplicationPublic.model_validate(public_fields(data, fiscal_year, actor))
 
 
-_PUBLIC_FIELDS = tuple(ApplicationPublic.model_fields)
-
-
 def public_fields(data: dict[str, Any], fiscal_year: int, actor: Actor) -> dict[str, Any]:
     """ApplicationPublic's fields from the application's columns, as plain values."""
-    code = data["municipality_code"]
-    m = get_registry().get(code)
-    data = {
-        **data,
-        "fiscal_year": fiscal_year,
-        "municipality_name": m.name if m else code,
-        "region_class": m.region_class if m else None,
-    }
-    if not sees_contact_details(actor, code):
-        data.update(dict.fromkeys(CONTACT_FIELDS))
-    return {k: data[k] for k in _PUBLIC_FIELDS}
+    contact = sees_contact_details(actor, data["municipality_code"])
+    return application_fields(data, fiscal_year, contact=contact)
 
 
 def _check_window(rnd: SupportRound, today: date) -> None:
@@ -161,7 +151,7 @@ async def create_application(
     stamp_created(app, actor)
     session.add(app)
     await session.flush()
-    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
+    await keep(session, rounds=[rnd.id], applications=[app.id])  # type: ignore[list-item]
     return application_public(app, rnd.fiscal_year, actor)
 
 
@@ -214,6 +204,7 @@ async def update_application(
     app.sqlmodel_update(data)
     stamp_updated(app, actor)
     await session.flush()
+    await keep(session, applications=[app.id])  # type: ignore[list-item]
     return application_public(app, rnd.fiscal_year, actor)
 
 
@@ -247,7 +238,7 @@ async def decide_application(
     app.decided_by = actor.label
     stamp_updated(app, actor)
     await session.flush()
-    await keep(session, rounds=[rnd.id])  # type: ignore[list-item]
+    await keep(session, rounds=[rnd.id], applications=[app.id])  # type: ignore[list-item]
     return application_public(app, rnd.fiscal_year, actor)
 
 
@@ -279,24 +270,50 @@ async def list_applications(
     return [_public(dict(r), r["_fiscal_year"], actor) for r in rows]
 
 
-async def application_fields(
-    session: AsyncSession, *, actor: Actor, fiscal_year: int
-) -> list[dict[str, Any]]:
-    """``list_applications`` of a year as plain fields (for an answer serialised at once)."""
+_APP = Application.__table__  # type: ignore[attr-defined]
+_AI = ApplicationItem.__table__  # type: ignore[attr-defined]
+_APP_COLUMNS = tuple(_APP.c[k] for k in PUBLIC_FIELDS if k in _APP.c)
+
+
+# An application with its stored JSON: id, municipality, version, the version the JSON was
+# made from, the JSON with and without the contact person's data.
+APPLICATION_ITEM_COLUMNS = (
+    _APP.c.id,
+    _APP.c.municipality_code,
+    _APP.c.version,
+    _AI.c.version,
+    _AI.c.full,
+    _AI.c.redacted,
+)
+APPLICATIONS_WITH_ITEMS = _APP.outerjoin(_AI, _AI.c.application_id == _APP.c.id)
+
+
+def application_filter(actor: Actor) -> list[Any]:
+    """The conditions on application of those the actor may read (advisors: 403)."""
     if actor.role == Role.advisor:
         raise Forbidden("専門家は希望の一覧を閲覧できません")
     code = municipality_filter(actor, None)
-    table = Application.__table__  # type: ignore[attr-defined]
-    stmt = (
-        select(table, col(SupportRound.fiscal_year).label("_fiscal_year"))
-        .join(SupportRound, col(SupportRound.id) == Application.round_id)
-        .where(SupportRound.fiscal_year == fiscal_year)
-        .order_by(Application.municipality_code)
-    )
-    if code is not None:
-        stmt = stmt.where(Application.municipality_code == code)
-    rows = (await session.exec(stmt)).mappings().all()
-    return [public_fields(dict(r), fiscal_year, actor) for r in rows]
+    return [] if code is None else [_APP.c.municipality_code == code]
+
+
+async def applications_json(
+    session: AsyncSession, rows: list[Any], *, actor: Actor, fiscal_year: int
+) -> str:
+    """The JSON array of the applications of ``rows`` of ``APPLICATION_ITEM_COLUMNS``, as
+    ``list_applications`` answers them: the stored JSON (figures.items; with or without the
+    contact person's data, as the actor may see it) joined as it is. An application without
+    its stored JSON, or with one of an older version, is built from its columns."""
+    stale = [r[0] for r in rows if r[3] != r[2]]
+    built: dict[int, str] = {}
+    if stale:
+        conn = await session.connection()
+        for r in (await conn.execute(select(*_APP_COLUMNS).where(_APP.c.id.in_(stale)))).mappings():
+            built[r["id"]] = to_json(public_fields(dict(r), fiscal_year, actor)).decode()
+    parts = [
+        built[aid] if aid in built else full if sees_contact_details(actor, mcode) else redacted
+        for aid, mcode, _v, _iv, full, redacted in rows
+    ]
+    return "[" + ",".join(parts) + "]"
 
 
 async def round_summary(session: AsyncSession, *, fiscal_year: int) -> RoundSummary:

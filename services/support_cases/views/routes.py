@@ -1,5 +1,6 @@
 """One call per gateway view: everything a round's views need from this service in one
-request, from the stored case summaries and round figures.
+request, from the stored JSON of the round, its applications and the cases (figures.items)
+and the stored round figures.
 
 - the grant report (cases and round summary), the support candidates (applications and the
   round's targets) and the support round page (applications, round, cases):
@@ -13,16 +14,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
-from pydantic_core import to_json
-from sqlmodel import col, select
+from sqlalchemy import literal_column, null, select, union_all
+from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
 
 from services.common.actor import Role
 from services.common.errors import Invalid
 from services.support_cases.cases import service as cases_service
-from services.support_cases.cases.models import CaseListItem
+from services.support_cases.cases.models import CaseListItem, SupportCase
 from services.support_cases.deps import CurrentActor, Session
+from services.support_cases.figures.items import ROUND_QUERY, round_parts
+from services.support_cases.figures.models import RoundItem
 from services.support_cases.rounds import service as rounds_service
 from services.support_cases.rounds.models import (
+    Application,
     ApplicationPublic,
     RoundPublic,
     RoundSummary,
@@ -63,25 +68,82 @@ async def round_view(
     actor: CurrentActor,
     fiscal_year: Annotated[int, Path(ge=2018, le=2100)],
 ) -> Any:
-    rnd = (
-        await session.exec(select(SupportRound).where(SupportRound.fiscal_year == fiscal_year))
-    ).first()
+    # One statement: the round's, the applications' and the cases' JSON as the writes stored
+    # it (figures.items), joined as it is; what is missing or older than its record is built
+    # from the records. (FastAPI validating a few hundred applications and cases against
+    # RoundView cost more than the rest of the request; reading them as columns, and
+    # serialising them on every read, cost as much again.)
+    parts = [
+        select(
+            literal_column("0").label("kind"),
+            literal_column("''").label("code"),
+            _R.c.id,
+            _R.c.version,
+            _RI.c.version,
+            _RI.c.round,
+            _RI.c.summary,
+            null(),
+        )
+        .select_from(_R.outerjoin(_RI, _RI.c.round_id == _R.c.id))
+        .where(_R.c.fiscal_year == fiscal_year)
+    ]
+    if actor.role != Role.advisor:
+        parts.append(
+            select(
+                literal_column("1"),
+                _APP.c.municipality_code,
+                *rounds_service.APPLICATION_ITEM_COLUMNS[:1],
+                *rounds_service.APPLICATION_ITEM_COLUMNS[2:],
+                null(),
+            )
+            .select_from(
+                rounds_service.APPLICATIONS_WITH_ITEMS.join(_R, _R.c.id == _APP.c.round_id)
+            )
+            .where(_R.c.fiscal_year == fiscal_year, *rounds_service.application_filter(actor))
+        )
+    where = await cases_service.case_filter(session, actor=actor, fiscal_year=fiscal_year)
+    if where is not None:
+        cid, head, tail, dates = cases_service.CASE_ITEM_COLUMNS
+        parts.append(
+            select(
+                literal_column("2"), _SC.c.municipality_code, cid, null(), null(), head, tail, dates
+            )  # fmt: skip
+            .select_from(cases_service.CASES_WITH_ITEMS)
+            .where(*where)
+        )
+    stmt = union_all(*parts)
+    stmt = stmt.order_by(stmt.selected_columns[0], stmt.selected_columns[1])
+    conn = await session.connection()
+    rows = (await conn.execute(stmt)).all()
+    rnd = [r for r in rows if r[0] == 0]
+    apps = [(r[2], r[1], r[3], r[4], r[5], r[6]) for r in rows if r[0] == 1]
+    case_rows = [(r[2], r[5], r[6], r[7]) for r in rows if r[0] == 2]
+    if not rnd:
+        round_part = summary_part = "null"
+    elif rnd[0][5] is None or rnd[0][3] != rnd[0][4]:  # no stored JSON yet, or an older one
+        stored = (await conn.execute(ROUND_QUERY.where(_R.c.id == rnd[0][2]))).one()
+        round_part, summary_part = round_parts(stored)
+    else:
+        round_part, summary_part = rnd[0][5], rnd[0][6]
     applications = (
-        None
+        "null"
         if actor.role == Role.advisor
-        else await rounds_service.application_fields(session, actor=actor, fiscal_year=fiscal_year)
+        else await rounds_service.applications_json(
+            session, apps, actor=actor, fiscal_year=fiscal_year
+        )
     )
-    summary = await rounds_service.summary_of(session, rnd) if rnd else None
-    # Serialised at once from plain fields: FastAPI validating a few hundred applications and
-    # cases as SQLModel objects against RoundView cost more than the rest of the request.
-    body = {
-        "fiscal_year": fiscal_year,
-        "round": RoundPublic.model_validate(rnd).model_dump(mode="json") if rnd else None,
-        "summary": summary.model_dump(mode="json") if summary else None,
-        "applications": applications,
-        "cases": await cases_service.list_cases(session, actor=actor, fiscal_year=fiscal_year),
-    }
-    return Response(to_json(body), media_type="application/json")
+    cases = await cases_service.cases_json(session, case_rows)
+    body = (
+        f'{{"fiscal_year":{fiscal_year},"round":{round_part},"summary":{summary_part},'
+        f'"applications":{applications},"cases":{cases}}}'
+    )
+    return Response(body.encode(), media_type="application/json")
+
+
+_R = SupportRound.__table__  # type: ignore[attr-defined]
+_RI = RoundItem.__table__  # type: ignore[attr-defined]
+_APP = Application.__table__  # type: ignore[attr-defined]
+_SC = SupportCase.__table__  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -102,7 +164,9 @@ async def round_summaries(
     rounds = {
         r.fiscal_year: r
         for r in (
-            await session.exec(select(SupportRound).where(col(SupportRound.fiscal_year).in_(years)))
+            await session.exec(
+                sqlmodel_select(SupportRound).where(col(SupportRound.fiscal_year).in_(years))
+            )
         ).all()
     }
     return {

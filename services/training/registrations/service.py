@@ -233,8 +233,9 @@ async def to_public(
     session: AsyncSession, regs: Sequence[Registration], actor: Actor
 ) -> list[RegistrationPublic]:
     """The registrations as ``actor`` may read them: the participant's e-mail address only for
-    ``sees_contact_details`` (this service does not know the support cases, so an advisor
-    gets none here)."""
+    ``sees_contact_details``. This service does not know the support cases: an advisor's
+    advised municipalities come signed in their token (``Actor.advised``, filled by the
+    gateway from support_cases); a token without them shows an advisor no e-mail address."""
     positions = await waitlist_positions(session, sorted({r.session_id for r in regs}))
     return [
         RegistrationPublic(
@@ -243,7 +244,9 @@ async def to_public(
             name=r.name,
             municipality_code=r.municipality_code,
             role=r.role,
-            email=r.email if sees_contact_details(actor, r.municipality_code) else None,
+            email=r.email
+            if sees_contact_details(actor, r.municipality_code, advised=actor.advised)
+            else None,
             status=r.status,  # type: ignore[arg-type]
             waitlist_position=positions.get(r.id) if r.status == WAITLISTED else None,  # type: ignore[arg-type]
             created_at=from_db(r.created_at),  # type: ignore[arg-type]

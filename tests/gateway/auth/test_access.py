@@ -110,6 +110,7 @@ class TestActorPassedToServices:
             "name": "テスト advisor",
             "role": "advisor",
             "municipality_code": None,
+            "advised": [],  # no support case assigned to this advisor
         }
 
 

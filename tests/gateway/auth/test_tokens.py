@@ -58,6 +58,7 @@ class TestCreate:
             "name": "報告",
             "role": "api_client",
             "municipality_code": None,
+            "advised": [],
         }
         listed = (await admin.get("/api/v1/admin/tokens")).json()
         assert listed[0]["last_used_at"] is not None
