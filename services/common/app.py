@@ -83,5 +83,7 @@ def create_service_app(
             dependencies=[Depends(get_actor), Depends(input_policy)],
             responses=PROBLEM_RESPONSES,
         )
-    install_openapi(app, paths=("/api/",))  # every problem answer documented, one place
+    install_openapi(
+        app, paths=("/api/",), conditional=data_version is not None
+    )  # every problem answer documented, one place
     return app

@@ -62,8 +62,19 @@ def _problem_content() -> dict[str, Any]:
     return {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
-def document_problems(schema: dict[str, Any], *, paths: tuple[str, ...] = ("/",)) -> None:
-    """Add the problem answers to every operation whose path starts with one of ``paths``."""
+NOT_MODIFIED = {
+    "description": (
+        "変更なし: If-None-Match の ETag が今も有効です (本文なし; services/common/conditional.py)"
+    ),
+    "headers": {"ETag": {"schema": {"type": "string"}, "description": "同じ ETag"}},
+}
+
+
+def document_problems(
+    schema: dict[str, Any], *, paths: tuple[str, ...] = ("/",), conditional: bool = False
+) -> None:
+    """Add the problem answers to every operation whose path starts with one of ``paths``;
+    ``conditional``: the GETs also answer 304 to a conditional request."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
     components.pop("HTTPValidationError", None)
@@ -75,6 +86,8 @@ def document_problems(schema: dict[str, Any], *, paths: tuple[str, ...] = ("/",)
             if method not in _METHODS or not isinstance(op, dict):
                 continue
             responses = op.setdefault("responses", {})
+            if conditional and method == "get" and "200" in responses:
+                responses.setdefault("304", NOT_MODIFIED)
             statuses = ALL + (() if method in ("get", "head") else WRITES)
             if "requestBody" in op:
                 statuses += (400,)  # a body that cannot be read (malformed JSON or form)
@@ -98,7 +111,9 @@ def _is_fastapi_422(entry: dict[str, Any]) -> bool:
     return ref.endswith("/HTTPValidationError")
 
 
-def install_openapi(app: FastAPI, *, paths: tuple[str, ...] = ("/",)) -> None:
+def install_openapi(
+    app: FastAPI, *, paths: tuple[str, ...] = ("/",), conditional: bool = False
+) -> None:
     """Wrap ``app.openapi`` (FastAPI's, or one another installer already wrapped) so that the
     document it builds gets :func:`document_problems` once (cached like FastAPI's own)."""
     plain = app.openapi
@@ -107,7 +122,7 @@ def install_openapi(app: FastAPI, *, paths: tuple[str, ...] = ("/",)) -> None:
     def openapi() -> dict[str, Any]:
         schema = plain()
         if not done:
-            document_problems(schema, paths=paths)
+            document_problems(schema, paths=paths, conditional=conditional)
             done.append(True)
         return schema
 
