@@ -25,6 +25,7 @@ from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
 from gateway.clients.base import ServiceError, ServiceRejected
 from gateway.clients.pool import Services, build_services
+from gateway.kept import KeptResponses
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
 from gateway.pages.imports import router as import_pages
@@ -155,6 +156,7 @@ def create_app(
     app.state.settings = settings
     app.state.passwords = Passwords(settings)
     app.state.static_version = _static_version()
+    app.state.kept_responses = KeptResponses()
     install_error_handlers(app)
     _install_page_errors(app)
     install_auth(app)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from gateway.actions import XLSX, attachment
+from gateway.clients.base import collect_tags
 from gateway.clients.support_cases import round_summary_query
+from gateway.kept import json_kept
 from gateway.reports import grant_report_csv, grant_report_xlsx
 from gateway.views import candidates as candidates_view
 from gateway.views import grant_report as grant_report_view
@@ -60,13 +62,15 @@ FiscalYear = Annotated[int | None, Query(ge=2018, le=2100, description="年度 (
     },
 )
 async def overview(
+    request: Request,
     ctx: Ctx,
     code: Annotated[str, Path(description="6桁の地方公共団体コード")],
     fiscal_year: FiscalYear = None,
     complete: Complete = False,
 ) -> dict[str, Any]:
+    tags = collect_tags()
     view = await overview_view.overview(ctx, code, fiscal_year, complete=complete)
-    return view.model_dump()
+    return json_kept(request, tags, view.model_dump)  # type: ignore[return-value]
 
 
 @router.get(

@@ -4,6 +4,8 @@ for idempotent reads on connection errors, and a circuit breaker per service."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import itertools
 import time
 from collections import OrderedDict
 from typing import Any
@@ -110,6 +112,29 @@ def _problem_of(resp: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return problem if isinstance(problem, dict) else {}
+
+
+# The ETags of the service answers the current request's view rests on (collect_tags): a page
+# made from the same answers, for the same person and query, is the same page
+# (gateway/templating.py, render_kept).
+_answer_tags: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "answer_tags", default=None
+)
+_untagged = itertools.count()
+
+
+def collect_tags() -> list[str]:
+    """Start collecting the ETags of this request's service answers (before its calls: the
+    concurrent calls of a view share the list)."""
+    tags: list[str] = []
+    _answer_tags.set(tags)
+    return tags
+
+
+def _tag(value: str) -> None:
+    tags = _answer_tags.get()
+    if tags is not None:
+        tags.append(value)
 
 
 class KeptAnswers:
@@ -291,22 +316,28 @@ class ServiceClient:
         get). pydantic-core's parser: several times faster than the json module's."""
         key = (self._url(path, params), self._actor(actor).model_dump_json())
         kept = self.answers.get(key)
-        resp = await self.request(
-            "GET",
-            path,
-            params=params,
-            actor=actor,
-            expect=(200, 304) if kept else (200,),
-            headers={"If-None-Match": kept[0]} if kept else None,
-            **kw,
-        )
+        try:
+            resp = await self.request(
+                "GET",
+                path,
+                params=params,
+                actor=actor,
+                expect=(200, 304) if kept else (200,),
+                headers={"If-None-Match": kept[0]} if kept else None,
+                **kw,
+            )
+        except ServiceError:
+            _tag(f"{self.service}:unanswered:{next(_untagged)}")
+            raise
         if resp.status_code == 304 and kept:
             self.answers.hit(key)
+            _tag(f"{self.service}:{kept[0]}")
             return from_json(kept[1])
         body = resp.content
         etag = resp.headers.get("etag")
         if etag:
             self.answers.put(key, etag, body)
+        _tag(f"{self.service}:{etag}" if etag else f"{self.service}:untagged:{next(_untagged)}")
         return from_json(body)
 
     async def open_stream(

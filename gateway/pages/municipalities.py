@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from gateway.templating import path_for, render
+from gateway.clients.base import collect_tags
+from gateway.kept import render_kept
+from gateway.templating import path_for
 from gateway.views import dashboard as dashboard_view
 from gateway.views import profile as profile_view
 from gateway.views.context import Ctx
@@ -30,13 +32,19 @@ async def home(
 ) -> HTMLResponse:
     filters = {"region_class": region_class, "medical_area": medical_area, "peer_type": peer_type}
     base = path_for(request, "home")
+    tags = collect_tags()
     view = await dashboard_view.dashboard(
         ctx, filters=filters, sort=sort, descending=dir == "desc", base=base
     )
     # One path prefix instead of a url_for per row (62 route look-ups per render).
     profile_base = request.app.url_path_for("municipality_page", code="0")[:-1]
-    context = view.context() | {"profile_base": profile_base}
-    return render(request, "municipalities/index.html", context, block="dashboard")
+    return render_kept(
+        request,
+        tags,
+        "municipalities/index.html",
+        lambda: view.context() | {"profile_base": profile_base},
+        block="dashboard",
+    )
 
 
 @router.get("/municipalities/{code}", name="municipality_page", response_class=HTMLResponse)
@@ -46,5 +54,6 @@ async def municipality_page(
     code: str,
     fiscal_year: Annotated[int | None, Query(ge=2018, le=2100)] = None,
 ) -> HTMLResponse:
+    tags = collect_tags()
     view = await profile_view.profile(ctx, code, fiscal_year)
-    return render(request, "municipalities/show.html", view.context())
+    return render_kept(request, tags, "municipalities/show.html", view.context)
