@@ -60,6 +60,9 @@ def create_service_app(
         try:
             yield
         finally:
+            reader = getattr(app.state, "version_reader", None)
+            if reader is not None:
+                await reader.close()
             await app.state.db.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
