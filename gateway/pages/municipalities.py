@@ -37,7 +37,7 @@ async def home(
         ctx, filters=filters, sort=sort, descending=dir == "desc", base=base
     )
     # One path prefix instead of a url_for per row (62 route look-ups per render).
-    profile_base = request.app.url_path_for("municipality_page", code="0")[:-1]
+    profile_base = path_for(request, "municipality_page", code="0")[:-1]
     return render_kept(
         request,
         tags,

@@ -37,7 +37,13 @@ def view_context(request: Request) -> ViewContext:
     )
 
 
-Ctx = Annotated[ViewContext, Depends(view_context)]
+async def _view_context(request: Request) -> ViewContext:
+    """The dependency: async, so that FastAPI calls it in the event loop (a plain function
+    would be sent to the thread pool and back on every request)."""
+    return view_context(request)
+
+
+Ctx = Annotated[ViewContext, Depends(_view_context)]
 
 
 def fiscal_year_or_current(fiscal_year: int | None) -> int:
