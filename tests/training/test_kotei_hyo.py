@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from services.common import clock
 from tests.training.factories import CHIYODA, CHUO, program
 
-PAST = (date.today() - timedelta(days=20)).isoformat()
-LATER = (date.today() + timedelta(days=60)).isoformat()
+# Tokyo's today, as the service counts (the server's date is a day behind from 15:00 UTC).
+PAST = (clock.today() - timedelta(days=20)).isoformat()
+LATER = (clock.today() + timedelta(days=60)).isoformat()
 
 
 async def _power_up(c):
@@ -61,7 +63,7 @@ class TestKoteiHyo:
                 f"/api/v1/kotei-hyo/{kh['id']}/check-ins",
                 json={
                     "step_id": first["id"],
-                    "checked_on": date.today().isoformat(),
+                    "checked_on": clock.today().isoformat(),
                     "status": "完了",
                 },
             )
