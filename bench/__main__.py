@@ -83,11 +83,18 @@ def log(msg: str) -> None:
 _LINE = re.compile(r"^(\w+)\{(.*)\} ([0-9.eE+-]+)$")
 
 
+NOT_MODIFIED = ("304", "")
+
+
 def metrics(text: str) -> dict[tuple[str, str], float]:
     """(method, route) → requests served, from http_request_duration_seconds_count."""
     out: dict[tuple[str, str], float] = {}
     for line in text.splitlines():
         m = _LINE.match(line)
+        if m and m.group(1) == "http_requests_total" and 'status="304"' in m.group(2):
+            # conditional reads answered "not modified" (services/common/conditional.py)
+            out[NOT_MODIFIED] = out.get(NOT_MODIFIED, 0.0) + float(m.group(3))
+            continue
         if not m or m.group(1) != "http_request_duration_seconds_count":
             continue
         labels = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
@@ -454,8 +461,11 @@ def attribution(
     for app in SERVICES:
         routes = []
         total = 0.0
+        not_modified = after[app].get(NOT_MODIFIED, 0.0) - before[app].get(NOT_MODIFIED, 0.0)
         for key, count in after[app].items():
             d = count - before[app].get(key, 0.0)
+            if key == NOT_MODIFIED:
+                continue
             if d > 0:
                 total += d
                 routes.append({"call": f"{key[0]} {key[1]}", "per_request": round(d / n, 2)})
@@ -463,6 +473,7 @@ def attribution(
         out[app] = {
             "calls_per_request": round(total / n, 2),
             "cpu_ms_per_call": round(cpu_ms / total, 2) if total else None,
+            "not_modified_share": round(not_modified / total, 2) if total else None,
             "routes": sorted(routes, key=lambda x: -x["per_request"]),
         }
     return out
