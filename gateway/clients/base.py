@@ -142,7 +142,7 @@ class KeptAnswers:
     used first out, bounded in count and bytes. A cache in front of the services' stored rows,
     never the truth: every use asks the service whether the answer still holds."""
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_entries: int = 512, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
