@@ -92,3 +92,17 @@ async def test_kept_responses_are_per_person_and_never_from_a_missing_part(
         r = await gw.get("/", headers=HTML)
         assert r.status_code == 200 and "一部の情報を表示できません" in r.text
     assert gw.app.state.kept_responses.hits == 0
+
+
+def test_kept_answers_are_bounded_in_count_and_bytes() -> None:
+    from gateway.clients.base import KeptAnswers
+
+    kept = KeptAnswers(max_entries=3, max_bytes=80)
+    for i in range(5):
+        kept.put((f"/a/{i}", "actor"), f'W/"{i}"', b"x" * 10)
+    assert len(kept) == 3 and kept.get(("/a/0", "actor")) is None
+    assert kept.get(("/a/4", "actor")) == ('W/"4"', b"x" * 10)
+    kept.put(("/big", "actor"), 'W/"b"', b"x" * 11)  # more than an eighth of the bytes
+    assert kept.get(("/big", "actor")) is None
+    kept.put(("/a/5", "actor"), 'W/"5"', b"y" * 10)
+    assert kept.bytes == sum(len(kept.get(k)[1]) for k in list(kept._items))  # type: ignore[index]
