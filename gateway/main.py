@@ -39,6 +39,7 @@ from gateway.pages.support import router as support_pages
 from gateway.pages.training import router as training_pages
 from gateway.settings import Settings
 from gateway.templating import render
+from services.common.app import settle_heap
 from services.common.db import Database
 from services.common.errors import AppError, ServiceUnavailable, install_error_handlers
 from services.common.health import database_check, migration_heads
@@ -138,6 +139,7 @@ def create_app(
         app.state.db = Database(settings.database_url, pool_size=settings.db_pool_size)
         app.state.migration_heads = migration_heads("gateway")
         app.state.services = build_services(settings, transports)
+        settle_heap()
         try:
             yield
         finally:

@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     settings = settings_of(args.app)
     workers = args.workers if args.workers is not None else workers_of(args.app)
+    os.environ["BANSO_GC_FREEZE"] = "1"  # a served process (services/common/app.py)
     uvicorn.run(
         app_path(args.app),
         host=settings.host,
