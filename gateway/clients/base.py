@@ -8,14 +8,17 @@ import contextvars
 import itertools
 import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 from pydantic_core import from_json
 
 from gateway.clients.transport import GatewayTransport
 from services.common.actor import SYSTEM_COORDINATOR, Actor, current_actor, mint_token
 from services.common.observability import REQUEST_ID_HEADER, current_request_id
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ServiceError(Exception):
@@ -190,6 +193,7 @@ class ServiceClient:
         self.breaker = breaker or CircuitBreaker()
         self.calls = 0  # requests sent (tests check there is no N+1)
         self.answers = KeptAnswers()
+        self._urls: dict[tuple[Any, ...], str] = {}
         # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
         self.deadline = http.timeout.read or 2.0
         # A write waits longer than a read: a read past its deadline leaves a part of a page
@@ -293,7 +297,23 @@ class ServiceClient:
 
     def _url(self, path: str, params: dict[str, Any] | None) -> str:
         """The absolute URL httpx would send for ``path`` and ``params`` (relative to the base
-        URL, the query encoded by httpx's own rules)."""
+        URL, the query encoded by httpx's own rules); remembered (views ask the same ones)."""
+        if params is not None and not isinstance(params, dict):
+            return self._build_url(path, params)  # pairs (a key repeated): built each time
+        try:
+            # with each value's type: 1 and True are equal keys but not the same query
+            key = (path, tuple((k, type(v), v) for k, v in params.items()) if params else ())
+            url = self._urls.get(key)
+        except TypeError:  # a list value: not hashable, build it
+            return self._build_url(path, params)
+        if url is None:
+            url = self._build_url(path, params)
+            if len(self._urls) > 4096:
+                self._urls.clear()
+            self._urls[key] = url
+        return url
+
+    def _build_url(self, path: str, params: dict[str, Any] | None) -> str:
         url = self._base + path.lstrip("/") if self._base.endswith("/") else self._base + path
         if params:
             query = str(httpx.QueryParams(params))
@@ -309,11 +329,36 @@ class ServiceClient:
         actor: Actor | None = None,
         **kw: Any,
     ) -> Any:
-        """The service's JSON answer, parsed. Conditional: an answer the service gave before
+        """The service's JSON answer, parsed (anew each time: callers may change what they get).
+        pydantic-core's parser: several times faster than the json module's."""
+        return from_json(await self.get_body(path, params=params, actor=actor, **kw))
+
+    async def get_model(
+        self,
+        path: str,
+        model: type[M],
+        *,
+        params: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+        **kw: Any,
+    ) -> M:
+        """The service's JSON answer validated into ``model`` straight from its bytes (no
+        Python dicts and lists in between)."""
+        body = await self.get_body(path, params=params, actor=actor, **kw)
+        return model.model_validate_json(body)
+
+    async def get_body(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+        **kw: Any,
+    ) -> bytes:
+        """The body of the service's 200 answer. Conditional: an answer the service gave before
         with an ETag is asked for again with If-None-Match, and a 304 (nothing it rests on has
-        changed: services/common/conditional.py) reuses the kept body instead of the service
-        building it again. The body is parsed anew each time (callers may change what they
-        get). pydantic-core's parser: several times faster than the json module's."""
+        changed: services/common/conditional.py) gives the kept body instead of the service
+        building it again."""
         key = (self._url(path, params), self._actor(actor).model_dump_json())
         kept = self.answers.get(key)
         try:
@@ -332,13 +377,13 @@ class ServiceClient:
         if resp.status_code == 304 and kept:
             self.answers.hit(key)
             _tag(f"{self.service}:{kept[0]}")
-            return from_json(kept[1])
+            return kept[1]
         body = resp.content
         etag = resp.headers.get("etag")
         if etag:
             self.answers.put(key, etag, body)
         _tag(f"{self.service}:{etag}" if etag else f"{self.service}:untagged:{next(_untagged)}")
-        return from_json(body)
+        return body
 
     async def open_stream(
         self, path: str, *, params: dict[str, Any] | None = None, actor: Actor | None = None

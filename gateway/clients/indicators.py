@@ -156,12 +156,12 @@ class IndicatorsClient(ServiceClient):
     ) -> IndicatorsDashboard:
         """The dashboard's figures in one call: per grant, the newest scored municipal
         framework, every municipality row of the prefecture and the prefecture's summary."""
-        data = await self.get_json(
+        return await self.get_model(
             "/api/v1/views/dashboard",
+            IndicatorsDashboard,
             params={"prefecture": prefecture, "peer_set": peer_set},
             actor=actor,
         )
-        return IndicatorsDashboard.model_validate(data)
 
     async def municipality_view(
         self,
@@ -179,10 +179,12 @@ class IndicatorsClient(ServiceClient):
         params: dict[str, Any] = {"prefecture": prefecture, "group_set": group_set, "years": years}
         if pdca:
             params["pdca"] = "true"
-        data = await self.get_json(
-            f"/api/v1/views/municipalities/{code}", params=params, actor=actor
+        return await self.get_model(
+            f"/api/v1/views/municipalities/{code}",
+            IndicatorsMunicipality,
+            params=params,
+            actor=actor,
         )
-        return IndicatorsMunicipality.model_validate(data)
 
     async def grant_report_view(
         self,
@@ -195,8 +197,9 @@ class IndicatorsClient(ServiceClient):
         and allocation estimate at the service's budget of the year (or what is missing), and
         the prefecture's own results."""
         params = {"fiscal_year": fiscal_year, "prefecture": prefecture}
-        data = await self.get_json("/api/v1/views/grant-report", params=params, actor=actor)
-        return IndicatorsGrantReport.model_validate(data)
+        return await self.get_model(
+            "/api/v1/views/grant-report", IndicatorsGrantReport, params=params, actor=actor
+        )
 
     async def results(
         self, framework_id: int, *, actor: Actor | None = None, **params: Any

@@ -316,20 +316,22 @@ class TrainingClient(ServiceClient):
     async def dashboard_view(
         self, *, fiscal_year: int, actor: Actor | None = None
     ) -> DashboardView:
-        data = await self.get_json(
-            "/api/v1/views/dashboard", params={"fiscal_year": fiscal_year}, actor=actor
+        return await self.get_model(
+            "/api/v1/views/dashboard",
+            DashboardView,
+            params={"fiscal_year": fiscal_year},
+            actor=actor,
         )
-        return DashboardView.model_validate(data)
 
     async def municipality_view(
         self, code: str, *, fiscal_year: int, actor: Actor | None = None
     ) -> MunicipalityView:
-        data = await self.get_json(
+        return await self.get_model(
             f"/api/v1/views/municipalities/{code}",
+            MunicipalityView,
             params={"fiscal_year": fiscal_year},
             actor=actor,
         )
-        return MunicipalityView.model_validate(data)
 
     async def years_view(
         self, *, fy_from: int, fy_to: int, actor: Actor | None = None

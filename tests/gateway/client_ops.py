@@ -47,7 +47,7 @@ def _verb_and_path(fn: ast.AsyncFunctionDef) -> tuple[str, str] | None:
         if not (isinstance(call.func.value, ast.Name) and call.func.value.id == "self"):
             continue
         name, args = call.func.attr, call.args
-        if name == "get_json" and args and (p := _path_of(args[0])):
+        if name in ("get_json", "get_model", "get_body") and args and (p := _path_of(args[0])):
             return "GET", p
         if name == "open_stream" and args and (p := _path_of(args[0])):
             return "STREAM", p
