@@ -5,14 +5,13 @@ named by its ETag: gateway/clients/base.py, services/common/conditional.py), the
 (actor, session's CSRF token), the path and query, and the day in Tokyo. Every request still
 asks each service whether its answer holds (a 304 costs the service one primary-key read);
 when all of them do, the answer made before from the same inputs is sent again instead of
-rendering the template or encoding the JSON anew. Per process, bounded, least recently used
-out; never the truth (a changed ETag, another person or another day is another key).
+rendering the template or encoding the JSON anew. Per process, bounded (256 answers, 32 MB),
+least recently used out; never the truth (a changed ETag, another person or another day is another key).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -21,29 +20,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic_core import to_json
 
+from gateway.clients.base import Kept
 from gateway.templating import render, wants_fragment
 from services.common import clock
-
-
-class KeptResponses:
-    """Answers by key (bytes, status, headers, media type)."""
-
-    def __init__(self, max_entries: int = 256) -> None:
-        self.max_entries = max_entries
-        self.hits = 0
-        self._items: OrderedDict[str, tuple[bytes, int, dict[str, str], str]] = OrderedDict()
-
-    def get(self, key: str) -> tuple[bytes, int, dict[str, str], str] | None:
-        hit = self._items.get(key)
-        if hit is not None:
-            self.hits += 1
-            self._items.move_to_end(key)
-        return hit
-
-    def put(self, key: str, value: tuple[bytes, int, dict[str, str], str]) -> None:
-        self._items[key] = value
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
 
 
 def _key(request: Request, tags: list[str], *parts: str) -> str | None:
@@ -85,12 +64,14 @@ def render_kept(
     ``tags``: gateway.clients.base.collect_tags, started before the view's calls."""
     mode = "fragment" if block and wants_fragment(request) else "page"
     key = _key(request, tags, "html", name, block or "", mode)
-    kept: KeptResponses = request.app.state.kept_responses
+    kept: Kept = request.app.state.kept_responses
     if key is not None and (hit := kept.get(key)) is not None:
+        kept.hits += 1
         return _send(hit)
     resp = render(request, name, make_context(), block=block)
     if key is not None and resp.status_code == 200:
-        kept.put(key, (bytes(resp.body), 200, {"Vary": "HX-Request"}, "text/html"))
+        body = bytes(resp.body)
+        kept.put(key, (body, 200, {"Vary": "HX-Request"}, "text/html"), len(body))
     return resp
 
 
@@ -98,10 +79,11 @@ def json_kept(request: Request, tags: list[str], make: Callable[[], Any]) -> Res
     """The combined JSON answer ``make()`` gives, or the one made before from the same
     answers (encoded as FastAPI would: jsonable_encoder, then JSON)."""
     key = _key(request, tags, "json")
-    kept: KeptResponses = request.app.state.kept_responses
+    kept: Kept = request.app.state.kept_responses
     if key is not None and (hit := kept.get(key)) is not None:
+        kept.hits += 1
         return _send(hit)
     body = to_json(jsonable_encoder(make()))
     if key is not None:
-        kept.put(key, (body, 200, {}, "application/json"))
+        kept.put(key, (body, 200, {}, "application/json"), len(body))
     return Response(body, media_type="application/json")

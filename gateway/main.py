@@ -23,9 +23,8 @@ from gateway.auth.api import router as auth_api
 from gateway.auth.deps import authenticate, install_auth
 from gateway.auth.pages import router as auth_pages
 from gateway.auth.passwords import Passwords
-from gateway.clients.base import ServiceError, ServiceRejected
+from gateway.clients.base import Kept, ServiceError, ServiceRejected
 from gateway.clients.pool import Services, build_services
-from gateway.kept import KeptResponses
 from gateway.pages.audit import router as audit_pages
 from gateway.pages.centres import router as centre_pages
 from gateway.pages.imports import router as import_pages
@@ -158,7 +157,7 @@ def create_app(
     app.state.settings = settings
     app.state.passwords = Passwords(settings)
     app.state.static_version = _static_version()
-    app.state.kept_responses = KeptResponses()
+    app.state.kept_responses = Kept(256, 32 * 1024 * 1024)  # gateway/kept.py
     install_error_handlers(app)
     _install_page_errors(app)
     install_auth(app)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SERVICES = ("indicators", "support_cases", "training")
 # Every database the suite builds: each service's, and the gateway's own (people, sessions).
@@ -236,3 +238,40 @@ async def _restore(engine: AsyncEngine, metadata: MetaData, path: str) -> None:
             await raw.commit()
         finally:
             await raw.execute("DETACH DATABASE snap")
+
+
+# --- SQL straight into a database (migration and invariant tests) ------------------------------
+
+Statement = str | tuple[str, dict[str, Any]]
+
+
+async def run_sql(url: str, *statements: Statement) -> list[list[tuple]]:
+    """Run ``statements`` (SQL, or SQL with parameters) in one transaction; each one's rows."""
+    engine = create_async_engine(url)
+    out = []
+    try:
+        async with engine.begin() as conn:
+            for s in statements:
+                sql, params = (s, {}) if isinstance(s, str) else s
+                result = await conn.execute(text(sql), params)
+                out.append(list(result.all()) if result.returns_rows else [])
+    finally:
+        await engine.dispose()
+    return out
+
+
+@asynccontextmanager
+async def throwaway_database(tmp_path: Path, app: str, name: str) -> AsyncIterator[str]:
+    """An empty database of this pass's kind for ``app``: a SQLite file in ``tmp_path``, or
+    (PostgreSQL pass) ``<base>_<name>``, created here and dropped afterwards."""
+    base = base_url()
+    if base is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / f'{app}.db'}"
+        return
+    u = make_url(base)
+    url = u.set(database=f"{u.database}_{name}").render_as_string(hide_password=False)
+    await asyncio.to_thread(create_databases, {app: url})
+    try:
+        yield url
+    finally:
+        await asyncio.to_thread(drop_databases, {app: url})

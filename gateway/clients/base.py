@@ -119,7 +119,7 @@ def _problem_of(resp: httpx.Response) -> dict[str, Any]:
 
 # The ETags of the service answers the current request's view rests on (collect_tags): a page
 # made from the same answers, for the same person and query, is the same page
-# (gateway/templating.py, render_kept).
+# (gateway/kept.py).
 _answer_tags: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "answer_tags", default=None
 )
@@ -140,36 +140,37 @@ def _tag(value: str) -> None:
         tags.append(value)
 
 
-class KeptAnswers:
-    """The service answers a client was given with an ETag, by URL and actor: least recently
-    used first out, bounded in count and bytes. A cache in front of the services' stored rows,
-    never the truth: every use asks the service whether the answer still holds."""
+class Kept:
+    """A bounded map, least recently used first out, in count and in bytes: the service
+    answers a client was given with an ETag (by URL and actor), and the pages and answers the
+    gateway made from them (gateway/kept.py). A cache in front of the services' stored rows,
+    never the truth: every use asks the services whether what it rests on still holds."""
 
-    def __init__(self, max_entries: int = 512, max_bytes: int = 16 * 1024 * 1024) -> None:
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
-        self.hits = 0
-        self._items: OrderedDict[tuple[str, str], tuple[str, bytes]] = OrderedDict()
+        self.hits = 0  # uses of a kept value (counted by the caller that uses it)
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
 
-    def get(self, key: tuple[str, str]) -> tuple[str, bytes] | None:
-        return self._items.get(key)
-
-    def hit(self, key: tuple[str, str]) -> None:
-        self.hits += 1
+    def get(self, key: Any) -> Any | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
         self._items.move_to_end(key)
+        return item[0]
 
-    def put(self, key: tuple[str, str], etag: str, body: bytes) -> None:
-        if len(body) > self.max_bytes // 8:
-            return
+    def put(self, key: Any, value: Any, size: int) -> None:
+        if size > self.max_bytes // 8:
+            return  # one value may not push out most of the others
         old = self._items.pop(key, None)
         if old is not None:
-            self.bytes -= len(old[1])
-        self._items[key] = (etag, body)
-        self.bytes += len(body)
+            self.bytes -= old[1]
+        self._items[key] = (value, size)
+        self.bytes += size
         while self._items and (len(self._items) > self.max_entries or self.bytes > self.max_bytes):
             _, (_, dropped) = self._items.popitem(last=False)
-            self.bytes -= len(dropped)
+            self.bytes -= dropped
 
     def __len__(self) -> int:
         return len(self._items)
@@ -192,7 +193,8 @@ class ServiceClient:
         self.signer = signer
         self.breaker = breaker or CircuitBreaker()
         self.calls = 0  # requests sent (tests check there is no N+1)
-        self.answers = KeptAnswers()
+        # 512 answers, 16 MB per service client: three clients stay under 50 MB a process
+        self.answers = Kept(512, 16 * 1024 * 1024)
         self._urls: dict[tuple[Any, ...], str] = {}
         # httpx's timeouts bound each phase (connect, each read); this bounds the whole call.
         self.deadline = http.timeout.read or 2.0
@@ -375,13 +377,13 @@ class ServiceClient:
             _tag(f"{self.service}:unanswered:{next(_untagged)}")
             raise
         if resp.status_code == 304 and kept:
-            self.answers.hit(key)
+            self.answers.hits += 1
             _tag(f"{self.service}:{kept[0]}")
             return kept[1]
         body = resp.content
         etag = resp.headers.get("etag")
         if etag:
-            self.answers.put(key, etag, body)
+            self.answers.put(key, (etag, body), len(body))
         _tag(f"{self.service}:{etag}" if etag else f"{self.service}:untagged:{next(_untagged)}")
         return body
 

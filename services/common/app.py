@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy import Table
 
 from services.common.actor import get_actor
-from services.common.conditional import ConditionalGetMiddleware, bump_quietly
+from services.common.conditional import ConditionalGetMiddleware, VersionReader, bump_quietly
 from services.common.db import Database
 from services.common.errors import install_error_handlers
 from services.common.health import database_check, health_router, migration_heads
@@ -65,6 +65,7 @@ def create_service_app(
         if data_version is not None:
             # What migrations and scripts wrote while the service was down (conditional.py).
             await bump_quietly(app.state.db.engine, data_version.name)
+            app.state.version_reader = VersionReader(app.state.db.engine, data_version)
         app.state.migration_heads = migration_heads(settings.service_name)
         if on_startup is not None:
             result = on_startup(app)
@@ -74,9 +75,8 @@ def create_service_app(
         try:
             yield
         finally:
-            reader = getattr(app.state, "version_reader", None)
-            if reader is not None:
-                await reader.close()
+            if data_version is not None:
+                await app.state.version_reader.close()
             await app.state.db.dispose()
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
@@ -100,7 +100,6 @@ def create_service_app(
             dependencies=[Depends(get_actor), Depends(input_policy)],
             responses=PROBLEM_RESPONSES,
         )
-    install_openapi(
-        app, paths=("/api/",), conditional=data_version is not None
-    )  # every problem answer documented, one place
+    # every problem answer documented, one place (and the GETs' 304 with conditional reads)
+    install_openapi(app, paths=("/api/",), conditional=data_version is not None)
     return app

@@ -243,8 +243,8 @@ class ConditionalGetMiddleware:
         except Unauthorized:
             return None
         reader: VersionReader | None = getattr(app.state, "version_reader", None)
-        if reader is None or reader.engine is not db.engine:
-            reader = app.state.version_reader = VersionReader(db.engine, self.table)
+        if reader is None:
+            return None
         try:
             version = await reader.read()
         except Exception:  # no counter (yet), or no database: the route answers as usual
@@ -265,24 +265,24 @@ class ConditionalGetMiddleware:
         return f'W/"{version}-{digest}"'.encode()
 
 
-_ROUTES: dict[tuple[int, str], dict[str, Any]] = {}
-
-
 def _find_route(scope: Scope) -> None:
     """The route a path belongs to (remembered per app and path: routes never change)."""
-    key = (id(scope["app"]), scope["path"])
-    child = _ROUTES.get(key)
+    app = scope["app"]
+    routes: dict[str, dict[str, Any]] | None = getattr(app.state, "conditional_routes", None)
+    if routes is None:
+        routes = app.state.conditional_routes = {}
+    child = routes.get(scope["path"])
     if child is None:
-        for route in scope["app"].router.routes:
+        for route in app.router.routes:
             match, found = route.matches(scope)
             if match == Match.FULL:
                 child = found
                 break
         else:
             return
-        if len(_ROUTES) > 4096:
-            _ROUTES.clear()
-        _ROUTES[key] = child
+        if len(routes) > 4096:
+            routes.clear()
+        routes[scope["path"]] = child
     scope.update(child)
 
 

@@ -94,15 +94,35 @@ async def test_kept_responses_are_per_person_and_never_from_a_missing_part(
     assert gw.app.state.kept_responses.hits == 0
 
 
-def test_kept_answers_are_bounded_in_count_and_bytes() -> None:
-    from gateway.clients.base import KeptAnswers
+def test_kept_is_bounded_in_count_and_bytes() -> None:
+    from gateway.clients.base import Kept
 
-    kept = KeptAnswers(max_entries=3, max_bytes=80)
+    kept = Kept(max_entries=3, max_bytes=80)
     for i in range(5):
-        kept.put((f"/a/{i}", "actor"), f'W/"{i}"', b"x" * 10)
-    assert len(kept) == 3 and kept.get(("/a/0", "actor")) is None
-    assert kept.get(("/a/4", "actor")) == ('W/"4"', b"x" * 10)
-    kept.put(("/big", "actor"), 'W/"b"', b"x" * 11)  # more than an eighth of the bytes
-    assert kept.get(("/big", "actor")) is None
-    kept.put(("/a/5", "actor"), 'W/"5"', b"y" * 10)
-    assert kept.bytes == sum(len(kept.get(k)[1]) for k in list(kept._items))  # type: ignore[index]
+        kept.put(f"/a/{i}", f"v{i}", 10)
+    assert len(kept) == 3 and kept.get("/a/0") is None and kept.bytes == 30
+    assert kept.get("/a/2") == "v2"  # now the most recently used
+    kept.put("/big", "b", 11)  # more than an eighth of the bytes: not kept
+    assert kept.get("/big") is None
+    kept.put("/a/5", "v5", 10)
+    assert kept.get("/a/3") is None and kept.get("/a/2") == "v2"  # the least recent went
+    kept.put("/a/6", "w", 10)
+    kept.put("/a/6", "w2", 5)  # replaced: its old size no longer counts
+    assert kept.bytes == 25 and len(kept) == 3
+
+
+def test_direct_read_response_reads_like_httpx() -> None:
+    """The gateway's direct read path builds its httpx.Response without a stream
+    (gateway/clients/transport.py): content, text, JSON and headers as httpx's own."""
+    from gateway.clients.transport import _response
+
+    raw = [(b"ETag", b'W/"1-a"'), (b"Content-Type", b"application/json")]
+    r = _response(200, raw, '{"名前":"千代田区"}'.encode())
+    plain = httpx.Response(200, headers=raw, content='{"名前":"千代田区"}'.encode())
+    assert (r.status_code, r.content, r.text, r.json()) == (
+        plain.status_code,
+        plain.content,
+        plain.text,
+        plain.json(),
+    )
+    assert r.headers.get("etag") == plain.headers.get("etag") == 'W/"1-a"'

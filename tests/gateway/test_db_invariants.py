@@ -10,10 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
 from services.common.errors import _is_rule_violation
@@ -25,37 +22,12 @@ T1 = "2025-01-02 00:00:00.000000"
 TRACKED = "created_at, created_by, updated_at, updated_by"
 NOW = f"'{T0}', 'x', '{T0}', 'x'"
 
-Statement = str | tuple[str, dict[str, Any]]
-
-
-async def _sql(url: str, *statements: Statement) -> list[list[tuple]]:
-    engine = create_async_engine(url)
-    out = []
-    try:
-        async with engine.begin() as conn:
-            for s in statements:
-                sql, params = (s, {}) if isinstance(s, str) else s
-                result = await conn.execute(text(sql), params)
-                out.append(list(result.all()) if result.returns_rows else [])
-    finally:
-        await engine.dispose()
-    return out
-
 
 @pytest.fixture
 async def fresh_url(tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """An empty database of this pass's kind (SQLite file, or a throwaway PostgreSQL one)."""
-    base = dbs.base_url()
-    if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}"
-        return
-    u = make_url(base)
-    url = u.set(database=f"{u.database}_gateway_invariants").render_as_string(hide_password=False)
-    await asyncio.to_thread(dbs.create_databases, {"gateway": url})
-    try:
+    async with dbs.throwaway_database(tmp_path, "gateway", "gateway_invariants") as url:
         yield url
-    finally:
-        await asyncio.to_thread(dbs.drop_databases, {"gateway": url})
 
 
 def _user(uid: int, role: str, code: str | None, version: int = 1, active: str = "true") -> str:
@@ -93,7 +65,7 @@ def _upload(uid: str, size: int, expires: str) -> tuple[str, dict[str, Any]]:
     )
 
 
-BAD_ROWS: list[Statement] = [
+BAD_ROWS: list[dbs.Statement] = [
     _user(1, "superuser", None),  # unknown role
     _user(2, "municipality", "13101X"),  # not six digits
     _user(3, "coordinator", "131016"),  # a code on a non-municipality role
@@ -120,9 +92,9 @@ async def test_repair_then_constraints(fresh_url: str) -> None:
             "INSERT INTO login_attempt (id, at, login, address, succeeded)"
             f" VALUES (1, '{T0}', 'u6', '', 7)",
         ]
-    await _sql(url, *bad)
+    await dbs.run_sql(url, *bad)
     await asyncio.to_thread(migrate.upgrade, "gateway", url)
-    rows = await _sql(
+    rows = await dbs.run_sql(
         url,
         "SELECT id, role, municipality_code, active, version FROM app_user WHERE id <= 5"
         " ORDER BY id",
@@ -140,17 +112,17 @@ async def test_repair_then_constraints(fresh_url: str) -> None:
     assert rows[1] == [("good",)]
     assert rows[2] == [(2, False, ""), (3, True, None)]
     assert rows[3] == [("u1", 3)]
-    revoked = await _sql(url, "SELECT revoked_at = created_at FROM api_token WHERE id = 2")
+    revoked = await dbs.run_sql(url, "SELECT revoked_at = created_at FROM api_token WHERE id = 2")
     assert revoked[0] == [(True,)]
     if sqlite:
-        flags = await _sql(
+        flags = await dbs.run_sql(
             url,
             "SELECT active FROM app_user WHERE id = 6",
             "SELECT succeeded FROM login_attempt",
         )
         assert flags == [[(False,)], [(False,)]]
 
-    refused: list[Statement] = [
+    refused: list[dbs.Statement] = [
         "UPDATE app_user SET role = 'root' WHERE id = 4",
         "UPDATE app_user SET municipality_code = '13101' WHERE id = 4",
         "UPDATE app_user SET municipality_code = '13101a' WHERE id = 4",
@@ -179,10 +151,10 @@ async def test_repair_then_constraints(fresh_url: str) -> None:
         ]
     for statement in refused:
         with pytest.raises(IntegrityError) as refusal:
-            await _sql(url, statement)
+            await dbs.run_sql(url, statement)
         assert _is_rule_violation(refusal.value), statement
     # nothing of the refused statements was written
-    after = await _sql(
+    after = await dbs.run_sql(
         url,
         "SELECT count(*) FROM app_user",
         "SELECT role, municipality_code, version FROM app_user WHERE id = 4",
@@ -198,9 +170,9 @@ async def test_repair_then_constraints(fresh_url: str) -> None:
         [("u1", 3)],
     ]
     # good rows still go in
-    await _sql(url, _user(10, "municipality", "132012"), _user(11, "admin", None))
+    await dbs.run_sql(url, _user(10, "municipality", "132012"), _user(11, "admin", None))
     # and down again (the constraints dropped), then up
     await asyncio.to_thread(migrate.downgrade, "gateway", url, BEFORE)
-    await _sql(url, "UPDATE app_user SET role = 'root' WHERE id = 11")
-    await _sql(url, "UPDATE app_user SET role = 'admin' WHERE id = 11")
+    await dbs.run_sql(url, "UPDATE app_user SET role = 'root' WHERE id = 11")
+    await dbs.run_sql(url, "UPDATE app_user SET role = 'admin' WHERE id = 11")
     await asyncio.to_thread(migrate.upgrade, "gateway", url)

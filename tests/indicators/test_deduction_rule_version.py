@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
@@ -135,19 +134,8 @@ class TestVersion:
 @pytest.fixture
 async def fresh_url(tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """An empty database of this pass's kind (SQLite file, or a throwaway PostgreSQL one)."""
-    base = dbs.base_url()
-    if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'indicators.db'}"
-        return
-    u = make_url(base)
-    url = u.set(database=f"{u.database}_indicators_rule_version").render_as_string(
-        hide_password=False
-    )
-    await asyncio.to_thread(dbs.create_databases, {"indicators": url})
-    try:
+    async with dbs.throwaway_database(tmp_path, "indicators", "indicators_rule_version") as url:
         yield url
-    finally:
-        await asyncio.to_thread(dbs.drop_databases, {"indicators": url})
 
 
 async def test_the_migration_gives_stored_rules_version_1(fresh_url: str) -> None:

@@ -10,9 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.requests import Request
 
 from services.common import migrate
@@ -24,35 +22,11 @@ TRACKED = "created_at, created_by, updated_at, updated_by, version"
 NOW = "'2025-01-01 00:00:00+00', 'x', '2025-01-01 00:00:00+00', 'x', 1"
 
 
-async def _sql(url: str, *statements: str) -> list[list[tuple]]:
-    engine = create_async_engine(url)
-    out = []
-    try:
-        async with engine.begin() as conn:
-            for s in statements:
-                result = await conn.execute(text(s))
-                out.append(list(result.all()) if result.returns_rows else [])
-    finally:
-        await engine.dispose()
-    return out
-
-
 @pytest.fixture
 async def fresh_url(tmp_path) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
     """An empty database of this pass's kind (SQLite file, or a throwaway PostgreSQL one)."""
-    base = dbs.base_url()
-    if base is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'indicators.db'}"
-        return
-    u = make_url(base)
-    url = u.set(database=f"{u.database}_indicators_invariants").render_as_string(
-        hide_password=False
-    )
-    await asyncio.to_thread(dbs.create_databases, {"indicators": url})
-    try:
+    async with dbs.throwaway_database(tmp_path, "indicators", "indicators_invariants") as url:
         yield url
-    finally:
-        await asyncio.to_thread(dbs.drop_databases, {"indicators": url})
 
 
 BAD_ROWS = [
@@ -80,9 +54,9 @@ BAD_ROWS = [
 async def test_repair_then_constraints(fresh_url: str) -> None:
     url = fresh_url
     await asyncio.to_thread(migrate.upgrade, "indicators", url, BEFORE)
-    await _sql(url, *BAD_ROWS)
+    await dbs.run_sql(url, *BAD_ROWS)
     await asyncio.to_thread(migrate.upgrade, "indicators", url)
-    rows = await _sql(
+    rows = await dbs.run_sql(
         url,
         "SELECT min_points, max_points FROM item",
         "SELECT start_fy, end_fy FROM pdca_sheet",
@@ -110,14 +84,14 @@ async def test_repair_then_constraints(fresh_url: str) -> None:
         "UPDATE framework SET evaluation_fy = 2101",
     ):
         with pytest.raises(IntegrityError) as refused:
-            await _sql(url, bad)
+            await dbs.run_sql(url, bad)
         assert _is_rule_violation(refused.value), bad
     # nothing of the refused statements was written
-    assert (await _sql(url, "SELECT min_points, max_points FROM item"))[0] == [(-10, 5)]
+    assert (await dbs.run_sql(url, "SELECT min_points, max_points FROM item"))[0] == [(-10, 5)]
     # and down again (the constraints dropped), then up
     await asyncio.to_thread(migrate.downgrade, "indicators", url, BEFORE)
-    await _sql(url, "UPDATE pdca_sheet SET end_fy = 2020")
-    await _sql(url, "UPDATE pdca_sheet SET end_fy = 2026")
+    await dbs.run_sql(url, "UPDATE pdca_sheet SET end_fy = 2020")
+    await dbs.run_sql(url, "UPDATE pdca_sheet SET end_fy = 2026")
     await asyncio.to_thread(migrate.upgrade, "indicators", url)
 
 

@@ -12,27 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
+from tests import dbs
 from tests.training.factories import program, session
 
 TRACKED = "created_at, created_by, updated_at, updated_by, version"
 NOW = "'2025-01-01 00:00:00', 'x', '2025-01-01 00:00:00', 'x', 1"
 
 
-async def _sql(url: str, *statements: str) -> list[list[tuple]]:
-    engine = create_async_engine(url)
-    out = []
-    async with engine.begin() as conn:
-        for s in statements:
-            result = await conn.execute(text(s))
-            out.append(list(result.all()) if result.returns_rows else [])
-    await engine.dispose()
-    return out
-
-
 async def test_training_repair_then_constraints(tmp_path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'training.db'}"
     await asyncio.to_thread(migrate.upgrade, "training", url, "da236f58d5f0")
-    await _sql(
+    await dbs.run_sql(
         url,
         f"INSERT INTO training_session (id, program_id, title, format, venue, meeting_url,"
         f" recording_url, capacity, municipality_quota, first_date, last_date, {TRACKED})"
@@ -43,7 +33,7 @@ async def test_training_repair_then_constraints(tmp_path) -> None:
         f" VALUES (1, 't', 'completers', 2090, 2024, 0, {NOW})",
     )
     await asyncio.to_thread(migrate.upgrade, "training", url)
-    rows = await _sql(
+    rows = await dbs.run_sql(
         url,
         "SELECT capacity, municipality_quota, first_date, last_date FROM training_session",
         'SELECT start, "end" FROM session_day',
@@ -59,7 +49,7 @@ async def test_training_repair_then_constraints(tmp_path) -> None:
         "UPDATE target SET fy_to = 2190",
     ):
         with pytest.raises(IntegrityError):
-            await _sql(url, bad)
+            await dbs.run_sql(url, bad)
 
 
 async def test_support_cases_repair_then_constraints(tmp_path) -> None:
@@ -77,7 +67,7 @@ async def test_support_cases_repair_then_constraints(tmp_path) -> None:
     assert "issues_found" in cols["visit"] and "wished_themes" in cols["application"]
     # Rows straight into the tables, as an older version could have stored them: foreign keys
     # are not enforced by SQLite here, so only the columns under test need real values.
-    await _sql(
+    await dbs.run_sql(
         url,
         "PRAGMA foreign_keys = OFF",
         f"INSERT INTO roadmap_item (id, case_id, initiative_id, owner, start_month, end_month,"
@@ -86,12 +76,12 @@ async def test_support_cases_repair_then_constraints(tmp_path) -> None:
         f" {NOW})",
     )
     await asyncio.to_thread(migrate.upgrade, "support_cases", url)
-    [rows] = await _sql(url, "SELECT start_month, end_month FROM roadmap_item")
+    [rows] = await dbs.run_sql(url, "SELECT start_month, end_month FROM roadmap_item")
     assert rows == [("2025-03", "2025-03")]
     with pytest.raises(IntegrityError):
-        await _sql(url, "UPDATE roadmap_item SET start_month = '0000-01'")
+        await dbs.run_sql(url, "UPDATE roadmap_item SET start_month = '0000-01'")
     with pytest.raises(IntegrityError):
-        await _sql(url, "UPDATE roadmap_item SET start_month = '2026-01'")  # after the end
+        await dbs.run_sql(url, "UPDATE roadmap_item SET start_month = '2026-01'")  # after the end
 
 
 async def test_constraint_holds_on_this_database(training) -> None:
